@@ -1,0 +1,85 @@
+// `bench`: the chapter's headline table, and `tour`, its one-line summary.
+#include "demos.hpp"
+#include "rt/os/cost.hpp"
+#include "rt/os/thread.hpp"
+#include "rt/platform.hpp"
+#include "rt/progress.hpp"
+#include "rt/stats.hpp"
+#include "rt/table.hpp"
+
+namespace ch01 {
+
+namespace {
+
+std::string number(double value, int decimals = 1) {
+  return fmt::format("{:.{}f}", value, decimals);
+}
+
+}  // namespace
+
+void bench(const BenchOptions& options, rt::Output& out) {
+  rt::Table table(fmt::format("chapter 1: what an OS thread costs ({} {}, {} CPUs)", rt::kOsName,
+                              rt::kArchName, rt::os::cpu_count()),
+                  {"measurement", "value", "unit", "how"});
+
+  rt::Summary spawn;
+  {
+    rt::Progress progress("spawn+join", options.spawn_count);
+    auto r = rt::os::spawn_join(
+        options.spawn_count, 0,
+        [](std::size_t done, void* p) { static_cast<rt::Progress*>(p)->update(done); }, &progress);
+    spawn = rt::summarize(r.samples_ns);
+  }
+  auto how = fmt::format("{} threads, default stack, one at a time", options.spawn_count);
+  table.add_row({"spawn + join, median", number(spawn.median / 1e3), "us", how});
+  table.add_row({"spawn + join, p99", number(spawn.p99 / 1e3), "us", how});
+
+  auto memory = rt::os::memory_per_thread(options.alive_count, 0);
+  how = fmt::format("{} idle threads alive at once", memory.threads);
+  table.add_row({"stack reserved per thread", number(memory.stack_reserved / 1024.0), "KiB",
+                 "address space, default stack"});
+  if (memory.resident) {
+    table.add_row({"resident per idle thread", number(*memory.resident / 1024.0), "KiB", how});
+  }
+  if (memory.kernel_stack) {
+    table.add_row({"kernel stack per thread", number(*memory.kernel_stack / 1024.0), "KiB", how});
+  }
+
+  for (auto handoff : {rt::os::Handoff::condition_variable, rt::os::Handoff::atomic_wait}) {
+    auto r = rt::os::ping_pong(handoff, options.round_trips);
+    std::string name = fmt::format("round trip, {}", rt::os::to_string(handoff));
+    table.add_row({name, number(r.round_trip_ns / 1e3, 2), "us",
+                   fmt::format("{} round trips, threads unpinned", r.round_trips)});
+    if (r.switches && r.round_trips > 0) {
+      table.add_row({"  voluntary switches per round trip",
+                     number(static_cast<double>(r.switches->voluntary) / r.round_trips, 2), "",
+                     "getrusage, whole process"});
+    }
+  }
+  if (rt::os::cpu_count() > 1) {
+    auto r = rt::os::ping_pong(rt::os::Handoff::atomic_wait, options.round_trips, 0);
+    table.add_row({"round trip, atomic, same CPU", number(r.round_trip_ns / 1e3, 2), "us",
+                   "both threads pinned to CPU 0"});
+  }
+
+  if (options.json) {
+    table.print_json(out);
+  } else {
+    table.print(out);
+  }
+}
+
+void tour(rt::Output& out) {
+  auto spawn = rt::summarize(rt::os::spawn_join(500, 0).samples_ns);
+  auto memory = rt::os::memory_per_thread(500, 0);
+  auto switch_cost = rt::os::ping_pong(rt::os::Handoff::atomic_wait, 20'000);
+  out.print(
+      "chapter 1, OS threads: spawn+join {} per thread; {} of stack reserved, {} resident "
+      "per idle thread; a thread-to-thread round trip {}\n",
+      rt::format_duration_ns(spawn.median),
+      rt::format_bytes(static_cast<double>(memory.stack_reserved)),
+      memory.resident ? rt::format_bytes(*memory.resident) : std::string("n/a"),
+      rt::format_duration_ns(switch_cost.round_trip_ns));
+}
+
+}  // namespace ch01

@@ -1,0 +1,133 @@
+// rt::os::Thread on Win32 threads.
+//
+// _beginthreadex rather than CreateThread: it also sets up the C runtime's per-thread state.
+// The thread starts suspended so that its name and affinity are in place before it runs.
+#include <process.h>
+#include <windows.h>
+
+#include <cassert>
+#include <cerrno>
+#include <climits>
+
+#include "rt/error.hpp"
+#include "rt/os/thread.hpp"
+
+namespace rt::os {
+
+struct Thread::Handle {
+  HANDLE thread;
+};
+
+namespace {
+
+struct Start {
+  std::function<void()> body;
+};
+
+unsigned __stdcall thread_entry(void* arg) {
+  std::unique_ptr<Start> start(static_cast<Start*>(arg));
+  start->body();
+  return 0;
+}
+
+std::wstring widen(const std::string& text) {
+  if (text.empty()) return {};
+  int n = MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0);
+  std::wstring wide(static_cast<std::size_t>(n), L'\0');
+  MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), wide.data(), n);
+  return wide;
+}
+
+std::string narrow(const wchar_t* wide) {
+  int n = WideCharToMultiByte(CP_UTF8, 0, wide, -1, nullptr, 0, nullptr, nullptr);
+  if (n <= 1) return {};
+  std::string text(static_cast<std::size_t>(n - 1), '\0');
+  WideCharToMultiByte(CP_UTF8, 0, wide, -1, text.data(), n, nullptr, nullptr);
+  return text;
+}
+
+}  // namespace
+
+Thread::Thread(const ThreadOptions& options, std::function<void()> body) {
+  if (options.cpu && (*options.cpu < 0 || *options.cpu >= 64)) {
+    // One affinity mask covers 64 CPUs (a processor group); more needs group APIs.
+    throw_errno("pin thread to CPU", EINVAL);
+  }
+  if (options.stack_size > UINT_MAX) throw_errno("_beginthreadex (stack size)", EINVAL);
+  auto start = std::make_unique<Start>(Start{std::move(body)});
+  // STACK_SIZE_PARAM_IS_A_RESERVATION: reserve this much address space (committed as the
+  // stack grows), instead of committing it all up front.
+  auto raw =
+      _beginthreadex(nullptr, static_cast<unsigned>(options.stack_size), thread_entry, start.get(),
+                     CREATE_SUSPENDED | STACK_SIZE_PARAM_IS_A_RESERVATION, nullptr);
+  if (raw == 0) throw_errno("_beginthreadex");
+  HANDLE thread = reinterpret_cast<HANDLE>(raw);
+  start.release();  // the new thread owns it once resumed
+
+  if (options.cpu && SetThreadAffinityMask(thread, DWORD_PTR{1} << *options.cpu) == 0) {
+    // The thread has not run: resume it so it frees its Start and ends, then report.
+    DWORD error = GetLastError();
+    handle_ = std::make_unique<Handle>(Handle{thread});
+    ResumeThread(thread);
+    join();
+    SetLastError(error);
+    throw_last_error("SetThreadAffinityMask");
+  }
+  if (!options.name.empty()) SetThreadDescription(thread, widen(options.name).c_str());
+  handle_ = std::make_unique<Handle>(Handle{thread});
+  ResumeThread(thread);
+}
+
+Thread::~Thread() {
+  if (joinable()) join();
+}
+
+Thread::Thread(Thread&& other) noexcept = default;
+
+Thread& Thread::operator=(Thread&& other) noexcept {
+  if (this != &other) {
+    if (joinable()) join();
+    handle_ = std::move(other.handle_);
+  }
+  return *this;
+}
+
+void Thread::join() {
+  assert(joinable());
+  assert(GetThreadId(handle_->thread) != GetCurrentThreadId() && "a thread cannot join itself");
+  if (WaitForSingleObject(handle_->thread, INFINITE) != WAIT_OBJECT_0) {
+    throw_last_error("WaitForSingleObject");
+  }
+  CloseHandle(handle_->thread);
+  handle_.reset();
+}
+
+int cpu_count() {
+  DWORD n = GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
+  return n > 0 ? static_cast<int>(n) : 1;
+}
+
+namespace this_thread {
+
+std::string name() {
+  PWSTR description = nullptr;
+  if (FAILED(GetThreadDescription(GetCurrentThread(), &description))) return {};
+  std::string text = narrow(description);
+  LocalFree(description);
+  return text;
+}
+
+std::optional<std::size_t> stack_size() {
+  ULONG_PTR low = 0;
+  ULONG_PTR high = 0;
+  GetCurrentThreadStackLimits(&low, &high);  // the whole reservation, guard page included
+  return static_cast<std::size_t>(high - low);
+}
+
+int current_cpu() {
+  return static_cast<int>(GetCurrentProcessorNumber());
+}
+
+}  // namespace this_thread
+
+}  // namespace rt::os

@@ -1,0 +1,39 @@
+# Helpers every chapter's CMakeLists.txt uses, so that each reads as a short list of what
+# the chapter builds.
+include_guard(GLOBAL)
+include(GoogleTest)
+
+# Per-test ctest timeout in seconds: a deadlock fails instead of hanging. Emulated and
+# sanitizer presets raise it (CMakePresets.json); no test should come near it natively.
+set(RT_TEST_TIMEOUT 60 CACHE STRING "ctest TIMEOUT for every test, in seconds")
+
+# rt_add_tests(<target> LABEL <chNN> SOURCES <files...> LIBS <libs...>)
+# One GoogleTest executable; every TEST becomes a ctest test labelled <chNN> with the
+# timeout above. Tests are listed when ctest runs (PRE_TEST), not at build time, so cross
+# builds whose tests run through an emulator (qemu, wine) build without running anything.
+function(rt_add_tests target)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "LABEL" "SOURCES;LIBS")
+  add_executable(${target} ${arg_SOURCES})
+  target_link_libraries(${target} PRIVATE ${arg_LIBS} rt_test_support rt_gtest rt_options)
+  gtest_discover_tests(${target}
+    DISCOVERY_MODE PRE_TEST
+    DISCOVERY_TIMEOUT 120
+    TEST_PREFIX "${arg_LABEL}."
+    PROPERTIES LABELS ${arg_LABEL} TIMEOUT ${RT_TEST_TIMEOUT})
+endfunction()
+
+# rt_add_tour_step(<executable target>)
+# The tour (DESIGN.md) runs `<executable> tour` for each chapter, in the order added.
+function(rt_add_tour_step target)
+  set_property(GLOBAL APPEND PROPERTY RT_TOUR_TARGETS ${target})
+endfunction()
+
+function(rt_finish_tour)
+  get_property(targets GLOBAL PROPERTY RT_TOUR_TARGETS)
+  set(commands "")
+  foreach(t IN LISTS targets)
+    list(APPEND commands COMMAND ${CMAKE_CROSSCOMPILING_EMULATOR} $<TARGET_FILE:${t}> tour)
+  endforeach()
+  add_custom_target(tour ${commands} DEPENDS ${targets} USES_TERMINAL VERBATIM
+                    COMMENT "The tour: each chapter's headline figure, in order")
+endfunction()

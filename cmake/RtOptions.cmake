@@ -1,0 +1,51 @@
+# Project-wide compile options. Every target made by RtChapter.cmake links rt_options.
+include_guard(GLOBAL)
+
+# CI sets CI=true in the environment; warnings are errors there, and stay warnings on a
+# learner's machine (a newer compiler's new warning must not stop someone from reading on).
+if(DEFINED ENV{CI} AND NOT "$ENV{CI}" STREQUAL "" AND NOT "$ENV{CI}" STREQUAL "false")
+  set(_rt_werror_default ON)
+else()
+  set(_rt_werror_default OFF)
+endif()
+option(RT_WERROR "Treat compiler warnings as errors" ${_rt_werror_default})
+set(RT_SANITIZE "" CACHE STRING "Sanitizer build: empty, 'address' (ASan+UBSan) or 'thread' (TSan)")
+set_property(CACHE RT_SANITIZE PROPERTY STRINGS "" address thread)
+
+add_library(rt_options INTERFACE)
+if(MSVC)
+  target_compile_options(rt_options INTERFACE /W4 /permissive- /utf-8 $<$<BOOL:${RT_WERROR}>:/WX>)
+  target_compile_definitions(rt_options INTERFACE _CRT_SECURE_NO_WARNINGS NOMINMAX
+                                                   WIN32_LEAN_AND_MEAN)
+else()
+  target_compile_options(rt_options INTERFACE -Wall -Wextra -Wpedantic
+                                              $<$<BOOL:${RT_WERROR}>:-Werror>)
+  # Options structs are built with designated initializers that leave defaulted members out
+  # ({.stack_size = n}); GCC before 13 warns about that C++20 idiom under -Wextra.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+    target_compile_options(rt_options INTERFACE -Wno-missing-field-initializers)
+  endif()
+endif()
+if(WIN32)
+  # Windows 10 APIs (SetThreadDescription, GetCurrentThreadStackLimits).
+  target_compile_definitions(rt_options INTERFACE _WIN32_WINNT=0x0A00 NOMINMAX
+                                                   WIN32_LEAN_AND_MEAN)
+endif()
+if(MINGW)
+  # One self-contained .exe: wine (and a user's Windows box) need no MinGW DLLs beside it.
+  target_link_options(rt_options INTERFACE -static)
+endif()
+
+if(RT_SANITIZE STREQUAL "address")
+  target_compile_options(rt_options INTERFACE -fsanitize=address,undefined
+                                              -fno-sanitize-recover=undefined
+                                              -fno-omit-frame-pointer)
+  target_link_options(rt_options INTERFACE -fsanitize=address,undefined)
+  target_compile_definitions(rt_options INTERFACE RT_SANITIZE_ADDRESS=1)
+elseif(RT_SANITIZE STREQUAL "thread")
+  target_compile_options(rt_options INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(rt_options INTERFACE -fsanitize=thread)
+  target_compile_definitions(rt_options INTERFACE RT_SANITIZE_THREAD=1)
+elseif(NOT RT_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "RT_SANITIZE must be empty, 'address' or 'thread', not '${RT_SANITIZE}'")
+endif()

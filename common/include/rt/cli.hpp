@@ -1,0 +1,39 @@
+// The shape every chapter executable shares: subcommands (one per demo), --help everywhere,
+// clear errors for bad flags, `--json` on benchmarks, Ctrl-C handled, and OS errors printed
+// as "<program>: error: <call>: <OS text>" with exit status 1.
+//
+//   int main(int argc, char** argv) { return rt::cli::main(ch01::program(), argc, argv); }
+//
+// A chapter describes its commands in one function, which tests call through run() to
+// check a demo's output in-process (rt/testing.hpp).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+#include "rt/output.hpp"
+
+namespace rt::cli {
+
+struct Program {
+  const char* name;         // the executable, e.g. "ch01-os-threads"
+  const char* description;  // one line for --help
+  // Adds the subcommands to `app`; each subcommand's callback does its work, printing to
+  // `out`, and throws (rt::OsError, std::runtime_error) on failure.
+  void (*add_commands)(CLI::App& app, Output& out);
+};
+
+// Parses `args` (without the program name), runs the chosen subcommand, and returns the
+// process exit status: 0 on success (and for --help), 1 after a runtime error, CLI11's
+// status (106 and so on) after a bad command line. Messages for the user go to `err`.
+int run(const Program& program, const std::vector<std::string>& args, Output& out, Output& err);
+
+// The executable's main: installs the Ctrl-C handler and runs with stdout and stderr.
+int main(const Program& program, int argc, char** argv);
+
+// Adds `--json` to a benchmark subcommand: print the result table as JSON instead of text.
+void add_json_flag(CLI::App* command, bool* json);
+
+}  // namespace rt::cli

@@ -1,0 +1,40 @@
+// Result tables: every benchmark ends with one, printed aligned for people or as JSON
+// (`--json`) for machines.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "rt/output.hpp"
+
+namespace rt {
+
+class Table {
+ public:
+  Table(std::string title, std::vector<std::string> columns);
+
+  // A row of cells, one per column (asserted). Cells that read whole as a number are
+  // right-aligned, and emitted as JSON numbers.
+  void add_row(std::vector<std::string> cells);
+
+  // The title, then aligned columns under a rule:
+  //   metric          value   unit
+  //   --------------  ------  ----
+  void print(Output& out) const;
+  // {"title": "...", "rows": [{"metric": "...", "value": 12.5, ...}, ...]}
+  void print_json(Output& out) const;
+
+  const std::vector<std::vector<std::string>>& rows() const { return rows_; }
+
+ private:
+  std::string title_;
+  std::vector<std::string> columns_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// Formats a count of nanoseconds with a fitting unit: "850 ns", "12.3 us", "4.56 ms", "1.20 s".
+std::string format_duration_ns(double ns);
+// Formats bytes with a binary unit: "512 B", "8.0 KiB", "1.50 MiB", "2.00 GiB".
+std::string format_bytes(double bytes);
+
+}  // namespace rt

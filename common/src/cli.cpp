@@ -1,0 +1,55 @@
+#include "rt/cli.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <sstream>
+
+#include "rt/terminal.hpp"
+
+namespace rt::cli {
+
+int run(const Program& program, const std::vector<std::string>& args, Output& out, Output& err) {
+  CLI::App app{program.description, program.name};
+  app.require_subcommand(1);
+  app.fallthrough(false);
+  program.add_commands(app, out);
+  if (!args.empty() && !args[0].empty() && args[0][0] != '-') {
+    // CLI11 would only say "A subcommand is required"; name the word it did not know.
+    auto commands = app.get_subcommands([&](CLI::App* c) { return c->get_name() == args[0]; });
+    if (commands.empty()) {
+      err.print("{}: unknown command '{}'\nRun with --help for the list of commands.\n",
+                program.name, args[0]);
+      return static_cast<int>(CLI::ExitCodes::ExtrasError);
+    }
+  }
+  try {
+    // CLI11 consumes a vector from the back.
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    std::ostringstream normal;
+    std::ostringstream error;
+    int status = app.exit(e, normal, error);
+    out.write(normal.str());
+    err.write(error.str());
+    return status;
+  } catch (const std::exception& e) {
+    err.print("{}: error: {}\n", program.name, e.what());
+    return 1;
+  }
+  return 0;
+}
+
+int main(const Program& program, int argc, char** argv) {
+  install_interrupt_handler();
+  std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
+  Output out(stdout);
+  Output err(stderr);
+  return run(program, args, out, err);
+}
+
+void add_json_flag(CLI::App* command, bool* json) {
+  command->add_flag("--json", *json, "Print the result table as JSON");
+}
+
+}  // namespace rt::cli
