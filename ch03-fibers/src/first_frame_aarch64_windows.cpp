@@ -1,0 +1,62 @@
+// The first frame of a new context on ARM64 Windows, as aarch64_windows.S restores it:
+// first_frame_aarch64_aapcs64.cpp's frame (read its drawing) plus the TEB stack bounds.
+//
+//   +--------------------------+ <- high (16-byte aligned)
+//   | padding, DeallocationStack = low, StackLimit = low, StackBase = high
+//   | d8-d15 = 0, x30 = trampoline, x29 = 0, x21-x28 = 0, x20 = argument, x19 = start
+//   +--------------------------+ <- returned stack pointer = high - 0xC0
+//
+// Why the TEB words, and why DeallocationStack is `low`: see first_frame_x86_64_win64.cpp.
+#include <cstdint>
+#include <cstring>
+
+#include "asm/aarch64_aapcs64_layout.h"
+#include "first_frame.hpp"
+
+namespace rt::fiber::detail {
+
+namespace {
+
+struct Frame {
+  std::uint64_t x19, x20, x21, x22, x23, x24, x25, x26, x27, x28;
+  std::uint64_t x29;
+  void* x30;
+  double d8, d9, d10, d11, d12, d13, d14, d15;
+  void* stack_base;
+  void* stack_limit;
+  void* deallocation_stack;
+  std::uint64_t padding;
+};
+static_assert(offsetof(Frame, x19) == RT_FRAME_X19);
+static_assert(offsetof(Frame, x21) == RT_FRAME_X21);
+static_assert(offsetof(Frame, x23) == RT_FRAME_X23);
+static_assert(offsetof(Frame, x25) == RT_FRAME_X25);
+static_assert(offsetof(Frame, x27) == RT_FRAME_X27);
+static_assert(offsetof(Frame, x29) == RT_FRAME_X29);
+static_assert(offsetof(Frame, x30) == RT_FRAME_X29 + 8, "stp x29, x30 stores x30 next");
+static_assert(offsetof(Frame, d8) == RT_FRAME_D8);
+static_assert(offsetof(Frame, d10) == RT_FRAME_D10);
+static_assert(offsetof(Frame, d12) == RT_FRAME_D12);
+static_assert(offsetof(Frame, d14) == RT_FRAME_D14);
+static_assert(offsetof(Frame, stack_base) == RT_FRAME_STACK_BASE);
+static_assert(offsetof(Frame, stack_limit) == RT_FRAME_STACK_BASE + 8, "ldp/stp pair");
+static_assert(offsetof(Frame, deallocation_stack) == RT_FRAME_DEALLOCATION_STACK);
+static_assert(sizeof(Frame) == RT_FRAME_SIZE_WINDOWS);
+
+}  // namespace
+
+void* build_first_frame(std::byte* low, std::byte* high, void (*start)(void*), void* argument) {
+  auto top = reinterpret_cast<std::uintptr_t>(high) & ~std::uintptr_t{15};
+  Frame frame{};
+  frame.x19 = reinterpret_cast<std::uint64_t>(start);
+  frame.x20 = reinterpret_cast<std::uint64_t>(argument);
+  frame.x30 = reinterpret_cast<void*>(&rt_context_trampoline);
+  frame.stack_base = high;
+  frame.stack_limit = low;
+  frame.deallocation_stack = low;
+  auto* at = reinterpret_cast<std::byte*>(top - sizeof(Frame));
+  std::memcpy(at, &frame, sizeof frame);
+  return at;
+}
+
+}  // namespace rt::fiber::detail

@@ -1,0 +1,197 @@
+// Claims about the runtime: order, state, and that ordinary C++ works on a fiber stack.
+#include "rt/fiber/scheduler.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+
+using rt::fiber::Fiber;
+using rt::fiber::Scheduler;
+namespace this_fiber = rt::fiber::this_fiber;
+
+namespace {
+[[gnu::noinline]] std::uintptr_t address_of_aligned_local() {
+  alignas(16) volatile char local[16] = {};
+  return reinterpret_cast<std::uintptr_t>(&local[0]);
+}
+}  // namespace
+
+TEST(Scheduler, FibersTakeTurnsRoundRobin) {
+  Scheduler scheduler;
+  std::string trace;
+  for (const char* name : {"A", "B", "C"}) {
+    scheduler.spawn({.name = name}, [&trace] {
+      for (int i = 0; i < 3; ++i) {
+        trace += this_fiber::name();
+        this_fiber::yield();
+      }
+    });
+  }
+  scheduler.run();
+  EXPECT_EQ(trace, "ABCABCABC");
+  EXPECT_EQ(scheduler.alive(), 0u);
+}
+
+TEST(Scheduler, ThreeFibersResumeInTheOrderTheyAreUnparked) {
+  // A, B, C park in that order; the main thread unparks them C, B, A: they finish "CBA".
+  Scheduler scheduler;
+  std::string trace;
+  Fiber* fibers[3];
+  int index = 0;
+  for (const char* name : {"A", "B", "C"}) {
+    fibers[index++] = &scheduler.spawn({.name = name}, [&trace] {
+      this_fiber::park();
+      trace += this_fiber::name();
+    });
+  }
+  scheduler.run();
+  EXPECT_EQ(trace, "");
+  for (Fiber* fiber : fibers) EXPECT_EQ(fiber->state(), Fiber::State::parked);
+  EXPECT_EQ(scheduler.alive(), 3u);
+  for (int i = 2; i >= 0; --i) scheduler.unpark(*fibers[i]);
+  scheduler.run();
+  EXPECT_EQ(trace, "CBA");
+  EXPECT_EQ(scheduler.alive(), 0u);
+}
+
+TEST(Scheduler, AFiberCanSpawnAndUnparkOthers) {
+  Scheduler scheduler;
+  std::string trace;
+  scheduler.spawn({.name = "parent"}, [&] {
+    Fiber* waiter = &scheduler.spawn({.name = "child"}, [&] {
+      trace += "child parks;";
+      this_fiber::park();
+      trace += "child resumed;";
+    });
+    this_fiber::yield();  // let the child run and park
+    EXPECT_EQ(waiter->state(), Fiber::State::parked);
+    trace += "parent unparks;";
+    scheduler.unpark(*waiter);
+  });
+  scheduler.run();
+  EXPECT_EQ(trace, "child parks;parent unparks;child resumed;");
+}
+
+TEST(Scheduler, StatesFollowTheFibersLife) {
+  Scheduler scheduler;
+  Fiber* seen_running = nullptr;
+  Fiber::State state_inside{};
+  Fiber& fiber = scheduler.spawn({.name = "one"}, [&] {
+    seen_running = &this_fiber::current();
+    state_inside = this_fiber::current().state();
+    EXPECT_TRUE(this_fiber::on_fiber());
+  });
+  EXPECT_EQ(fiber.state(), Fiber::State::ready);
+  EXPECT_FALSE(this_fiber::on_fiber());
+  scheduler.run();
+  EXPECT_EQ(seen_running, &fiber);
+  EXPECT_EQ(state_inside, Fiber::State::running);
+  EXPECT_EQ(scheduler.running(), nullptr);
+}
+
+TEST(Scheduler, FloatingPointSurvivesASwitch) {
+  Scheduler scheduler;
+  double results[2] = {};
+  for (int id = 0; id < 2; ++id) {
+    scheduler.spawn({.name = "fp"}, [&results, id] {
+      double sum = 0, term = 1.0 / (id + 1);
+      for (int i = 0; i < 100; ++i) {
+        sum += term * i;
+        this_fiber::yield();  // the other fiber does different arithmetic meanwhile
+      }
+      results[id] = sum;
+    });
+  }
+  scheduler.run();
+  EXPECT_DOUBLE_EQ(results[0], 4950.0);
+  EXPECT_DOUBLE_EQ(results[1], 2475.0);
+}
+
+TEST(Scheduler, AnExceptionThrownOnAFiberIsCaughtOnIt) {
+  Scheduler scheduler;
+  std::string caught;
+  scheduler.spawn({.name = "thrower"}, [&] {
+    try {
+      this_fiber::yield();
+      throw std::runtime_error("thrown on a fiber stack");
+    } catch (const std::exception& e) {
+      this_fiber::yield();  // the unwinder's state survives a switch too
+      caught = e.what();
+    }
+  });
+  scheduler.spawn({.name = "other"}, [] { this_fiber::yield(); });
+  scheduler.run();
+  EXPECT_EQ(caught, "thrown on a fiber stack");
+}
+
+TEST(Scheduler, PrintfOfADoubleWorksOnAFiberStack) {
+  // %f goes through the C library's floating-point code, which uses aligned SSE/NEON
+  // stores on the stack: a misaligned fiber stack crashes here.
+  Scheduler scheduler;
+  char text[64] = {};
+  std::uintptr_t local = 0;
+  scheduler.spawn({.name = "printer", .stack_size = 32 * 1024}, [&] {
+    std::snprintf(text, sizeof text, "%f %.3e", 3.25, 12345.678);
+    local = address_of_aligned_local();
+  });
+  scheduler.run();
+  EXPECT_STREQ(text, "3.250000 1.235e+04");
+  EXPECT_EQ(local % 16, 0u);
+}
+
+TEST(Scheduler, ManySmallFibersAllFinish) {
+  Scheduler scheduler;
+  int finished = 0;
+  for (int i = 0; i < 1000; ++i) {
+    scheduler.spawn({.name = "small", .stack_size = 16 * 1024}, [&finished] {
+      this_fiber::yield();
+      ++finished;
+    });
+  }
+  EXPECT_EQ(scheduler.alive(), 1000u);
+  scheduler.run();
+  EXPECT_EQ(finished, 1000);
+  EXPECT_EQ(scheduler.alive(), 0u);
+  EXPECT_EQ(scheduler.switches(), 4000u) << "two runs per fiber, two switches per run";
+}
+
+TEST(SchedulerDeathTest, YieldOutsideAFiberIsRefused) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(this_fiber::yield(), "called outside a fiber");
+}
+
+TEST(SchedulerDeathTest, UnparkingAReadyFiberIsRefused) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        Scheduler scheduler;
+        Fiber& fiber = scheduler.spawn({.name = "eager"}, [] {});
+        scheduler.unpark(fiber);
+      },
+      "fiber \"eager\" is ready; parked -> ready is not a valid transition");
+}
+
+TEST(SchedulerDeathTest, AnUncaughtExceptionNamesTheFiber) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        Scheduler scheduler;
+        scheduler.spawn({.name = "careless"}, [] { throw std::runtime_error("oops"); });
+        scheduler.run();
+      },
+      "fiber \"careless\" ended with an uncaught exception: oops");
+}
+
+TEST(SchedulerDeathTest, RunFromAFiberIsRefused) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        Scheduler scheduler;
+        scheduler.spawn({.name = "nested"}, [&] { scheduler.run(); });
+        scheduler.run();
+      },
+      "Scheduler::run called from a fiber");
+}
