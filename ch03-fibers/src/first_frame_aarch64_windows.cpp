@@ -2,7 +2,7 @@
 // first_frame_aarch64_aapcs64.cpp's frame (read its drawing) plus the TEB stack bounds.
 //
 //   +--------------------------+ <- high (16-byte aligned)
-//   | padding, DeallocationStack = low, StackLimit = low, StackBase = high
+//   | ExceptionList = end of chain, DeallocationStack = low, StackLimit = low, StackBase = high
 //   | d8-d15 = 0, x30 = trampoline, x29 = 0, x21-x28 = 0, x20 = argument, x19 = start
 //   +--------------------------+ <- returned stack pointer = high - 0xC0
 //
@@ -25,7 +25,7 @@ struct Frame {
   void* stack_base;
   void* stack_limit;
   void* deallocation_stack;
-  std::uint64_t padding;
+  void* exception_list;
 };
 static_assert(offsetof(Frame, x19) == RT_FRAME_X19);
 static_assert(offsetof(Frame, x21) == RT_FRAME_X21);
@@ -41,6 +41,7 @@ static_assert(offsetof(Frame, d14) == RT_FRAME_D14);
 static_assert(offsetof(Frame, stack_base) == RT_FRAME_STACK_BASE);
 static_assert(offsetof(Frame, stack_limit) == RT_FRAME_STACK_BASE + 8, "ldp/stp pair");
 static_assert(offsetof(Frame, deallocation_stack) == RT_FRAME_DEALLOCATION_STACK);
+static_assert(offsetof(Frame, exception_list) == RT_FRAME_EXCEPTION_LIST);
 static_assert(sizeof(Frame) == RT_FRAME_SIZE_WINDOWS);
 
 }  // namespace
@@ -54,6 +55,7 @@ void* build_first_frame(std::byte* low, std::byte* high, void (*start)(void*), v
   frame.stack_base = high;
   frame.stack_limit = low;
   frame.deallocation_stack = low;
+  frame.exception_list = reinterpret_cast<void*>(~std::uintptr_t{0});  // EXCEPTION_CHAIN_END
   auto* at = reinterpret_cast<std::byte*>(top - sizeof(Frame));
   std::memcpy(at, &frame, sizeof frame);
   return at;

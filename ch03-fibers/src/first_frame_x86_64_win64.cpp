@@ -7,7 +7,7 @@
 //   | 0: end of stack             |   the trampoline's "return address": unwinders stop
 //   +-----------------------------+   <- rsp when the trampoline starts: 16-byte aligned;
 //   | return: trampoline          |      it reserves 32 bytes of home space and calls
-//   | padding                     |      start, which so enters with rsp = 8 (mod 16)
+//   | ExceptionList = end of chain|      start, which so enters with rsp = 8 (mod 16)
 //   | x87 CW 0x027F, MXCSR 0x1F80 |
 //   | TEB: DeallocationStack, StackLimit = low, StackBase = high
 //   | r15-r13 = 0, r12 = argument, rsi, rdi, rbp = 0, rbx = start
@@ -19,6 +19,7 @@
 // and unwinding (C++ throw) check frames against StackBase/StackLimit. DeallocationStack is
 // set to `low` too, so the guard pages below are not "this thread's stack" to the kernel's
 // stack-growth logic: touching them raises an exception that overflow_win32.cpp reports.
+// ExceptionList starts as an empty chain (x86_64_win64.S says why it is swapped at all).
 // If start returns, the trampoline executes ud2.
 #include <cstdint>
 #include <cstring>
@@ -42,8 +43,8 @@ struct Frame {
   void* deallocation_stack;
   std::uint32_t mxcsr;
   std::uint16_t x87_control;
-  std::uint16_t padding16;
-  std::uint64_t padding64;
+  std::uint16_t padding;
+  void* exception_list;
   void* return_address;
   void* end_of_stack;  // the trampoline's return address: 0
 };
@@ -69,6 +70,7 @@ static_assert(offsetof(Frame, stack_base) == RT_FRAME_STACK_BASE);
 static_assert(offsetof(Frame, stack_limit) == RT_FRAME_STACK_LIMIT);
 static_assert(offsetof(Frame, deallocation_stack) == RT_FRAME_DEALLOCATION_STACK);
 static_assert(offsetof(Frame, mxcsr) == RT_FRAME_MXCSR);
+static_assert(offsetof(Frame, exception_list) == RT_FRAME_EXCEPTION_LIST);
 static_assert(offsetof(Frame, x87_control) == RT_FRAME_X87_CONTROL);
 static_assert(offsetof(Frame, return_address) == RT_FRAME_RETURN);
 static_assert(offsetof(Frame, end_of_stack) % 16 == 0, "the trampoline starts aligned");
@@ -77,6 +79,9 @@ static_assert(offsetof(Frame, end_of_stack) % 16 == 0, "the trampoline starts al
 // precision (the x64 convention's initial value, unlike System V's 64-bit 0x037F).
 constexpr std::uint32_t kInitialMxcsr = 0x1F80;
 constexpr std::uint16_t kInitialX87Control = 0x027F;
+
+// The value that ends an SEH registration chain (EXCEPTION_CHAIN_END in winnt.h).
+void* const kEndOfExceptionChain = reinterpret_cast<void*>(~std::uintptr_t{0});
 
 }  // namespace
 
@@ -90,6 +95,7 @@ void* build_first_frame(std::byte* low, std::byte* high, void (*start)(void*), v
   frame.deallocation_stack = low;
   frame.mxcsr = kInitialMxcsr;
   frame.x87_control = kInitialX87Control;
+  frame.exception_list = kEndOfExceptionChain;
   frame.return_address = reinterpret_cast<void*>(&rt_context_trampoline);
   frame.end_of_stack = nullptr;
   // sizeof(Frame) is 0x120 (alignas pads the end): the frame ends 8 bytes below `top`.

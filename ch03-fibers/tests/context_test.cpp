@@ -133,7 +133,6 @@ TEST(Context, RoundingModeBelongsToEachContextOnX86) {
 }
 
 TEST(ContextDeathTest, AStartFunctionThatReturnsStopsTheProcessLoudly) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {
         rt::fiber::Stack stack(64 * 1024);
@@ -146,7 +145,6 @@ TEST(ContextDeathTest, AStartFunctionThatReturnsStopsTheProcessLoudly) {
 }
 
 TEST(ContextDeathTest, ResumingARunningContextIsRefused) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {
         Context self;  // the running thread's own context

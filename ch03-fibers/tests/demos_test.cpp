@@ -46,7 +46,6 @@ TEST(Demo, ManyReportsMemoryPerFiberAndFinishesThemAll) {
 }
 
 TEST(DemoDeathTest, OverflowIsReportedWithTheFibersName) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(run({"overflow", "--stack-kib", "32"}),
                "fiber \"deep-recursion\" overflowed its stack \\(32 KiB\\)");
 }

@@ -159,12 +159,10 @@ TEST(Scheduler, ManySmallFibersAllFinish) {
 }
 
 TEST(SchedulerDeathTest, YieldOutsideAFiberIsRefused) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(this_fiber::yield(), "called outside a fiber");
 }
 
 TEST(SchedulerDeathTest, UnparkingAReadyFiberIsRefused) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {
         Scheduler scheduler;
@@ -175,7 +173,6 @@ TEST(SchedulerDeathTest, UnparkingAReadyFiberIsRefused) {
 }
 
 TEST(SchedulerDeathTest, AnUncaughtExceptionNamesTheFiber) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {
         Scheduler scheduler;
@@ -186,7 +183,6 @@ TEST(SchedulerDeathTest, AnUncaughtExceptionNamesTheFiber) {
 }
 
 TEST(SchedulerDeathTest, RunFromAFiberIsRefused) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {
         Scheduler scheduler;

@@ -41,7 +41,6 @@ TEST(Stack, MovingTransfersTheMemory) {
 }
 
 TEST(StackDeathTest, WritingIntoTheGuardPageFaults) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
   Stack stack(16 * 1024);
   volatile std::byte* guard = stack.usable().data() - 1;
   EXPECT_DEATH(*guard = std::byte{1}, "");

@@ -20,6 +20,8 @@
 /* Windows only: the thread's stack bounds in its TEB (x18 points at it), saved per fiber. */
 #define RT_FRAME_STACK_BASE 0xA0 /* pair StackBase, StackLimit */
 #define RT_FRAME_DEALLOCATION_STACK 0xB0
+#define RT_FRAME_EXCEPTION_LIST 0xB8
 #define RT_FRAME_SIZE_WINDOWS 0xC0
+#define RT_TEB_EXCEPTION_LIST 0x00
 #define RT_TEB_STACK_BASE 0x08 /* StackLimit follows at 0x10, so one ldp/stp moves both */
 #define RT_TEB_DEALLOCATION_STACK 0x1478

@@ -8,10 +8,11 @@
  * what is deliberately not saved), plus three words of the thread's TEB, which x18 always
  * points at on Windows: StackBase and StackLimit (exception dispatch and unwinding refuse
  * frames outside them; __chkstk probes against StackLimit) and DeallocationStack (the
- * bottom of the allocation). x18 itself is read, never written.
+ * bottom of the allocation); and ExceptionList, for Wine (x86_64_win64.S says why). x18
+ * itself is read, never written.
  *
  * Frame, from the saved stack pointer up (offsets: aarch64_aapcs64_layout.h):
- *     +0xB8  padding              +0xB0  TEB DeallocationStack
+ *     +0xB8  TEB ExceptionList    +0xB0  TEB DeallocationStack
  *     +0xA8  TEB StackLimit       +0xA0  TEB StackBase
  *     +0x60..+0x9F  d8-d15        +0x00..+0x5F  x19-x30   <- saved sp, 16-byte aligned
  */
@@ -39,6 +40,8 @@ rt_switch_context:
   stp x10, x11, [sp, #RT_FRAME_STACK_BASE]
   ldr x10, [x18, #RT_TEB_DEALLOCATION_STACK]
   str x10, [sp, #RT_FRAME_DEALLOCATION_STACK]
+  ldr x10, [x18, #RT_TEB_EXCEPTION_LIST]
+  str x10, [sp, #RT_FRAME_EXCEPTION_LIST]
 
   mov x9, sp
   str x9, [x0]                 /* *save_stack_pointer = sp (str cannot store sp itself) */
@@ -58,6 +61,8 @@ rt_switch_context:
   stp x10, x11, [x18, #RT_TEB_STACK_BASE]
   ldr x10, [sp, #RT_FRAME_DEALLOCATION_STACK]
   str x10, [x18, #RT_TEB_DEALLOCATION_STACK]
+  ldr x10, [sp, #RT_FRAME_EXCEPTION_LIST]
+  str x10, [x18, #RT_TEB_EXCEPTION_LIST]
   add sp, sp, #RT_FRAME_SIZE_WINDOWS
   ret                          /* to x30: into the other context */
 

@@ -9,14 +9,16 @@
  *   words of the thread's TEB (gs:), because Windows reads them as "this thread's stack":
  *   StackBase and StackLimit (exception dispatch and unwinding refuse frames outside them;
  *   __chkstk probes against StackLimit) and DeallocationStack (the bottom of the
- *   allocation). Each fiber carries its own three.
+ *   allocation). And ExceptionList: unused by 64-bit Windows, but Wine keeps its own
+ *   handler frames there and walks them by address, which breaks C++ exceptions on a stack
+ *   that lies above the thread's; each context keeps its own chain (a new one: empty).
  * Deliberately NOT saved: rax, rcx, rdx, r8-r11, xmm0-xmm5 (volatile); rflags (DF is clear
  *   at calls); the rest of the TEB: fibers on one thread share its TLS and error value.
  *   (Win32 fibers also swap FiberData, which only the Win32 fiber API reads.)
  * Not supported: CET shadow stacks (the `ret` returns into another context).
  *
  * Frame, from the saved stack pointer up (offsets: x86_64_win64_layout.h):
- *     +0x108 return address          +0x100 padding (keeps the xmm slots 16-byte aligned)
+ *     +0x108 return address          +0x100 TEB ExceptionList
  *     +0xFC  x87 control word        +0xF8  MXCSR
  *     +0xF0  TEB DeallocationStack   +0xE8  TEB StackLimit   +0xE0  TEB StackBase
  *     +0xD8  r15  +0xD0 r14  +0xC8 r13  +0xC0 r12  +0xB8 rsi  +0xB0 rdi  +0xA8 rbp  +0xA0 rbx
@@ -60,6 +62,8 @@ rt_switch_context:
   movq %rax, RT_FRAME_STACK_LIMIT(%rsp)
   movq %gs:RT_TEB_DEALLOCATION_STACK, %rax
   movq %rax, RT_FRAME_DEALLOCATION_STACK(%rsp)
+  movq %gs:RT_TEB_EXCEPTION_LIST, %rax
+  movq %rax, RT_FRAME_EXCEPTION_LIST(%rsp)
   stmxcsr RT_FRAME_MXCSR(%rsp)
   fnstcw RT_FRAME_X87_CONTROL(%rsp)
 
@@ -90,6 +94,8 @@ rt_switch_context:
   movq %rax, %gs:RT_TEB_STACK_LIMIT
   movq RT_FRAME_DEALLOCATION_STACK(%rsp), %rax
   movq %rax, %gs:RT_TEB_DEALLOCATION_STACK
+  movq RT_FRAME_EXCEPTION_LIST(%rsp), %rax
+  movq %rax, %gs:RT_TEB_EXCEPTION_LIST
   ldmxcsr RT_FRAME_MXCSR(%rsp)
   fldcw RT_FRAME_X87_CONTROL(%rsp)
   addq $RT_FRAME_SIZE, %rsp

@@ -41,6 +41,8 @@ rt_switch_context PROC FRAME
   mov [rsp + RT_FRAME_STACK_LIMIT], rax
   mov rax, gs:[RT_TEB_DEALLOCATION_STACK]
   mov [rsp + RT_FRAME_DEALLOCATION_STACK], rax
+  mov rax, gs:[RT_TEB_EXCEPTION_LIST]
+  mov [rsp + RT_FRAME_EXCEPTION_LIST], rax
   stmxcsr dword ptr [rsp + RT_FRAME_MXCSR]
   fnstcw word ptr [rsp + RT_FRAME_X87_CONTROL]
 
@@ -71,6 +73,8 @@ rt_switch_context PROC FRAME
   mov gs:[RT_TEB_STACK_LIMIT], rax
   mov rax, [rsp + RT_FRAME_DEALLOCATION_STACK]
   mov gs:[RT_TEB_DEALLOCATION_STACK], rax
+  mov rax, [rsp + RT_FRAME_EXCEPTION_LIST]
+  mov gs:[RT_TEB_EXCEPTION_LIST], rax
   ldmxcsr dword ptr [rsp + RT_FRAME_MXCSR]
   fldcw word ptr [rsp + RT_FRAME_X87_CONTROL]
   add rsp, RT_FRAME_SIZE
