@@ -12,6 +12,7 @@
 #include "sanitizer_hooks.hpp"
 
 #if defined(RT_SANITIZE_ADDRESS)
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 #if defined(RT_SANITIZE_THREAD)
@@ -29,6 +30,9 @@ void sanitizer_on_make(Context& context, const void* low, std::size_t size) {
 #if defined(RT_SANITIZE_ADDRESS)
   context.sanitizer.stack_low = low;
   context.sanitizer.stack_size = size;
+  // A context that exited left its frames' redzones poisoned (no epilogue ran to clear
+  // them), and a new stack may reuse the same addresses: start from clean shadow memory.
+  __asan_unpoison_memory_region(low, size);
 #endif
 #if defined(RT_SANITIZE_THREAD)
   context.sanitizer.tsan_fiber = __tsan_create_fiber(0);
