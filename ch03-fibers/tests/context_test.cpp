@@ -41,9 +41,9 @@ struct Child {
 };
 
 // Not inlined, so its frame is laid out from the stack pointer the ABI promised on entry.
-[[gnu::noinline]] std::uintptr_t address_of_aligned_local() {
+[[gnu::noinline]] void address_of_aligned_local(std::uintptr_t* address) {
   alignas(16) volatile char local[16] = {};
-  return reinterpret_cast<std::uintptr_t>(&local[0]);
+  *address = reinterpret_cast<std::uintptr_t>(&local[0]);
 }
 
 }  // namespace
@@ -67,7 +67,7 @@ TEST(Context, SwitchesIntoANewContextAndBackAgain) {
 }
 
 TEST(Context, TheNewStackIsAlignedAsTheAbiRequires) {
-  Child child([](Child& self) { self.value = address_of_aligned_local(); });
+  Child child([](Child& self) { address_of_aligned_local(&self.value); });
   child.resume();
   ASSERT_TRUE(child.finished);
   EXPECT_EQ(child.value % 16, 0u);

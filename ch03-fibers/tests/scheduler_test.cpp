@@ -13,9 +13,9 @@ using rt::fiber::Scheduler;
 namespace this_fiber = rt::fiber::this_fiber;
 
 namespace {
-[[gnu::noinline]] std::uintptr_t address_of_aligned_local() {
+[[gnu::noinline]] void address_of_aligned_local(std::uintptr_t* address) {
   alignas(16) volatile char local[16] = {};
-  return reinterpret_cast<std::uintptr_t>(&local[0]);
+  *address = reinterpret_cast<std::uintptr_t>(&local[0]);
 }
 }  // namespace
 
@@ -135,7 +135,7 @@ TEST(Scheduler, PrintfOfADoubleWorksOnAFiberStack) {
   std::uintptr_t local = 0;
   scheduler.spawn({.name = "printer", .stack_size = 32 * 1024}, [&] {
     std::snprintf(text, sizeof text, "%f %.3e", 3.25, 12345.678);
-    local = address_of_aligned_local();
+    address_of_aligned_local(&local);
   });
   scheduler.run();
   EXPECT_STREQ(text, "3.250000 1.235e+04");
