@@ -70,4 +70,11 @@ void sanitizer_on_destroy(Context& context) {
   (void)context;
 }
 
+void sanitizer_on_stack_free(const void* low, std::size_t size) {
+#if defined(RT_SANITIZE_ADDRESS)
+  if (low != nullptr) __asan_unpoison_memory_region(low, size);
+#endif
+  (void)low, (void)size;
+}
+
 }  // namespace rt::fiber::detail

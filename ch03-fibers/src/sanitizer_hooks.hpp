@@ -19,11 +19,15 @@ void sanitizer_before_switch(Context& from, Context& to, bool leaving_for_good);
 void sanitizer_after_switch(Context* resumed);
 // destroy_context.
 void sanitizer_on_destroy(Context& context);
+// A Stack's memory goes back to the OS: clear what ASan marked in it, so that whatever the
+// OS maps there next does not inherit an exited context's poisoned redzones.
+void sanitizer_on_stack_free(const void* low, std::size_t size);
 #else
 inline void sanitizer_on_make(Context&, const void*, std::size_t) {}
 inline void sanitizer_before_switch(Context&, Context&, bool) {}
 inline void sanitizer_after_switch(Context*) {}
 inline void sanitizer_on_destroy(Context&) {}
+inline void sanitizer_on_stack_free(const void*, std::size_t) {}
 #endif
 
 }  // namespace rt::fiber::detail

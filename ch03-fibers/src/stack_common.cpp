@@ -3,10 +3,12 @@
 #include <utility>
 
 #include "rt/fiber/stack.hpp"
+#include "sanitizer_hooks.hpp"
 
 namespace rt::fiber {
 
 Stack::~Stack() {
+  detail::sanitizer_on_stack_free(usable_low_, usable_size_);
   release();
 }
 
@@ -18,6 +20,7 @@ Stack::Stack(Stack&& other) noexcept
 
 Stack& Stack::operator=(Stack&& other) noexcept {
   if (this != &other) {
+    detail::sanitizer_on_stack_free(usable_low_, usable_size_);
     release();
     allocation_ = std::exchange(other.allocation_, nullptr);
     allocation_size_ = std::exchange(other.allocation_size_, 0);

@@ -7,6 +7,8 @@
 #include <cfenv>
 #include <cstdint>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "rt/fiber/stack.hpp"
 #include "rt/platform.hpp"
@@ -150,6 +152,23 @@ TEST(ContextDeathTest, ResumingARunningContextIsRefused) {
         Context self;  // the running thread's own context
         Context other;
         rt::fiber::switch_context(other, self);
+      },
+      "the target context is running");
+}
+
+static_assert(!std::is_copy_constructible_v<Context> && !std::is_copy_assignable_v<Context>,
+              "a suspended context must not be duplicated: it could be resumed twice");
+
+TEST(ContextDeathTest, AMovedFromContextCannotBeResumed) {
+  EXPECT_DEATH(
+      {
+        rt::fiber::Stack stack(64 * 1024);
+        Context parent;
+        Context original = rt::fiber::make_context(
+            stack.usable(), [](void*) {}, nullptr);
+        Context moved = std::move(original);
+        EXPECT_NE(moved.stack_pointer, nullptr);
+        rt::fiber::switch_context(parent, original);  // NOLINT(bugprone-use-after-move)
       },
       "the target context is running");
 }

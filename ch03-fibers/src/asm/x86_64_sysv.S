@@ -37,9 +37,11 @@
 #if defined(__APPLE__)
 #define RT_SYMBOL(name) _##name  /* Mach-O prefixes C symbols with an underscore */
 #define RT_FUNCTION_TYPE(name)
+#define RT_FUNCTION_SIZE(name)
 #else
 #define RT_SYMBOL(name) name
 #define RT_FUNCTION_TYPE(name) .type name, @function
+#define RT_FUNCTION_SIZE(name) .size name, .-name  /* for perf, gdb, objdump */
 #endif
 
   .text
@@ -74,6 +76,7 @@ RT_SYMBOL(rt_switch_context):
   .cfi_adjust_cfa_offset -RT_FRAME_SIZE
   ret                          /* into the other context */
   .cfi_endproc
+  RT_FUNCTION_SIZE(rt_switch_context)
 
 /* The first code a new context runs, entered by the ret above with the frame that
  * first_frame_x86_64_sysv.cpp built: rbx = start function, r12 = its argument, and rsp
@@ -89,6 +92,7 @@ RT_SYMBOL(rt_context_trampoline):
   call *%rbx
   ud2                          /* start returned: a defined crash, not a jump into garbage */
   .cfi_endproc
+  RT_FUNCTION_SIZE(rt_context_trampoline)
 
 #if defined(__ELF__)
   .section .note.GNU-stack, "", @progbits  /* this code needs no executable stack */

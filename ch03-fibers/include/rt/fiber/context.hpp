@@ -25,14 +25,30 @@
 
 #include <cstddef>
 #include <span>
+#include <utility>
 
 #include "rt/fiber/sanitizer.hpp"
 
 namespace rt::fiber {
 
+// Move-only: a copy of a suspended context could be resumed twice, and the second resume
+// would run a frame that no longer exists. A moved-from Context counts as running
+// (resuming it is refused).
 struct Context {
   void* stack_pointer = nullptr;     // where the registers are saved; null while running
   detail::SanitizerState sanitizer;  // empty unless built with a sanitizer
+
+  Context() = default;
+  Context(Context&& other) noexcept
+      : stack_pointer(std::exchange(other.stack_pointer, nullptr)),
+        sanitizer(std::exchange(other.sanitizer, {})) {}
+  Context& operator=(Context&& other) noexcept {
+    stack_pointer = std::exchange(other.stack_pointer, nullptr);
+    sanitizer = std::exchange(other.sanitizer, {});
+    return *this;
+  }
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
 };
 
 // The function a new context starts in. It must never return: it ends by exit_context().
