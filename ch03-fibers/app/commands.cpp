@@ -25,13 +25,13 @@ void add_commands(CLI::App& app, rt::Output& out) {
     auto o = make_options<SwitchOptions>();
     auto* c = app.add_subcommand("switch", "Round trip: bare contexts, fibers, OS threads");
     c->add_option("--round-trips", o->round_trips, "How many round trips")
-        ->check(CLI::Range(1, 1'000'000'000));
+        ->check(CLI::Range(1, 100'000'000));
     c->callback([&out, o] { switch_demo(*o, out); });
   }
   {
     auto o = make_options<ManyOptions>();
     auto* c = app.add_subcommand("many", "Many fibers alive at once: memory and time per fiber");
-    c->add_option("--count", o->count, "How many fibers")->check(CLI::Range(1, 10'000'000));
+    c->add_option("--count", o->count, "How many fibers")->check(CLI::Range(1, 1'000'000));
     c->add_option("--stack-kib", o->stack_kib, "Stack size in KiB")
         ->check(CLI::Range(4, 1024 * 1024));
     c->callback([&out, o] { many(*o, out); });
@@ -48,9 +48,9 @@ void add_commands(CLI::App& app, rt::Output& out) {
     auto o = make_options<BenchOptions>();
     auto* c = app.add_subcommand("bench", "The chapter's table: switch, spawn and memory costs");
     c->add_option("--round-trips", o->round_trips, "Round trips per switch measurement")
-        ->check(CLI::Range(1, 1'000'000'000));
+        ->check(CLI::Range(1, 100'000'000));
     c->add_option("--count", o->count, "Fibers for the spawn and memory rows")
-        ->check(CLI::Range(1, 10'000'000));
+        ->check(CLI::Range(1, 1'000'000));
     rt::cli::add_json_flag(c, &o->json);
     c->callback([&out, o] { bench(*o, out); });
   }
