@@ -16,7 +16,8 @@
  *     keeps the TEB there); where it is free, the compiler treats it as caller-saved.
  *   NZCV: status flags, caller-saved. FPCR (rounding mode, flush-to-zero): left to the
  *     thread, as with fesetround; a fiber that changes it must restore it before it yields.
- *     Writing FPCR can stall the pipeline, and no compiler output changes it.
+ *     Writing FPCR can stall the pipeline, and compiled code never changes it on its
+ *     own: only fesetround() and its kin do.
  *   tpidr_el0 (thread pointer): fibers on one thread share its thread_locals.
  * Pointer authentication and BTI: x30 is stored as the caller signed it (or not), and the
  *   trampoline is reached by `ret`, which BTI does not check, so both stay correct.
