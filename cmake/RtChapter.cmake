@@ -7,6 +7,19 @@ include(GoogleTest)
 # sanitizer presets raise it (CMakePresets.json); no test should come near it natively.
 set(RT_TEST_TIMEOUT 60 CACHE STRING "ctest TIMEOUT for every test, in seconds")
 
+# Under wine, the first start in a fresh prefix (~/.wine) spends ~15 s creating it, and
+# several tests starting at once race to do so and can hang. One setup test creates the
+# prefix and waits for wine to settle; every test requires it.
+set(_rt_test_fixtures "")
+if(CMAKE_CROSSCOMPILING_EMULATOR MATCHES "wine")
+  if(NOT TEST wine.prefix)
+    add_test(NAME wine.prefix COMMAND sh -c "wineboot --init && wineserver --wait")
+    set_tests_properties(wine.prefix PROPERTIES FIXTURES_SETUP wine_prefix TIMEOUT 300
+                                                LABELS wine)
+  endif()
+  set(_rt_test_fixtures FIXTURES_REQUIRED wine_prefix)
+endif()
+
 # rt_add_tests(<target> LABEL <chNN> SOURCES <files...> LIBS <libs...>)
 # One GoogleTest executable; every TEST becomes a ctest test labelled <chNN> with the
 # timeout above. Tests are listed when ctest runs (PRE_TEST), not at build time, so cross
@@ -19,7 +32,7 @@ function(rt_add_tests target)
     DISCOVERY_MODE PRE_TEST
     DISCOVERY_TIMEOUT 120
     TEST_PREFIX "${arg_LABEL}."
-    PROPERTIES LABELS ${arg_LABEL} TIMEOUT ${RT_TEST_TIMEOUT})
+    PROPERTIES LABELS ${arg_LABEL} TIMEOUT ${RT_TEST_TIMEOUT} ${_rt_test_fixtures})
 endfunction()
 
 # rt_add_tour_step(<executable target>)

@@ -14,7 +14,10 @@ set_property(CACHE RT_SANITIZE PROPERTY STRINGS "" address thread)
 
 add_library(rt_options INTERFACE)
 if(MSVC)
-  target_compile_options(rt_options INTERFACE /W4 /permissive- /utf-8 $<$<BOOL:${RT_WERROR}>:/WX>)
+  # C and C++ only: ml64 (the MASM assembler of chapter 3) rejects these flags.
+  target_compile_options(rt_options INTERFACE
+                         $<$<COMPILE_LANGUAGE:C,CXX>:/W4 /permissive- /utf-8
+                         $<$<BOOL:${RT_WERROR}>:/WX>>)
   target_compile_definitions(rt_options INTERFACE _CRT_SECURE_NO_WARNINGS NOMINMAX
                                                    WIN32_LEAN_AND_MEAN)
 else()

@@ -1,5 +1,6 @@
 // `bench`: the chapter's headline table, and `tour`, its one-line summary.
 #include "demos.hpp"
+#include "rt/os/address_wait.hpp"
 #include "rt/os/cost.hpp"
 #include "rt/os/thread.hpp"
 #include "rt/platform.hpp"
@@ -45,9 +46,14 @@ void bench(const BenchOptions& options, rt::Output& out) {
     table.add_row({"kernel stack per thread", number(*memory.kernel_stack / 1024.0), "KiB", how});
   }
 
-  for (auto handoff : {rt::os::Handoff::condition_variable, rt::os::Handoff::atomic_wait}) {
-    auto r = rt::os::ping_pong(handoff, options.round_trips);
+  for (auto handoff : rt::os::kAllHandoffs) {
     std::string name = fmt::format("round trip, {}", rt::os::to_string(handoff));
+    const char* why = nullptr;
+    if (!rt::os::available(handoff, &why)) {
+      table.add_row({name, "n/a", "", why});
+      continue;
+    }
+    auto r = rt::os::ping_pong(handoff, options.round_trips);
     table.add_row({name, number(r.round_trip_ns / 1e3, 2), "us",
                    fmt::format("{} round trips, threads unpinned", r.round_trips)});
     if (r.switches && r.round_trips > 0) {
@@ -57,9 +63,9 @@ void bench(const BenchOptions& options, rt::Output& out) {
     }
   }
   if (rt::os::cpu_count() > 1) {
-    auto r = rt::os::ping_pong(rt::os::Handoff::atomic_wait, options.round_trips, 0);
-    table.add_row({"round trip, atomic, same CPU", number(r.round_trip_ns / 1e3, 2), "us",
-                   "both threads pinned to CPU 0"});
+    auto r = rt::os::ping_pong(rt::os::Handoff::address_wait, options.round_trips, 0);
+    table.add_row({fmt::format("round trip, {}, same CPU", rt::os::address_wait_mechanism()),
+                   number(r.round_trip_ns / 1e3, 2), "us", "both threads pinned to CPU 0"});
   }
 
   if (options.json) {
@@ -72,7 +78,7 @@ void bench(const BenchOptions& options, rt::Output& out) {
 void tour(rt::Output& out) {
   auto spawn = rt::summarize(rt::os::spawn_join(500, 0).samples_ns);
   auto memory = rt::os::memory_per_thread(500, 0);
-  auto switch_cost = rt::os::ping_pong(rt::os::Handoff::atomic_wait, 20'000);
+  auto switch_cost = rt::os::ping_pong(rt::os::Handoff::address_wait, 20'000);
   out.print(
       "chapter 1, OS threads: spawn+join {} per thread; {} of stack reserved, {} resident "
       "per idle thread; a thread-to-thread round trip {}\n",

@@ -1,6 +1,5 @@
 // `limits`: create threads until the OS refuses or --max exist, all alive at once; then
 // release and join every one of them. Shows which limit bounds threads on this OS.
-#include <latch>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,6 +8,7 @@
 #include "rt/clock.hpp"
 #include "rt/error.hpp"
 #include "rt/memory.hpp"
+#include "rt/os/latch.hpp"
 #include "rt/os/system.hpp"
 #include "rt/os/thread.hpp"
 #include "rt/platform.hpp"
@@ -21,7 +21,7 @@ namespace ch01 {
 void limits(const LimitsOptions& options, rt::Output& out) {
   out.print("creating threads with {} KiB stacks until the OS refuses or {} exist (--max)\n",
             options.stack_kib, options.max);
-  std::latch release(1);
+  rt::os::Latch release(1);
   std::vector<rt::os::Thread> threads;
   threads.reserve(options.max);
   std::string stopped_by = fmt::format("reached --max {}", options.max);

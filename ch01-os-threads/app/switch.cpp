@@ -9,7 +9,12 @@ namespace ch01 {
 void switch_demo(const SwitchOptions& options, rt::Output& out) {
   out.print("two threads pass a token back and forth {} times{}\n", options.round_trips,
             options.cpu ? fmt::format(", both pinned to CPU {}", *options.cpu) : "");
-  for (auto handoff : {rt::os::Handoff::condition_variable, rt::os::Handoff::atomic_wait}) {
+  for (auto handoff : rt::os::kAllHandoffs) {
+    const char* why = nullptr;
+    if (!rt::os::available(handoff, &why)) {
+      out.print("  {:<27} {}\n", rt::os::to_string(handoff), why);
+      continue;
+    }
     auto r = rt::os::ping_pong(handoff, options.round_trips, options.cpu);
     out.print("  {:<27} round trip {:>9}", rt::os::to_string(handoff),
               rt::format_duration_ns(r.round_trip_ns));

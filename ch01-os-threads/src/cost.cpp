@@ -1,13 +1,15 @@
 #include "rt/os/cost.hpp"
 
 #include <atomic>
+#include <cassert>
 #include <condition_variable>
 #include <cstdint>
-#include <latch>
 #include <mutex>
 
 #include "rt/clock.hpp"
 #include "rt/memory.hpp"
+#include "rt/os/address_wait.hpp"
+#include "rt/os/latch.hpp"
 #include "rt/os/thread.hpp"
 
 namespace rt::os {
@@ -17,9 +19,21 @@ const char* to_string(Handoff handoff) {
     case Handoff::condition_variable:
       return "mutex + condition_variable";
     case Handoff::atomic_wait:
-      return "atomic wait/notify";
+      return "std::atomic wait/notify";
+    case Handoff::address_wait:
+      return address_wait_mechanism();
   }
   return "?";
+}
+
+bool available(Handoff handoff, const char** why) {
+  if (handoff == Handoff::atomic_wait && !kStdAtomicWaitIsReliable) {
+    if (why != nullptr) {
+      *why = "skipped: std::atomic::wait in MinGW's libstdc++ loses wakeups (see the README)";
+    }
+    return false;
+  }
+  return true;
 }
 
 namespace {
@@ -66,6 +80,25 @@ struct AtomicGame {
   }
 };
 
+// The same protocol on the OS primitive that std::atomic::wait is built on.
+struct AddressWaitGame {
+  std::atomic<std::uint32_t> turn{kPing};
+
+  void pass(Turn to) {
+    turn.store(to, std::memory_order_release);  // release: pairs with the acquire below
+    wake_one(turn);
+  }
+  Turn wait_while(Turn current) {
+    std::uint32_t now;
+    // The kernel re-checks `turn` atomically with sleeping, so a pass() between this load
+    // and the sleep makes wait_on_address return at once instead of sleeping forever.
+    while ((now = turn.load(std::memory_order_acquire)) == current) {
+      wait_on_address(turn, current);
+    }
+    return static_cast<Turn>(now);
+  }
+};
+
 template <class Game>
 double play(std::uint64_t round_trips, std::optional<int> cpu) {
   Game game;
@@ -100,9 +133,18 @@ PingPongResult ping_pong(Handoff handoff, std::uint64_t round_trips, std::option
   PingPongResult result;
   result.round_trips = round_trips;
   auto before = context_switches();
-  result.round_trip_ns = handoff == Handoff::condition_variable
-                             ? play<CondvarGame>(round_trips, cpu)
-                             : play<AtomicGame>(round_trips, cpu);
+  assert(available(handoff));
+  switch (handoff) {
+    case Handoff::condition_variable:
+      result.round_trip_ns = play<CondvarGame>(round_trips, cpu);
+      break;
+    case Handoff::atomic_wait:
+      result.round_trip_ns = play<AtomicGame>(round_trips, cpu);
+      break;
+    case Handoff::address_wait:
+      result.round_trip_ns = play<AddressWaitGame>(round_trips, cpu);
+      break;
+  }
   auto after = context_switches();
   if (before && after) {
     result.switches = ContextSwitches{after->voluntary - before->voluntary,
@@ -127,8 +169,8 @@ SpawnJoinResult spawn_join(std::size_t count, std::size_t stack_size,
 
 MemoryPerThread memory_per_thread(std::size_t count, std::size_t stack_size) {
   MemoryPerThread result;
-  std::latch started(static_cast<std::ptrdiff_t>(count));
-  std::latch release(1);
+  Latch started(count);
+  Latch release(1);
   std::atomic<std::size_t> reserved{0};  // relaxed: read after started.wait() synchronises
   std::vector<Thread> threads;
   threads.reserve(count);

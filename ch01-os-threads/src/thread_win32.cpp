@@ -30,6 +30,25 @@ unsigned __stdcall thread_entry(void* arg) {
   return 0;
 }
 
+// SetThreadDescription and GetThreadDescription exist since Windows 10 1607, and not every
+// SDK declares them (MinGW-w64 headers before v11 do not): look them up in kernel32 once.
+// Where they are missing, threads go unnamed rather than failing.
+using SetDescription = HRESULT(WINAPI*)(HANDLE, PCWSTR);
+using GetDescription = HRESULT(WINAPI*)(HANDLE, PWSTR*);
+
+template <class Function>
+Function kernel32_function(const char* name) {
+  static HMODULE kernel32 = GetModuleHandleW(L"kernel32.dll");
+  // The detour through void* silences -Wcast-function-type: GetProcAddress returns a generic
+  // FARPROC that must be cast to the real signature.
+  return reinterpret_cast<Function>(reinterpret_cast<void*>(GetProcAddress(kernel32, name)));
+}
+
+void set_description(HANDLE thread, const std::wstring& name) {
+  static auto set = kernel32_function<SetDescription>("SetThreadDescription");
+  if (set != nullptr) set(thread, name.c_str());
+}
+
 std::wstring widen(const std::string& text) {
   if (text.empty()) return {};
   int n = MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0);
@@ -73,7 +92,7 @@ Thread::Thread(const ThreadOptions& options, std::function<void()> body) {
     SetLastError(error);
     throw_last_error("SetThreadAffinityMask");
   }
-  if (!options.name.empty()) SetThreadDescription(thread, widen(options.name).c_str());
+  if (!options.name.empty()) set_description(thread, widen(options.name));
   handle_ = std::make_unique<Handle>(Handle{thread});
   ResumeThread(thread);
 }
@@ -110,8 +129,9 @@ int cpu_count() {
 namespace this_thread {
 
 std::string name() {
+  static auto get = kernel32_function<GetDescription>("GetThreadDescription");
   PWSTR description = nullptr;
-  if (FAILED(GetThreadDescription(GetCurrentThread(), &description))) return {};
+  if (get == nullptr || FAILED(get(GetCurrentThread(), &description))) return {};
   std::string text = narrow(description);
   LocalFree(description);
   return text;

@@ -17,4 +17,9 @@ struct RunResult {
 
 RunResult run(const cli::Program& program, const std::vector<std::string>& args);
 
+// True if `pattern` (ECMAScript syntax) matches somewhere in `text`. GoogleTest's own
+// ContainsRegex uses POSIX regexes on Linux but a tiny "simple regex" on Windows that has no
+// [character classes]; tests that run on every OS use this instead.
+bool contains_regex(const std::string& text, const std::string& pattern);
+
 }  // namespace rt::testing

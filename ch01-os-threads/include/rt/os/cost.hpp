@@ -14,11 +14,19 @@ namespace rt::os {
 // How one thread hands a token to another and waits for it back.
 enum class Handoff {
   condition_variable,  // std::mutex + std::condition_variable: the classic
-  atomic_wait,         // C++20 std::atomic<T>::wait/notify_one (futex on Linux,
-                       // WaitOnAddress on Windows, ulock on macOS)
+  atomic_wait,         // C++20 std::atomic<T>::wait/notify_one: the standard's portable
+                       // address wait (see kStdAtomicWaitIsReliable)
+  address_wait,        // the OS primitive directly: futex, WaitOnAddress (address_wait.hpp)
 };
 
+inline constexpr Handoff kAllHandoffs[] = {Handoff::condition_variable, Handoff::atomic_wait,
+                                           Handoff::address_wait};
+
 const char* to_string(Handoff handoff);
+
+// False where this build cannot measure `handoff` (std::atomic::wait on MinGW's libstdc++);
+// `why` then says so in a sentence.
+bool available(Handoff handoff, const char** why = nullptr);
 
 struct PingPongResult {
   std::uint64_t round_trips = 0;
@@ -31,6 +39,7 @@ struct PingPongResult {
 // `cpu` set, both threads are pinned to that one CPU, so every handoff is a real context
 // switch on that CPU; otherwise the OS places them (on two idle CPUs the waiter may spin and
 // never sleep). Throws rt::OsError if a thread cannot be created or pinned.
+// Precondition: available(handoff).
 PingPongResult ping_pong(Handoff handoff, std::uint64_t round_trips,
                          std::optional<int> cpu = std::nullopt);
 
