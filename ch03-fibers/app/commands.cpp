@@ -15,11 +15,21 @@ std::shared_ptr<Options> make_options() {
 
 void add_commands(CLI::App& app, rt::Output& out) {
   {
-    auto o = make_options<OrderOptions>();
-    auto* c =
-        app.add_subcommand("order", "Three fibers take turns; parked fibers resume as unparked");
+    auto* c = app.add_subcommand(
+        "stack-swap", "Step 1: inline asm runs a function on a buffer we allocated, and back");
+    c->callback([&out] { stack_swap(out); });
+  }
+  {
+    auto* c = app.add_subcommand(
+        "show-stack", "Step 2: the bytes of a new fiber's first frame, each slot labelled");
+    c->callback([&out] { show_stack(out); });
+  }
+  {
+    auto o = make_options<FibersOptions>();
+    auto* c = app.add_subcommand(
+        "fibers", "Step 3: fibers take turns, resume as unparked, and rethrow at join");
     c->add_option("--steps", o->steps, "Steps per fiber")->check(CLI::Range(1, 100));
-    c->callback([&out, o] { order(*o, out); });
+    c->callback([&out, o] { fibers(*o, out); });
   }
   {
     auto o = make_options<SwitchOptions>();
@@ -34,6 +44,9 @@ void add_commands(CLI::App& app, rt::Output& out) {
     c->add_option("--count", o->count, "How many fibers")->check(CLI::Range(1, 1'000'000));
     c->add_option("--stack-kib", o->stack_kib, "Stack size in KiB")
         ->check(CLI::Range(4, 1024 * 1024));
+    c->add_flag("--no-guard", o->no_guard,
+                "No guard pages: one mapping per stack (Linux vm.max_map_count), no overflow "
+                "detection");
     c->callback([&out, o] { many(*o, out); });
   }
   {
@@ -46,10 +59,15 @@ void add_commands(CLI::App& app, rt::Output& out) {
   }
   {
     auto o = make_options<BenchOptions>();
-    auto* c = app.add_subcommand("bench", "The chapter's table: switch, spawn and memory costs");
+    auto* c =
+        app.add_subcommand("bench", "Step 4: the chapter's table: switch, spawn and memory costs");
     c->add_option("--round-trips", o->round_trips, "Round trips per switch measurement")
         ->check(CLI::Range(1, 100'000'000));
-    c->add_option("--count", o->count, "Fibers for the spawn and memory rows")
+    c->add_option("--spawn-count", o->spawn_count, "Fibers spawned, run and joined")
+        ->check(CLI::Range(1, 10'000'000));
+    c->add_option("--thread-count", o->thread_count, "Threads measured for the same")
+        ->check(CLI::Range(1, 100'000));
+    c->add_option("--count", o->count, "Fibers alive at once for the memory row")
         ->check(CLI::Range(1, 1'000'000));
     rt::cli::add_json_flag(c, &o->json);
     c->callback([&out, o] { bench(*o, out); });

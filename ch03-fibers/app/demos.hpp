@@ -11,10 +11,14 @@ namespace ch03 {
 
 const rt::cli::Program& program();
 
-struct OrderOptions {
+// The steps of the chapter, in reading order.
+void stack_swap(rt::Output& out);
+void show_stack(rt::Output& out);
+
+struct FibersOptions {
   int steps = 3;  // steps per fiber
 };
-void order(const OrderOptions& options, rt::Output& out);
+void fibers(const FibersOptions& options, rt::Output& out);
 
 struct SwitchOptions {
   std::uint64_t round_trips = 1'000'000;
@@ -24,6 +28,7 @@ void switch_demo(const SwitchOptions& options, rt::Output& out);
 struct ManyOptions {
   std::size_t count = 10'000;
   std::size_t stack_kib = 64;
+  bool no_guard = false;  // StackGuard::none: one mapping per stack, no overflow detection
 };
 void many(const ManyOptions& options, rt::Output& out);
 
@@ -35,7 +40,9 @@ void overflow(const OverflowOptions& options, rt::Output& out);
 
 struct BenchOptions {
   std::uint64_t round_trips = 1'000'000;
-  std::size_t count = 10'000;  // fibers for the creation and memory rows
+  std::size_t spawn_count = 100'000;  // fibers spawned, run and joined one at a time
+  std::size_t thread_count = 2'000;   // threads measured for the same (then scaled)
+  std::size_t count = 10'000;         // fibers alive at once for the memory row
   bool json = false;
 };
 void bench(const BenchOptions& options, rt::Output& out);

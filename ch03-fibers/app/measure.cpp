@@ -1,5 +1,7 @@
 #include "measure.hpp"
 
+#include <stdexcept>
+
 #include "rt/clock.hpp"
 #include "rt/fiber/context.hpp"
 #include "rt/fiber/scheduler.hpp"
@@ -53,28 +55,30 @@ double yield_round_trip_ns(std::uint64_t round_trips) {
   return static_cast<double>(clock.elapsed_ns()) / static_cast<double>(round_trips);
 }
 
-std::vector<double> create_run_free_ns(std::size_t count, std::size_t stack_size) {
+double spawn_run_join_ns(std::size_t count, std::size_t stack_size) {
   rt::fiber::Scheduler scheduler;
-  std::vector<double> samples;
-  samples.reserve(count);
+  std::uint64_t sum = 0;
+  rt::Stopwatch clock;
   for (std::size_t i = 0; i < count; ++i) {
-    rt::Stopwatch clock;
-    scheduler.spawn({.name = "empty", .stack_size = stack_size}, [] {});
-    scheduler.run();
-    samples.push_back(static_cast<double>(clock.elapsed_ns()));
+    scheduler.spawn({.name = "short", .stack_size = stack_size}, [&sum, i] { sum += i; }).join();
   }
-  return samples;
+  auto ns = static_cast<double>(clock.elapsed_ns());
+  if (sum != count * (count - 1) / 2) throw std::logic_error("a short fiber did not run");
+  return ns / static_cast<double>(count);
 }
 
-MemoryPerFiber memory_per_fiber(std::size_t count, std::size_t stack_size) {
+MemoryPerFiber memory_per_fiber(std::size_t count, std::size_t stack_size,
+                                rt::fiber::StackGuard guard) {
   rt::fiber::Scheduler scheduler;
   std::vector<rt::fiber::Fiber*> fibers;
   fibers.reserve(count);
   auto before = rt::resident_bytes();
   rt::Stopwatch clock;
   for (std::size_t i = 0; i < count; ++i) {
-    fibers.push_back(&scheduler.spawn({.name = "idle", .stack_size = stack_size},
-                                      [] { rt::fiber::this_fiber::park(); }));
+    fibers.push_back(&scheduler
+                          .spawn({.name = "idle", .stack_size = stack_size, .guard = guard},
+                                 [] { rt::fiber::this_fiber::park(); })
+                          .fiber());
   }
   MemoryPerFiber result;
   result.create_ns = static_cast<double>(clock.elapsed_ns()) / static_cast<double>(count);

@@ -6,6 +6,8 @@
 #include <optional>
 #include <vector>
 
+#include "rt/fiber/stack.hpp"
+
 namespace ch03 {
 
 // Two bare contexts (no scheduler) switch back and forth: mean ns per round trip, which
@@ -16,8 +18,9 @@ double context_round_trip_ns(std::uint64_t round_trips);
 // four switch_context calls (fiber -> scheduler -> other fiber, and back).
 double yield_round_trip_ns(std::uint64_t round_trips);
 
-// Creates, runs (an empty body) and frees `count` fibers one at a time: ns per fiber.
-std::vector<double> create_run_free_ns(std::size_t count, std::size_t stack_size);
+// Spawns, runs (a short body) and joins `count` fibers one at a time on one Scheduler, so
+// every spawn after the first takes its stack from the pool: mean ns per fiber.
+double spawn_run_join_ns(std::size_t count, std::size_t stack_size);
 
 struct MemoryPerFiber {
   std::size_t fibers = 0;
@@ -28,6 +31,7 @@ struct MemoryPerFiber {
 
 // Spawns `count` fibers that each run until they park (all alive at once), measures,
 // then unparks them and lets them finish.
-MemoryPerFiber memory_per_fiber(std::size_t count, std::size_t stack_size);
+MemoryPerFiber memory_per_fiber(std::size_t count, std::size_t stack_size,
+                                rt::fiber::StackGuard guard = rt::fiber::StackGuard::page);
 
 }  // namespace ch03

@@ -6,6 +6,8 @@
 
 #include <cstddef>
 
+#include "rt/fiber/frame_layout.hpp"
+
 // The assembly routines (src/asm/*.S, *.asm).
 extern "C" {
 // Saves the callee-saved state on the current stack, stores the stack pointer in

@@ -62,3 +62,43 @@ void* build_first_frame(std::byte* low, std::byte* high, void (*start)(void*), v
 }
 
 }  // namespace rt::fiber::detail
+
+namespace rt::fiber {
+
+namespace {
+// The slots above, for show-stack and the gdb script (rt/fiber/frame_layout.hpp).
+constexpr FrameSlot kSlots[] = {
+    {RT_FRAME_X19, 8, "x19", "callee-saved; new context: the function the trampoline calls"},
+    {RT_FRAME_X19 + 8, 8, "x20", "callee-saved; new context: the start function's argument"},
+    {RT_FRAME_X21, 8, "x21", "callee-saved"},
+    {RT_FRAME_X21 + 8, 8, "x22", "callee-saved"},
+    {RT_FRAME_X23, 8, "x23", "callee-saved"},
+    {RT_FRAME_X23 + 8, 8, "x24", "callee-saved"},
+    {RT_FRAME_X25, 8, "x25", "callee-saved"},
+    {RT_FRAME_X25 + 8, 8, "x26", "callee-saved"},
+    {RT_FRAME_X27, 8, "x27", "callee-saved"},
+    {RT_FRAME_X27 + 8, 8, "x28", "callee-saved"},
+    {RT_FRAME_X29, 8, "x29 (frame pointer)", "callee-saved; new context: 0 ends the chain"},
+    {RT_FRAME_X29 + 8, 8, "x30 (return address)", "ret branches to it; new: the trampoline"},
+    {RT_FRAME_D8, 8, "d8", "callee-saved (low 64 bits of v8)"},
+    {RT_FRAME_D8 + 8, 8, "d9", "callee-saved"},
+    {RT_FRAME_D10, 8, "d10", "callee-saved"},
+    {RT_FRAME_D10 + 8, 8, "d11", "callee-saved"},
+    {RT_FRAME_D12, 8, "d12", "callee-saved"},
+    {RT_FRAME_D12 + 8, 8, "d13", "callee-saved"},
+    {RT_FRAME_D14, 8, "d14", "callee-saved"},
+    {RT_FRAME_D14 + 8, 8, "d15", "callee-saved"},
+    {RT_FRAME_STACK_BASE, 8, "TEB StackBase", "this stack's top, for exception dispatch"},
+    {RT_FRAME_STACK_BASE + 8, 8, "TEB StackLimit", "this stack's bottom"},
+    {RT_FRAME_DEALLOCATION_STACK, 8, "TEB DeallocationStack", "this stack's allocation"},
+    {RT_FRAME_EXCEPTION_LIST, 8, "TEB ExceptionList", "SEH chain head"},
+};
+constexpr std::size_t kFrameEnd = RT_FRAME_SIZE_WINDOWS;
+}  // namespace
+
+FrameLayout saved_frame_layout() noexcept {
+  return {kSlots, sizeof kSlots / sizeof kSlots[0], kFrameEnd,
+          reinterpret_cast<const void*>(&rt_context_trampoline)};
+}
+
+}  // namespace rt::fiber

@@ -66,3 +66,28 @@ void* build_first_frame(std::byte* low, std::byte* high, void (*start)(void*), v
 }
 
 }  // namespace rt::fiber::detail
+
+namespace rt::fiber {
+
+namespace {
+// The slots above, for show-stack and the gdb script (rt/fiber/frame_layout.hpp).
+constexpr FrameSlot kSlots[] = {
+    {RT_FRAME_MXCSR, 8, "MXCSR, x87 CW",
+     "FP control state, callee-saved (SysV 3.2.1): 0x1F80, 0x037F"},
+    {RT_FRAME_R12, 8, "r12", "callee-saved; new context: the start function's argument"},
+    {RT_FRAME_R13, 8, "r13", "callee-saved"},
+    {RT_FRAME_R14, 8, "r14", "callee-saved"},
+    {RT_FRAME_R15, 8, "r15", "callee-saved"},
+    {RT_FRAME_RBX, 8, "rbx", "callee-saved; new context: the function the trampoline calls"},
+    {RT_FRAME_RBP, 8, "rbp", "callee-saved frame pointer; new context: 0 ends the chain"},
+    {RT_FRAME_RETURN, 8, "return address", "ret pops it; new context: the trampoline"},
+};
+constexpr std::size_t kFrameEnd = RT_FRAME_RETURN + 8;
+}  // namespace
+
+FrameLayout saved_frame_layout() noexcept {
+  return {kSlots, sizeof kSlots / sizeof kSlots[0], kFrameEnd,
+          reinterpret_cast<const void*>(&rt_context_trampoline)};
+}
+
+}  // namespace rt::fiber

@@ -105,3 +105,43 @@ void* build_first_frame(std::byte* low, std::byte* high, void (*start)(void*), v
 }
 
 }  // namespace rt::fiber::detail
+
+namespace rt::fiber {
+
+namespace {
+// The slots above, for show-stack and the gdb script (rt/fiber/frame_layout.hpp).
+constexpr FrameSlot kSlots[] = {
+    {RT_FRAME_XMM6, 16, "xmm6", "callee-saved in the Microsoft x64 convention"},
+    {RT_FRAME_XMM7, 16, "xmm7", "callee-saved"},
+    {RT_FRAME_XMM8, 16, "xmm8", "callee-saved"},
+    {RT_FRAME_XMM9, 16, "xmm9", "callee-saved"},
+    {RT_FRAME_XMM10, 16, "xmm10", "callee-saved"},
+    {RT_FRAME_XMM11, 16, "xmm11", "callee-saved"},
+    {RT_FRAME_XMM12, 16, "xmm12", "callee-saved"},
+    {RT_FRAME_XMM13, 16, "xmm13", "callee-saved"},
+    {RT_FRAME_XMM14, 16, "xmm14", "callee-saved"},
+    {RT_FRAME_XMM15, 16, "xmm15", "callee-saved"},
+    {RT_FRAME_RBX, 8, "rbx", "callee-saved; new context: the function the trampoline calls"},
+    {RT_FRAME_RBP, 8, "rbp", "callee-saved; new context: 0"},
+    {RT_FRAME_RDI, 8, "rdi", "callee-saved on Windows (not on System V)"},
+    {RT_FRAME_RSI, 8, "rsi", "callee-saved on Windows (not on System V)"},
+    {RT_FRAME_R12, 8, "r12", "callee-saved; new context: the start function's argument"},
+    {RT_FRAME_R13, 8, "r13", "callee-saved"},
+    {RT_FRAME_R14, 8, "r14", "callee-saved"},
+    {RT_FRAME_R15, 8, "r15", "callee-saved"},
+    {RT_FRAME_STACK_BASE, 8, "TEB StackBase", "this stack's top, for exception dispatch"},
+    {RT_FRAME_STACK_LIMIT, 8, "TEB StackLimit", "this stack's bottom"},
+    {RT_FRAME_DEALLOCATION_STACK, 8, "TEB DeallocationStack", "this stack's allocation"},
+    {RT_FRAME_MXCSR, 8, "MXCSR, x87 CW", "FP control state, callee-saved: 0x1F80, 0x027F"},
+    {RT_FRAME_EXCEPTION_LIST, 8, "TEB ExceptionList", "SEH chain head (Wine walks it)"},
+    {RT_FRAME_RETURN, 8, "return address", "ret pops it; new context: the trampoline"},
+};
+constexpr std::size_t kFrameEnd = RT_FRAME_RETURN + 8;
+}  // namespace
+
+FrameLayout saved_frame_layout() noexcept {
+  return {kSlots, sizeof kSlots / sizeof kSlots[0], kFrameEnd,
+          reinterpret_cast<const void*>(&rt_context_trampoline)};
+}
+
+}  // namespace rt::fiber

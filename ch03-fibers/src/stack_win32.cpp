@@ -22,16 +22,26 @@ constexpr std::size_t kGuardPages = 1;
 constexpr std::size_t kBelowUsablePages = kNoAccessPages + kReservePages + kGuardPages;
 }  // namespace
 
-Stack::Stack(std::size_t usable_size) {
+namespace detail {
+bool is_refusal_for_lack_of_memory(const rt::OsError& error) noexcept {
+  return error.domain() == ErrorDomain::win32 &&
+         (error.code() == ERROR_NOT_ENOUGH_MEMORY || error.code() == ERROR_COMMITMENT_LIMIT);
+}
+}  // namespace detail
+
+// Without a guard (StackGuard::none) the allocation is the usable stack and nothing else.
+void Stack::allocate(std::size_t usable_size) {
   const std::size_t page = page_size();
+  const std::size_t below = guard_ == StackGuard::page ? kBelowUsablePages * page : 0;
   usable_size_ = usable_size == 0 ? page : (usable_size + page - 1) / page * page;
-  allocation_size_ = usable_size_ + kBelowUsablePages * page;
+  allocation_size_ = usable_size_ + below;
   // Committed up front: Windows charges commit against the page file, but a page becomes
   // resident only when it is touched, as on Linux.
   void* memory = VirtualAlloc(nullptr, allocation_size_, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
   if (memory == nullptr) throw_last_error("VirtualAlloc");
   allocation_ = static_cast<std::byte*>(memory);
-  usable_low_ = allocation_ + kBelowUsablePages * page;
+  usable_low_ = allocation_ + below;
+  if (below == 0) return;
   DWORD previous = 0;
   if (!VirtualProtect(allocation_, kNoAccessPages * page, PAGE_NOACCESS, &previous) ||
       !VirtualProtect(usable_low_ - kGuardPages * page, kGuardPages * page,

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "demos.hpp"
+#include "rt/fiber/frame_layout.hpp"
 #include "rt/testing.hpp"
+#include "stack_swap.hpp"
 
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
@@ -16,15 +18,44 @@ rt::testing::RunResult run(const std::vector<std::string>& args) {
 }
 }  // namespace
 
-TEST(Demo, OrderShowsRoundRobinAndUnparkOrder) {
-  auto r = run({"order", "--steps", "2"});
+TEST(Demo, StackSwapRunsAFunctionOnTheBufferAndComesBack) {
+  auto r = run({"stack-swap"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  if (ch03::stack_swap_unavailable() != nullptr) {
+    EXPECT_THAT(r.out, HasSubstr("stack-swap is not available in this build"));
+    GTEST_SKIP() << ch03::stack_swap_unavailable();
+  }
+  EXPECT_THAT(r.out, ContainsRegex("inside the buffer: yes \\([0-9]+ bytes below its top\\)"));
+  EXPECT_THAT(r.out, HasSubstr("it computed 0^2 + ... + 15^2 = 1240 there"));
+  EXPECT_THAT(r.out, HasSubstr("back on the thread's stack, frame where it was: yes"));
+}
+
+TEST(Demo, ShowStackLabelsEverySlotOfTheFirstFrame) {
+  auto r = run({"show-stack"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("16-byte aligned: yes"));
+  auto layout = rt::fiber::saved_frame_layout();
+  for (std::size_t i = 0; i < layout.count; ++i) {
+    EXPECT_THAT(r.out, HasSubstr(fmt::format("  sp+{:#05x}  ", layout.slots[i].offset)));
+    EXPECT_THAT(r.out, HasSubstr(layout.slots[i].name));
+  }
+  EXPECT_THAT(r.out, HasSubstr("(rt_context_trampoline)"));
+  EXPECT_THAT(r.out, HasSubstr("start record: the function make_context was given"));
+  EXPECT_THAT(r.out, HasSubstr("start record: the argument make_context was given"));
+  EXPECT_THAT(r.out, HasSubstr("sp+0x000  "));
+}
+
+TEST(Demo, FibersInterleaveResumeAsUnparkedAndRethrowAtJoin) {
+  auto r = run({"fibers", "--steps", "2"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("  fiber A step 1\n  fiber B step 1\n  fiber C step 1\n"
-                               "  fiber A step 2\n"));
+                               "  fiber A step 2\n  fiber B step 2\n  fiber C step 2\n"));
   // Each fiber runs three times (two yields, then its end), two switches per run.
   EXPECT_THAT(r.out, HasSubstr("order: ABCABC   (18 context switches, one thread)"));
   EXPECT_THAT(r.out, HasSubstr("park: A, B and C parked (3 alive); unparking C, B, A"));
   EXPECT_THAT(r.out, HasSubstr("resume order: CBA\n"));
+  EXPECT_THAT(r.out, HasSubstr("join: fiber D threw \"D gave up\" on its own stack; join "
+                               "rethrew it here\n"));
 }
 
 TEST(Demo, SwitchComparesContextsFibersAndThreads) {
@@ -32,7 +63,7 @@ TEST(Demo, SwitchComparesContextsFibersAndThreads) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("two bare contexts (switch_context)"));
   EXPECT_THAT(r.out, HasSubstr("two fibers (this_fiber::yield)"));
-  EXPECT_THAT(r.out, HasSubstr("two OS threads (atomic wait/notify)"));
+  EXPECT_THAT(r.out, HasSubstr("two OS threads (futex / WaitOnAddress)"));
   EXPECT_THAT(r.out, ContainsRegex("a fiber round trip is [0-9]+x cheaper"));
 }
 
@@ -45,26 +76,42 @@ TEST(Demo, ManyReportsMemoryPerFiberAndFinishesThemAll) {
   EXPECT_THAT(r.out, HasSubstr("all 200 fibers unparked and finished"));
 }
 
+TEST(Demo, ManyWithoutGuardPagesReservesNoGuard) {
+  auto r = run({"many", "--count", "100", "--stack-kib", "16", "--no-guard"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("100 fibers with 16 KiB stacks (no guard pages), all alive"));
+  EXPECT_THAT(r.out, HasSubstr("stack reserved per fiber: 16.0 KiB"));
+  EXPECT_THAT(r.out, HasSubstr("all 100 fibers unparked and finished"));
+}
+
 TEST(DemoDeathTest, OverflowIsReportedWithTheFibersName) {
   EXPECT_DEATH(run({"overflow", "--stack-kib", "32"}),
                "fiber \"deep-recursion\" overflowed its stack \\(32 KiB\\)");
 }
 
-TEST(Demo, BenchPrintsTheTable) {
-  auto r = run({"bench", "--round-trips", "2000", "--count", "50"});
+TEST(Demo, BenchPrintsTheTableWithRatiosAndTargets) {
+  auto r = run({"bench", "--round-trips", "2000", "--spawn-count", "200", "--thread-count", "20",
+                "--count", "50"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, StartsWith("chapter 3: what a fiber costs"));
-  EXPECT_THAT(r.out, HasSubstr("round trip, fibers (yield)"));
-  EXPECT_THAT(r.out, HasSubstr("round trip, OS threads"));
-  EXPECT_THAT(r.out, HasSubstr("spawn + run + free, median"));
+  EXPECT_THAT(r.out, ContainsRegex("round trip: switch_context \\(ours\\) +[0-9.]+ +ns"));
+  EXPECT_THAT(r.out, HasSubstr("round trip: ucontext swapcontext"));
+  EXPECT_THAT(r.out, HasSubstr("round trip: Boost fcontext"));
+  EXPECT_THAT(r.out, ContainsRegex("round trip: OS threads +[0-9.]+ +ns"));
+  EXPECT_THAT(r.out, ContainsRegex("OS threads / ours +[0-9]+ +x"));
+  EXPECT_THAT(r.out, ContainsRegex("spawn \\+ run \\+ join: a fiber +[0-9.]+ +us +mean of 200"));
+  EXPECT_THAT(r.out,
+              ContainsRegex("spawn \\+ run \\+ join: an OS thread +[0-9.]+ +us +mean of 20"));
+  EXPECT_THAT(r.out, ContainsRegex("threads / fibers +[0-9.]+ +x +target >= 100: (met|NOT met)"));
   EXPECT_THAT(r.out, HasSubstr("stack reserved per fiber"));
 }
 
 TEST(Demo, BenchJsonIsOneObjectWithRows) {
-  auto r = run({"bench", "--round-trips", "2000", "--count", "50", "--json"});
+  auto r = run({"bench", "--round-trips", "2000", "--spawn-count", "100", "--thread-count", "10",
+                "--count", "50", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, StartsWith("{\"title\": \"chapter 3: what a fiber costs"));
-  EXPECT_THAT(r.out, ContainsRegex("\"measurement\": \"round trip, fibers \\(yield\\)\", "
+  EXPECT_THAT(r.out, ContainsRegex("\"measurement\": \"round trip: switch_context \\(ours\\)\", "
                                    "\"value\": [0-9.]+, \"unit\": \"ns\""));
 }
 
@@ -78,7 +125,8 @@ TEST(Demo, TourPrintsTheHeadlineFigure) {
 TEST(Demo, HelpListsEverySubcommand) {
   auto r = run({"--help"});
   ASSERT_EQ(r.status, 0);
-  for (const char* command : {"order", "switch", "many", "overflow", "bench", "tour"}) {
+  for (const char* command :
+       {"stack-swap", "show-stack", "fibers", "switch", "many", "overflow", "bench", "tour"}) {
     EXPECT_THAT(r.out, HasSubstr(command));
   }
 }
@@ -89,12 +137,14 @@ TEST(Demo, BadFlagsAreRefusedWithAMessage) {
     const char* mentions;
   };
   const Case cases[] = {
-      {{"order", "--steps", "0"}, "--steps"},
+      {{"fibers", "--steps", "0"}, "--steps"},
+      {{"show-stack", "--bytes", "8"}, "--bytes"},
       {{"switch", "--round-trips", "lots"}, "--round-trips"},
       {{"many", "--count", "0"}, "--count"},
       {{"many", "--stack-kib", "1"}, "--stack-kib"},
       {{"overflow", "--stack-kib", "-3"}, "--stack-kib"},
       {{"bench", "--speed", "2"}, "--speed"},
+      {{"bench", "--spawn-count", "0"}, "--spawn-count"},
       {{"juggle"}, "juggle"},
   };
   for (const auto& c : cases) {
