@@ -2,9 +2,9 @@
 // time, round-robin, each until it yields, parks or finishes; nothing preempts them.
 //
 //   rt::fiber::Scheduler scheduler;
-//   auto a = scheduler.spawn({.name = "A"}, [] { step(); rt::fiber::this_fiber::yield(); step();
-//   }); scheduler.spawn({.name = "B"}, [] { step(); });  // handle dropped: B is detached a.join();
-//   // runs A, B, A; rethrows here whatever escaped A's body
+//   auto a = scheduler.spawn({.name = "A"}, [] { step(); this_fiber::yield(); step(); });
+//   scheduler.spawn({.name = "B"}, [] { step(); });  // handle dropped: B is detached
+//   a.join();  // runs A, B, A; rethrows here whatever escaped A's body
 //
 // Every switch goes through the scheduler's own context (the thread's stack): a fiber
 // that yields switches to the scheduler, which switches to the next ready fiber. Two
