@@ -1,0 +1,37 @@
+// What a fiber costs, measured: the figures the demos, `bench` and `tour` print.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "rt/fiber/stack.hpp"
+
+namespace ch03 {
+
+// Two bare contexts (no scheduler) switch back and forth: mean ns per round trip, which
+// is two switch_context calls.
+double context_round_trip_ns(std::uint64_t round_trips);
+
+// Two fibers yield to each other through the Scheduler: mean ns per round trip, which is
+// four switch_context calls (fiber -> scheduler -> other fiber, and back).
+double yield_round_trip_ns(std::uint64_t round_trips);
+
+// Spawns, runs (a short body) and joins `count` fibers one at a time on one Scheduler, so
+// every spawn after the first takes its stack from the pool: mean ns per fiber.
+double spawn_run_join_ns(std::size_t count, std::size_t stack_size);
+
+struct MemoryPerFiber {
+  std::size_t fibers = 0;
+  std::size_t stack_reserved = 0;  // address space per fiber, guard included
+  std::optional<double> resident;  // process resident-set growth per parked fiber
+  double create_ns = 0;            // mean time to spawn one (stack allocation included)
+};
+
+// Spawns `count` fibers that each run until they park (all alive at once), measures,
+// then unparks them and lets them finish.
+MemoryPerFiber memory_per_fiber(std::size_t count, std::size_t stack_size,
+                                rt::fiber::StackGuard guard = rt::fiber::StackGuard::page);
+
+}  // namespace ch03

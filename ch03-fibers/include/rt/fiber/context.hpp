@@ -1,0 +1,77 @@
+// rt::fiber contexts: the lowest layer of chapter 3, four functions over one assembly
+// routine (src/asm/, one file per calling convention).
+//
+// A context is an execution that can be suspended and resumed: a stack plus the registers
+// the ABI says a function must preserve. Suspending saves those registers on the context's
+// own stack and remembers the stack pointer; resuming loads another stack pointer and
+// restores that context's registers from its stack. Nothing else: no scheduler, no queue,
+// no allocation. Chapter 3's Scheduler (scheduler.hpp) is built on these four functions.
+//
+//   rt::fiber::Context main_context;
+//   rt::fiber::Context worker = rt::fiber::make_context(stack, start, &state);
+//   rt::fiber::switch_context(main_context, worker);  // runs start(&state) until it
+//                                                     // switches back to main_context
+//
+// Contract:
+// - A Context is either running (on some thread, right now) or suspended (its registers
+//   saved, resumable). A default-constructed Context stands for the calling thread's own
+//   stack, which is running; switch_context fills it in when the thread switches away.
+// - Contexts belong to the thread that runs them: resuming a context on another thread
+//   than the one that suspended it is allowed by the hardware but not by thread_local
+//   state the compiler may have cached; chapter 3 never does it (chapter 6 discusses it).
+// - Misuse stops the process with a message on stderr (std::abort), never undefined
+//   behaviour: resuming a running or never-made context; a start function that returns.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <utility>
+
+#include "rt/fiber/sanitizer.hpp"
+
+namespace rt::fiber {
+
+// Move-only: a copy of a suspended context could be resumed twice, and the second resume
+// would run a frame that no longer exists. A moved-from Context counts as running
+// (resuming it is refused).
+struct Context {
+  void* stack_pointer = nullptr;     // where the registers are saved; null while running
+  detail::SanitizerState sanitizer;  // empty unless built with a sanitizer
+
+  Context() = default;
+  Context(Context&& other) noexcept
+      : stack_pointer(std::exchange(other.stack_pointer, nullptr)),
+        sanitizer(std::exchange(other.sanitizer, {})) {}
+  Context& operator=(Context&& other) noexcept {
+    stack_pointer = std::exchange(other.stack_pointer, nullptr);
+    sanitizer = std::exchange(other.sanitizer, {});
+    return *this;
+  }
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+};
+
+// The function a new context starts in. It must never return: it ends by exit_context().
+using ContextStart = void (*)(void* argument);
+
+// Builds the first frame of a new context on `stack` (the usable bytes, lowest first; at
+// least 1 KiB; the stack must outlive the context) so that the first switch to it calls
+// start(argument) with the stack aligned as the ABI requires. The returned context is
+// suspended. If start returns, the process stops with "rt::fiber: the start function of a
+// context returned".
+Context make_context(std::span<std::byte> stack, ContextStart start, void* argument);
+
+// Suspends the calling context into `from` and resumes `to`. Returns when some context
+// switches back to `from`. Preconditions: `from` is the running context; `to` is
+// suspended (checked: resuming a running context aborts with a message).
+void switch_context(Context& from, Context& to);
+
+// Like switch_context, for a context that will never run again: the sanitizers release
+// what they kept for it. Its stack may be freed once `to` runs (or later).
+[[noreturn]] void exit_context(Context& from, Context& to);
+
+// Releases what the sanitizers hold for a context made by make_context, after it exited
+// or if it never ran. Does not touch the stack memory, which belongs to the caller.
+void destroy_context(Context& context);
+
+}  // namespace rt::fiber

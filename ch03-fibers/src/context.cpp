@@ -1,0 +1,78 @@
+// make_context, switch_context, exit_context, destroy_context: the C++ side of the
+// assembly routine. The only code here beyond calling it is the start record (how a new
+// context learns what to run), the checks that turn misuse into a message, and the
+// sanitizer hooks (no-ops unless sanitizing).
+#include "rt/fiber/context.hpp"
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+#include <utility>
+
+#include "first_frame.hpp"
+#include "sanitizer_hooks.hpp"
+
+namespace rt::fiber {
+
+namespace {
+
+// Placed at the top of a new context's stack by make_context; the first frame goes below.
+struct StartRecord {
+  ContextStart start;
+  void* argument;
+};
+
+[[noreturn]] void fail(const char* message) {
+  std::fprintf(stderr, "rt::fiber: %s\n", message);
+  std::abort();
+}
+
+// Every new context begins here (the trampoline calls it). The libaco-style "protector":
+// a start function that returns has nowhere to return to, so say so loudly and stop.
+void start_context(void* record_address) {
+  auto* record = static_cast<StartRecord*>(record_address);
+  detail::sanitizer_after_switch(nullptr);  // a new context: nothing of its own yet
+  record->start(record->argument);
+  fail("the start function of a context returned; it must end with exit_context()");
+}
+
+constexpr std::size_t kMinimumStack = 1024;
+
+}  // namespace
+
+Context make_context(std::span<std::byte> stack, ContextStart start, void* argument) {
+  if (stack.size() < kMinimumStack) fail("make_context: a stack needs at least 1 KiB");
+  std::byte* high = stack.data() + stack.size();
+  auto record_at = (reinterpret_cast<std::uintptr_t>(high) - sizeof(StartRecord)) &
+                   ~std::uintptr_t{alignof(std::max_align_t) - 1};
+  auto* record = ::new (reinterpret_cast<void*>(record_at)) StartRecord{start, argument};
+  Context context;
+  context.stack_pointer = detail::build_first_frame(
+      stack.data(), reinterpret_cast<std::byte*>(record_at), &start_context, record);
+  detail::sanitizer_on_make(context, stack.data(), stack.size());
+  return context;
+}
+
+void switch_context(Context& from, Context& to) {
+  if (to.stack_pointer == nullptr) fail("switch_context: the target context is running");
+  void* target = std::exchange(to.stack_pointer, nullptr);
+  detail::sanitizer_before_switch(from, to, false);
+  rt_switch_context(&from.stack_pointer, target);
+  detail::sanitizer_after_switch(&from);
+}
+
+void exit_context(Context& from, Context& to) {
+  if (to.stack_pointer == nullptr) fail("exit_context: the target context is running");
+  void* target = std::exchange(to.stack_pointer, nullptr);
+  detail::sanitizer_before_switch(from, to, true);
+  rt_switch_context(&from.stack_pointer, target);
+  fail("exit_context: a context that exited was resumed");
+}
+
+void destroy_context(Context& context) {
+  detail::sanitizer_on_destroy(context);
+  context.stack_pointer = nullptr;
+}
+
+}  // namespace rt::fiber

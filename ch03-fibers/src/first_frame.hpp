@@ -1,0 +1,28 @@
+// The one thing about a context that depends on the calling convention besides the switch
+// itself: the frame a context that never ran must hold, so that rt_switch_context can
+// "resume" it like any other. One implementation per asm file (first_frame_<abi>.cpp),
+// each with a drawing of its frame; CMake compiles the one that matches the target.
+#pragma once
+
+#include <cstddef>
+
+#include "rt/fiber/frame_layout.hpp"
+
+// The assembly routines (src/asm/*.S, *.asm).
+extern "C" {
+// Saves the callee-saved state on the current stack, stores the stack pointer in
+// *save_stack_pointer, switches to load_stack_pointer and restores the state saved there.
+void rt_switch_context(void** save_stack_pointer, void* load_stack_pointer) noexcept;
+// Where a new context's first switch returns to: calls start(argument) from the frame.
+void rt_context_trampoline() noexcept;
+}
+
+namespace rt::fiber::detail {
+
+// Writes the first frame of a new context into the stack [low, high) (its top end) and
+// returns the stack pointer that rt_switch_context must load to enter it: the trampoline
+// then calls start(argument) on an ABI-aligned stack. Only the top few hundred bytes are
+// written.
+void* build_first_frame(std::byte* low, std::byte* high, void (*start)(void*), void* argument);
+
+}  // namespace rt::fiber::detail

@@ -1,0 +1,93 @@
+// The first frame of a new context on x86-64 System V (Linux, macOS), as x86_64_sysv.S
+// restores it. Offsets: asm/x86_64_sysv_layout.h, checked below.
+//
+//   high addresses
+//   +--------------------------+ <- high (top of the stack, 16-byte aligned)
+//   | return: trampoline       |   ret pops it; the trampoline starts with rsp = high,
+//   +--------------------------+   16-byte aligned, so its `call start` enters start with
+//   | rbp = 0                  |   rsp = 8 (mod 16), exactly as after any ABI-conforming call
+//   | rbx = start              |   the trampoline calls *rbx ...
+//   | r15, r14, r13 = 0        |
+//   | r12 = argument           |   ... with rdi = r12
+//   | x87 CW 0x037F, MXCSR 0x1F80 |
+//   +--------------------------+ <- returned stack pointer = high - 0x40
+//   low addresses
+//
+// rbp = 0 ends frame-pointer chains (and the trampoline's CFI marks the end of the stack
+// for DWARF unwinders). If start returns, the trampoline executes ud2.
+#include <cstdint>
+#include <cstring>
+
+#include "asm/x86_64_sysv_layout.h"
+#include "first_frame.hpp"
+
+namespace rt::fiber::detail {
+
+namespace {
+
+struct Frame {
+  std::uint32_t mxcsr;
+  std::uint16_t x87_control;
+  std::uint16_t padding;
+  std::uint64_t r12, r13, r14, r15, rbx, rbp;
+  void* return_address;
+};
+static_assert(offsetof(Frame, mxcsr) == RT_FRAME_MXCSR);
+static_assert(offsetof(Frame, x87_control) == RT_FRAME_X87_CONTROL);
+static_assert(offsetof(Frame, r12) == RT_FRAME_R12);
+static_assert(offsetof(Frame, r13) == RT_FRAME_R13);
+static_assert(offsetof(Frame, r14) == RT_FRAME_R14);
+static_assert(offsetof(Frame, r15) == RT_FRAME_R15);
+static_assert(offsetof(Frame, rbx) == RT_FRAME_RBX);
+static_assert(offsetof(Frame, rbp) == RT_FRAME_RBP);
+static_assert(offsetof(Frame, return_address) == RT_FRAME_RETURN);
+static_assert(sizeof(Frame) % 16 == 0, "the saved stack pointer must stay 16-byte aligned");
+
+// The values the ABI prescribes at process start (SysV 3.2.1): every floating-point
+// exception masked, round to nearest; x87 at 64-bit precision.
+constexpr std::uint32_t kInitialMxcsr = 0x1F80;
+constexpr std::uint16_t kInitialX87Control = 0x037F;
+
+}  // namespace
+
+void* build_first_frame(std::byte* low, std::byte* high, void (*start)(void*), void* argument) {
+  (void)low;
+  auto top = reinterpret_cast<std::uintptr_t>(high) & ~std::uintptr_t{15};
+  Frame frame{};
+  frame.mxcsr = kInitialMxcsr;
+  frame.x87_control = kInitialX87Control;
+  frame.r12 = reinterpret_cast<std::uint64_t>(argument);
+  frame.rbx = reinterpret_cast<std::uint64_t>(start);
+  frame.rbp = 0;
+  frame.return_address = reinterpret_cast<void*>(&rt_context_trampoline);
+  auto* at = reinterpret_cast<std::byte*>(top - sizeof(Frame));
+  std::memcpy(at, &frame, sizeof frame);
+  return at;
+}
+
+}  // namespace rt::fiber::detail
+
+namespace rt::fiber {
+
+namespace {
+// The slots above, for show-stack and the gdb script (rt/fiber/frame_layout.hpp).
+constexpr FrameSlot kSlots[] = {
+    {RT_FRAME_MXCSR, 8, "MXCSR, x87 CW",
+     "FP control state, callee-saved (SysV 3.2.1): 0x1F80, 0x037F"},
+    {RT_FRAME_R12, 8, "r12", "callee-saved; new context: the start function's argument"},
+    {RT_FRAME_R13, 8, "r13", "callee-saved"},
+    {RT_FRAME_R14, 8, "r14", "callee-saved"},
+    {RT_FRAME_R15, 8, "r15", "callee-saved"},
+    {RT_FRAME_RBX, 8, "rbx", "callee-saved; new context: the function the trampoline calls"},
+    {RT_FRAME_RBP, 8, "rbp", "callee-saved frame pointer; new context: 0 ends the chain"},
+    {RT_FRAME_RETURN, 8, "return address", "ret pops it; new context: the trampoline"},
+};
+constexpr std::size_t kFrameEnd = RT_FRAME_RETURN + 8;
+}  // namespace
+
+FrameLayout saved_frame_layout() noexcept {
+  return {kSlots, sizeof kSlots / sizeof kSlots[0], kFrameEnd,
+          reinterpret_cast<const void*>(&rt_context_trampoline)};
+}
+
+}  // namespace rt::fiber

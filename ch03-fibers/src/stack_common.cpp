@@ -1,0 +1,92 @@
+// The platform-independent half of rt::fiber::Stack: moves and the guard check. The
+// allocation itself is per OS (stack_posix.cpp, stack_win32.cpp).
+#include <fmt/format.h>
+
+#include <utility>
+
+#include "rt/fiber/stack.hpp"
+#include "rt/memory.hpp"
+#include "sanitizer_hooks.hpp"
+
+namespace rt::fiber {
+
+namespace detail {
+// Per OS (stack_posix.cpp, stack_win32.cpp): did the OS refuse for lack of memory or
+// mappings, rather than for a bad argument?
+bool is_refusal_for_lack_of_memory(const rt::OsError& error) noexcept;
+}  // namespace detail
+
+namespace {
+std::size_t round_to_pages(std::size_t size) {
+  const std::size_t page = page_size();
+  return size == 0 ? page : (size + page - 1) / page * page;
+}
+}  // namespace
+
+StackRefused::StackRefused(const rt::OsError& cause, std::size_t usable_size, StackGuard guard)
+    : rt::OsError(cause),
+      message_(fmt::format(
+          "{}: the OS refused memory for a {} KiB fiber stack. With many fibers the usual "
+          "cause is the number of memory mappings a process may have, not memory: on Linux "
+          "vm.max_map_count (see /proc/sys/vm/max_map_count, 65530 by default) and each "
+          "guarded stack takes {}. Raise the limit, use fewer or smaller stacks, or turn "
+          "guard pages off (FiberOptions::guard = StackGuard::none; `many --no-guard`) at "
+          "the price of overflow detection",
+          cause.what(), usable_size / 1024, guard == StackGuard::page ? "two" : "one")) {}
+
+Stack::Stack(std::size_t usable_size, StackGuard guard) : guard_(guard) {
+  try {
+    allocate(usable_size);
+  } catch (const rt::OsError& error) {
+    if (!detail::is_refusal_for_lack_of_memory(error)) throw;
+    throw StackRefused(error, round_to_pages(usable_size), guard);
+  }
+}
+
+Stack StackPool::acquire(std::size_t usable_size, StackGuard guard) {
+  auto found = free_.find({round_to_pages(usable_size), guard});
+  if (found == free_.end() || found->second.empty()) return Stack(usable_size, guard);
+  Stack stack = std::move(found->second.back());
+  found->second.pop_back();
+  --kept_;
+  ++reused_;
+  return stack;
+}
+
+void StackPool::release(Stack stack) {
+  if (kept_ >= capacity_ || stack.usable().empty()) return;  // ~Stack frees it
+  free_[{stack.usable().size(), stack.guard()}].push_back(std::move(stack));
+  ++kept_;
+}
+
+Stack::~Stack() {
+  detail::sanitizer_on_stack_free(usable_low_, usable_size_);
+  release();
+}
+
+Stack::Stack(Stack&& other) noexcept
+    : allocation_(std::exchange(other.allocation_, nullptr)),
+      allocation_size_(std::exchange(other.allocation_size_, 0)),
+      usable_low_(std::exchange(other.usable_low_, nullptr)),
+      usable_size_(std::exchange(other.usable_size_, 0)),
+      guard_(other.guard_) {}
+
+Stack& Stack::operator=(Stack&& other) noexcept {
+  if (this != &other) {
+    detail::sanitizer_on_stack_free(usable_low_, usable_size_);
+    release();
+    allocation_ = std::exchange(other.allocation_, nullptr);
+    allocation_size_ = std::exchange(other.allocation_size_, 0);
+    usable_low_ = std::exchange(other.usable_low_, nullptr);
+    usable_size_ = std::exchange(other.usable_size_, 0);
+    guard_ = other.guard_;
+  }
+  return *this;
+}
+
+bool Stack::is_guard_address(const void* address) const noexcept {
+  auto* byte = static_cast<const std::byte*>(address);
+  return allocation_ != nullptr && byte >= allocation_ && byte < usable_low_;
+}
+
+}  // namespace rt::fiber

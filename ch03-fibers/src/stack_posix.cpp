@@ -1,0 +1,54 @@
+// rt::fiber::Stack on Linux and macOS: one mmap for guard page and stack, then mprotect
+// takes every right away from the guard page.
+#include <sys/mman.h>
+
+#include <cerrno>
+
+#include "rt/error.hpp"
+#include "rt/fiber/stack.hpp"
+#include "rt/memory.hpp"
+
+namespace rt::fiber {
+
+namespace {
+// One page: a frame that moves the stack pointer by more than a page at once can step
+// over it (README, "Platform notes": -fstack-clash-protection makes compilers probe).
+constexpr std::size_t kGuardPages = 1;
+}  // namespace
+
+namespace detail {
+bool is_refusal_for_lack_of_memory(const rt::OsError& error) noexcept {
+  return error.domain() == ErrorDomain::errno_value && error.code() == ENOMEM;
+}
+}  // namespace detail
+
+// Without a guard, the stack is one read-write mapping, which the kernel merges with its
+// neighbours of the same kind: no mapping per stack at all, so vm.max_map_count no longer
+// bounds how many fibers can exist.
+void Stack::allocate(std::size_t usable_size) {
+  const std::size_t page = page_size();
+  const std::size_t guard_size = guard_ == StackGuard::page ? kGuardPages * page : 0;
+  usable_size_ = usable_size == 0 ? page : (usable_size + page - 1) / page * page;
+  allocation_size_ = usable_size_ + guard_size;
+  // MAP_NORESERVE: address space only; the kernel finds pages when they are first touched.
+  void* memory = mmap(nullptr, allocation_size_, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (memory == MAP_FAILED) throw_errno("mmap");
+  allocation_ = static_cast<std::byte*>(memory);
+  usable_low_ = allocation_ + guard_size;
+  if (guard_size > 0 && mprotect(allocation_, guard_size, PROT_NONE) != 0) {
+    int error = errno;
+    release();
+    throw_errno("mprotect", error);
+  }
+}
+
+void Stack::release() noexcept {
+  if (allocation_ != nullptr) munmap(allocation_, allocation_size_);
+  allocation_ = nullptr;
+  allocation_size_ = 0;
+  usable_low_ = nullptr;
+  usable_size_ = 0;
+}
+
+}  // namespace rt::fiber

@@ -1,0 +1,174 @@
+// Claims about the lowest layer: make_context / switch_context / exit_context, with no
+// scheduler in between.
+#include "rt/fiber/context.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cfenv>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "rt/fiber/stack.hpp"
+#include "rt/platform.hpp"
+
+using rt::fiber::Context;
+
+namespace {
+
+// One context that runs `body` and then returns to the creating thread for good.
+struct Child {
+  explicit Child(void (*body)(Child&), std::size_t stack_size = 64 * 1024)
+      : stack(stack_size), body(body) {
+    context = rt::fiber::make_context(stack.usable(), &Child::start, this);
+  }
+  ~Child() { rt::fiber::destroy_context(context); }
+  static void start(void* self) {
+    auto* child = static_cast<Child*>(self);
+    child->body(*child);
+    child->finished = true;
+    rt::fiber::exit_context(child->context, child->parent);
+  }
+  void resume() { rt::fiber::switch_context(parent, context); }
+  void suspend() { rt::fiber::switch_context(context, parent); }
+
+  rt::fiber::Stack stack;
+  void (*body)(Child&);
+  Context parent;
+  Context context;
+  bool finished = false;
+  std::string trace;
+  std::uintptr_t value = 0;
+};
+
+// Not inlined, so its frame is laid out from the stack pointer the ABI promised on entry.
+[[gnu::noinline]] void address_of_aligned_local(std::uintptr_t* address) {
+  alignas(16) volatile char local[16] = {};
+  *address = reinterpret_cast<std::uintptr_t>(&local[0]);
+}
+
+}  // namespace
+
+TEST(Context, SwitchesIntoANewContextAndBackAgain) {
+  Child child([](Child& self) {
+    self.trace += "1";
+    self.suspend();
+    self.trace += "3";
+    self.suspend();
+    self.trace += "5";
+  });
+  child.trace += "0";
+  child.resume();
+  child.trace += "2";
+  child.resume();
+  child.trace += "4";
+  child.resume();
+  EXPECT_EQ(child.trace, "012345");
+  EXPECT_TRUE(child.finished);
+}
+
+TEST(Context, TheNewStackIsAlignedAsTheAbiRequires) {
+  Child child([](Child& self) { address_of_aligned_local(&self.value); });
+  child.resume();
+  ASSERT_TRUE(child.finished);
+  EXPECT_EQ(child.value % 16, 0u);
+  // And it really ran on the child's stack.
+  auto low = reinterpret_cast<std::uintptr_t>(child.stack.usable().data());
+  auto high = reinterpret_cast<std::uintptr_t>(child.stack.top());
+  EXPECT_GE(child.value, low);
+  EXPECT_LT(child.value, high);
+}
+
+TEST(Context, CalleeSavedStateSurvivesManySwitches) {
+  // Many values live across the switch calls: the compiler keeps some of them in
+  // callee-saved registers (integer and, on ARM64 and Windows, floating point), trusting
+  // switch_context to preserve them like any function call.
+  Child child([](Child& self) {
+    for (int i = 0; i < 1000; ++i) self.suspend();
+  });
+  std::uint64_t a = 1, b = 2, c = 3, d = 5, e = 7, f = 11;
+  double x = 0.5, y = 1.25, z = -3.0, w = 1e10;
+  for (int i = 0; i < 1000; ++i) {
+    child.resume();
+    a += b, b += c, c += d, d += e, e += f, f += a;
+    x = x * 1.0000001 + y, y = y - z * 0.001, z = z + 0.5, w = w / 1.0001;
+  }
+  child.resume();
+  std::uint64_t a2 = 1, b2 = 2, c2 = 3, d2 = 5, e2 = 7, f2 = 11;
+  double x2 = 0.5, y2 = 1.25, z2 = -3.0, w2 = 1e10;
+  for (int i = 0; i < 1000; ++i) {
+    a2 += b2, b2 += c2, c2 += d2, d2 += e2, e2 += f2, f2 += a2;
+    x2 = x2 * 1.0000001 + y2, y2 = y2 - z2 * 0.001, z2 = z2 + 0.5, w2 = w2 / 1.0001;
+  }
+  EXPECT_TRUE(child.finished);
+  EXPECT_EQ(a, a2);
+  EXPECT_EQ(f, f2);
+  EXPECT_EQ(x, x2);
+  EXPECT_EQ(y, y2);
+  EXPECT_EQ(z, z2);
+  EXPECT_EQ(w, w2);
+}
+
+TEST(Context, RoundingModeBelongsToEachContextOnX86) {
+#if !defined(RT_ARCH_X86_64)
+  GTEST_SKIP() << "ARM64: FPCR is deliberately not saved (aarch64_aapcs64.S explains why)";
+#else
+  // MXCSR and the x87 control word are callee-saved on x86-64: the rounding mode a
+  // context sets stays its own.
+  Child child([](Child& self) {
+    self.value = static_cast<std::uintptr_t>(std::fegetround() == FE_TONEAREST);
+    std::fesetround(FE_UPWARD);
+    self.suspend();
+    self.value += static_cast<std::uintptr_t>(std::fegetround() == FE_UPWARD) << 1;
+    std::fesetround(FE_TONEAREST);
+  });
+  ASSERT_EQ(std::fesetround(FE_TOWARDZERO), 0);
+  child.resume();
+  EXPECT_EQ(std::fegetround(), FE_TOWARDZERO) << "the child's mode leaked into the parent";
+  child.resume();
+  EXPECT_EQ(std::fegetround(), FE_TOWARDZERO);
+  std::fesetround(FE_TONEAREST);
+  EXPECT_EQ(child.value, 3u) << "1: the new context started at the ABI's default mode; "
+                                "2: it kept its own mode across a switch";
+#endif
+}
+
+TEST(ContextDeathTest, AStartFunctionThatReturnsStopsTheProcessLoudly) {
+  EXPECT_DEATH(
+      {
+        rt::fiber::Stack stack(64 * 1024);
+        Context parent;
+        Context child = rt::fiber::make_context(
+            stack.usable(), [](void*) { /* returns instead of calling exit_context */ }, nullptr);
+        rt::fiber::switch_context(parent, child);
+      },
+      "the start function of a context returned");
+}
+
+TEST(ContextDeathTest, ResumingARunningContextIsRefused) {
+  EXPECT_DEATH(
+      {
+        Context self;  // the running thread's own context
+        Context other;
+        rt::fiber::switch_context(other, self);
+      },
+      "the target context is running");
+}
+
+static_assert(!std::is_copy_constructible_v<Context> && !std::is_copy_assignable_v<Context>,
+              "a suspended context must not be duplicated: it could be resumed twice");
+
+TEST(ContextDeathTest, AMovedFromContextCannotBeResumed) {
+  EXPECT_DEATH(
+      {
+        rt::fiber::Stack stack(64 * 1024);
+        Context parent;
+        Context original = rt::fiber::make_context(
+            stack.usable(), [](void*) {}, nullptr);
+        Context moved = std::move(original);
+        EXPECT_NE(moved.stack_pointer, nullptr);
+        rt::fiber::switch_context(parent, original);  // NOLINT(bugprone-use-after-move)
+      },
+      "the target context is running");
+}
