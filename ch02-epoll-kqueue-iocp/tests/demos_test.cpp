@@ -1,0 +1,162 @@
+// Each demo of `ch02-epoll-kqueue-iocp`, run in-process with small arguments, and its output
+// checked: the README shows this output, so these tests keep it true.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "delay_server.hpp"
+#include "demos.hpp"
+#include "rt/poll/socket.hpp"
+#include "rt/sys/write.hpp"
+#include "rt/testing.hpp"
+
+using ::testing::ContainsRegex;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+namespace {
+rt::testing::RunResult run(const std::vector<std::string>& args) {
+  return rt::testing::run(ch02::program(), args);
+}
+}  // namespace
+
+TEST(Demo, SyscallWritesThroughBothPaths) {
+  auto r = run({"syscall"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("two ways into the kernel"));
+  EXPECT_THAT(r.out, ContainsRegex("wrapped: (write \\(C library\\)|WriteFile \\(kernel32\\))\n"
+                                   "    returned 34 of 34 bytes"));
+  if (rt::sys::has_raw_write()) {
+    EXPECT_THAT(r.out, HasSubstr("returned 53 of 53 bytes"));
+    EXPECT_THAT(r.out, ContainsRegex("raw: `(syscall|svc #0|svc #0x80)`"));
+  } else {
+    EXPECT_THAT(r.out, HasSubstr("raw: none: Windows system call numbers change"));
+  }
+}
+
+TEST(Demo, RequestsAreAllAnsweredAndReportedInCompletionOrder) {
+  auto r = run({"requests", "--delays", "60,0,30"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("3 requests to 127.0.0.1:"));
+  for (int delay : {60, 0, 30}) {
+    EXPECT_THAT(r.out, HasSubstr(fmt::format("GET /delay/{}\n", delay)));
+    EXPECT_THAT(r.out, HasSubstr(fmt::format("HTTP/1.0 200 OK | waited {} ms", delay)));
+  }
+  // Which finishes first depends on timing, so only the form is a claim: each once.
+  EXPECT_THAT(r.out, ContainsRegex("completion order: #[123] #[123] #[123]  \\(sent as #1..#3\\)"));
+  EXPECT_THAT(r.out, HasSubstr("all 3 answered after"));
+}
+
+TEST(Demo, RequestsToARunningDelayServer) {
+  ch02::DelayServer server;
+  auto r = run({"requests", "--port", std::to_string(server.port()), "--delays", "1"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr(fmt::format("1 requests to 127.0.0.1:{}", server.port())));
+  EXPECT_THAT(r.out, HasSubstr("waited 1 ms"));
+}
+
+TEST(Demo, RequestsToAClosedPortFailWithAClearMessage) {
+  std::uint16_t port;
+  {
+    auto listener = rt::poll::listen_loopback();
+    port = rt::poll::local_port(listener);
+  }  // closed: nothing listens there now
+  auto r = run({"requests", "--port", std::to_string(port), "--delays", "1"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_THAT(r.err, HasSubstr(fmt::format("connect 127.0.0.1:{}", port)));
+}
+
+TEST(Demo, DelayServerAnswersAndStops) {
+  auto r = run({"delay-server", "--port", "0", "--seconds", "0.01"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, ContainsRegex("delay-server listening on 127.0.0.1:[0-9]+"));
+  EXPECT_THAT(r.out, HasSubstr("delay-server stopping"));
+}
+
+TEST(Demo, DelayServerOnAPortInUseFailsWithAClearMessage) {
+  auto taken = rt::poll::listen_loopback();
+  auto port = std::to_string(rt::poll::local_port(taken));
+  auto r = run({"delay-server", "--port", port, "--seconds", "0.01"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_THAT(r.err, HasSubstr("bind 127.0.0.1:" + port));
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(DelayServer, AnswersAfterTheDelayAndRefusesBadRequests) {
+  ch02::DelayServer server;
+  {
+    auto socket = rt::poll::connect_loopback(server.port());
+    rt::poll::send_all(socket, "GET /delay/5 HTTP/1.0\r\n\r\n");
+    EXPECT_THAT(rt::poll::receive_exactly(socket, 4096),
+                ::testing::EndsWith("\r\n\r\nwaited 5 ms\n"));
+  }
+  for (const char* bad : {"GET /delay/-1 HTTP/1.0\r\n\r\n", "GET /delay/x\r\n\r\n",
+                          "POST /delay/5 HTTP/1.0\r\n\r\n", "GET /delay/99999999\r\n\r\n"}) {
+    auto socket = rt::poll::connect_loopback(server.port());
+    rt::poll::send_all(socket, bad);
+    EXPECT_THAT(rt::poll::receive_exactly(socket, 4096), StartsWith("HTTP/1.0 400")) << bad;
+  }
+}
+
+TEST(Demo, WakeReportsEveryWakeAndItsLatency) {
+  auto r = run({"wake", "--count", "20", "--settle-us", "0"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("woken 20 of 20 times"));
+  EXPECT_THAT(r.out, HasSubstr("wake() -> wait returns: median "));
+}
+
+TEST(Demo, BenchPrintsTheTable) {
+  auto r = run({"bench", "--writes", "200", "--round-trips", "50", "--handles", "1,10"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, StartsWith("chapter 2: system calls and event queues"));
+  EXPECT_THAT(r.out, HasSubstr("write, raw instruction"));
+  EXPECT_THAT(r.out, HasSubstr("wake round trip, two threads"));
+  EXPECT_THAT(r.out, HasSubstr("wait(0) with 10 idle handles"));
+}
+
+TEST(Demo, BenchJsonIsOneObjectWithRows) {
+  auto r = run({"bench", "--writes", "200", "--round-trips", "50", "--handles", "1", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, StartsWith("{\"title\": \"chapter 2: system calls and event queues"));
+  EXPECT_THAT(r.out, ContainsRegex("\"measurement\": \"wake round trip, two threads\", "
+                                   "\"value\": [0-9.]+, \"unit\": \"us\""));
+}
+
+TEST(Demo, TourPrintsTheHeadlineFigure) {
+  auto r = run({"tour"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, StartsWith("chapter 2, event queues ("));
+  EXPECT_THAT(r.out, HasSubstr("answered in"));
+  EXPECT_THAT(r.out, HasSubstr("(median)"));
+}
+
+TEST(Demo, HelpListsEverySubcommand) {
+  auto r = run({"--help"});
+  ASSERT_EQ(r.status, 0);
+  for (const char* command : {"syscall", "delay-server", "requests", "wake", "bench", "tour"}) {
+    EXPECT_THAT(r.out, HasSubstr(command));
+  }
+}
+
+TEST(Demo, BadFlagsAreRefusedWithAMessage) {
+  struct Case {
+    std::vector<std::string> args;
+    const char* mentions;
+  };
+  const Case cases[] = {
+      {{"requests", "--delays", "-5"}, "--delays"},
+      {{"requests", "--delays", "soon"}, "--delays"},
+      {{"requests", "--delays", "99999999"}, "--delays"},
+      {{"requests", "--port", "70000"}, "--port"},
+      {{"delay-server", "--port", "-1"}, "--port"},
+      {{"wake", "--count", "0"}, "--count"},
+      {{"bench", "--handles", "0"}, "--handles"},
+      {{"syscall", "--loud"}, "--loud"},
+      {{"frobnicate"}, "frobnicate"},
+  };
+  for (const auto& c : cases) {
+    auto r = run(c.args);
+    EXPECT_NE(r.status, 0) << c.args[0] << " " << c.args[1 % c.args.size()];
+    EXPECT_THAT(r.err, HasSubstr(c.mentions)) << c.args[0];
+    EXPECT_EQ(r.out, "") << "a refused command must not run: " << c.args[0];
+  }
+}
