@@ -15,7 +15,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cassert>
+#include <climits>
 #include <cerrno>
 #include <cstdint>
 #include <stdexcept>
@@ -116,7 +118,9 @@ std::size_t Poller::wait(std::span<Event> events,
     if (timeout) {
       // Round the time left up to whole milliseconds: rounding down would return early.
       std::int64_t left_ns = deadline_ns - now_ns();
-      timeout_ms = left_ns <= 0 ? 0 : static_cast<int>((left_ns + 999'999) / 1'000'000);
+      // Longer than INT_MAX ms (24 days) waits in several steps.
+      timeout_ms = static_cast<int>(
+          std::clamp<std::int64_t>((left_ns + 999'999) / 1'000'000, 0, INT_MAX));
     }
     n = ::epoll_wait(state_->epoll, state_->buffer.data(), static_cast<int>(state_->buffer.size()),
                      timeout_ms);

@@ -15,6 +15,7 @@
 #include <windows.h>
 #include <winsock2.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cassert>
 #include <vector>
@@ -73,7 +74,9 @@ std::size_t Poller::wait(std::span<Event> events,
     DWORD timeout_ms = INFINITE;
     if (timeout) {
       std::int64_t left_ns = deadline_ns - now_ns();
-      timeout_ms = left_ns <= 0 ? 0 : static_cast<DWORD>((left_ns + 999'999) / 1'000'000);
+      // INFINITE is 0xFFFFFFFF: longer bounded waits (49 days) go in several steps.
+      timeout_ms = static_cast<DWORD>(
+          std::clamp<std::int64_t>((left_ns + 999'999) / 1'000'000, 0, INFINITE - 1));
     }
     // fAlertable FALSE: APCs do not end the wait (the Windows analogue of EINTR is opt-in).
     if (GetQueuedCompletionStatusEx(state_->port, state_->buffer.data(),
