@@ -39,9 +39,9 @@ void bench(const BenchOptions& options, rt::Output& out) {
 
   double round_trip = wake_round_trip_ns(options.round_trips);
   progress.update(++step);
-  table.add_row(
-      {"wake round trip, two threads", number(round_trip / 1e3, 2), "us",
-       fmt::format("{} round trips, each thread blocked in wait()", options.round_trips)});
+  table.add_row({"wake round trip, two threads", number(round_trip / 1e3, 2), "us",
+                 fmt::format("median of 20 batches of {}; each thread blocks in wait()",
+                             std::max(1, options.round_trips / 20))});
 
   auto latencies = wake_latencies(std::min(options.round_trips, 2000), 200);
   progress.update(++step);
@@ -52,9 +52,9 @@ void bench(const BenchOptions& options, rt::Output& out) {
   for (int handles : options.handle_counts) {
     auto cost = registration_cost(handles);
     progress.update(++step);
-    table.add_row({fmt::format("register one handle, {} registered", handles),
+    table.add_row({fmt::format("register, per handle ({} handles)", handles),
                    number(cost.register_ns / 1e3, 2), "us", "IoSocket on an idle UDP socket"});
-    table.add_row({fmt::format("wait(0) with {} idle handles", handles),
+    table.add_row({fmt::format("wait(0), {} idle handles registered", handles),
                    number(cost.idle_poll_ns / 1e3, 2), "us", "median of 2000 polls"});
   }
   progress.finish();

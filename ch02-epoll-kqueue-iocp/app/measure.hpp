@@ -12,7 +12,8 @@ namespace ch02 {
 // per round (wake.cpp).
 std::vector<double> wake_latencies(int count, int settle_us);
 
-// Nanoseconds per round trip when two threads wake each other through two Pollers.
+// Nanoseconds per round trip when two threads wake each other through two Pollers: the
+// median of 20 batches.
 double wake_round_trip_ns(int round_trips);
 
 // Nanoseconds per call of the raw and the wrapped write of `size` bytes to the null device,

@@ -126,7 +126,7 @@ TEST(Demo, BenchPrintsTheTable) {
   EXPECT_THAT(r.out, StartsWith("chapter 2: system calls and event queues"));
   EXPECT_THAT(r.out, HasSubstr("write, raw instruction"));
   EXPECT_THAT(r.out, HasSubstr("wake round trip, two threads"));
-  EXPECT_THAT(r.out, HasSubstr("wait(0) with 10 idle handles"));
+  EXPECT_THAT(r.out, HasSubstr("wait(0), 10 idle handles registered"));
 }
 
 TEST(Demo, BenchJsonIsOneObjectWithRows) {
