@@ -29,14 +29,16 @@ std::vector<double> wake_latencies(int count, int settle_us) {
       ready.store(r, std::memory_order_release);  // pairs with the waker's acquire load
       while (poller.wait(events, std::nullopt) == 0) {
       }
-      samples[static_cast<std::size_t>(r)] =
-          static_cast<double>(rt::now_ns() - woken_at.load(std::memory_order_relaxed));
+      const std::int64_t stamp = woken_at.load(std::memory_order_relaxed);  // ordered by wait()
+      samples[static_cast<std::size_t>(r)] = static_cast<double>(rt::now_ns() - stamp);
     }
   });
   for (int r = 0; r < count; ++r) {
-    while (ready.load(std::memory_order_acquire) != r) std::this_thread::yield();
+    while (ready.load(std::memory_order_acquire) != r) {  // pairs with the waiter's release
+      std::this_thread::yield();
+    }
     std::this_thread::sleep_for(std::chrono::microseconds(settle_us));
-    woken_at.store(rt::now_ns(), std::memory_order_relaxed);
+    woken_at.store(rt::now_ns(), std::memory_order_relaxed);  // ordered by wake() -> wait()
     poller.wake();
   }
   waiter.join();

@@ -69,14 +69,15 @@ bool IoSocket::start(Operation& operation) {
   auto socket = static_cast<SOCKET>(handle_);
   int rc = receive ? WSARecv(socket, &wsa_buffer, 1, nullptr, &flags, overlapped, nullptr)
                    : WSASend(socket, &wsa_buffer, 1, nullptr, 0, overlapped, nullptr);
-  if (rc == 0 || WSAGetLastError() == WSA_IO_PENDING) {
+  const int error = rc == 0 ? 0 : WSAGetLastError();
+  if (rc == 0 || error == WSA_IO_PENDING) {
     // Even an immediate success queues a packet (no FILE_SKIP_COMPLETION_PORT_ON_SUCCESS):
     // the operation is finished by on_event(), like every other.
     slot = &operation;
     ++pending_;
     return false;
   }
-  operation.finish(0, WSAGetLastError());  // refused at once: no packet will come
+  operation.finish(0, error);  // refused at once: no packet will come
   return true;
 }
 

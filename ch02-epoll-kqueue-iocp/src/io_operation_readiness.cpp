@@ -20,11 +20,9 @@ namespace {
 
 // One non-blocking attempt; true if the operation finished (successfully or not).
 bool attempt(Handle handle, Operation& operation, std::size_t& bytes, int& error) {
-  Socket borrowed(handle);  // not owned: released below, never closed here
   IoResult r = operation.kind() == Operation::Kind::receive
-                   ? receive_some(borrowed, operation.buffer())
-                   : send_some(borrowed, operation.buffer());
-  borrowed.release();
+                   ? receive_some(handle, operation.buffer())
+                   : send_some(handle, operation.buffer());
   if (r.would_block) return false;
   bytes = r.error == 0 ? static_cast<std::size_t>(r.bytes) : 0;
   error = r.error;

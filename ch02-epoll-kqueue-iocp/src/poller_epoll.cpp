@@ -17,8 +17,8 @@
 
 #include <algorithm>
 #include <cassert>
-#include <climits>
 #include <cerrno>
+#include <climits>
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
@@ -119,8 +119,8 @@ std::size_t Poller::wait(std::span<Event> events,
       // Round the time left up to whole milliseconds: rounding down would return early.
       std::int64_t left_ns = deadline_ns - now_ns();
       // Longer than INT_MAX ms (24 days) waits in several steps.
-      timeout_ms = static_cast<int>(
-          std::clamp<std::int64_t>((left_ns + 999'999) / 1'000'000, 0, INT_MAX));
+      timeout_ms =
+          static_cast<int>(std::clamp<std::int64_t>((left_ns + 999'999) / 1'000'000, 0, INT_MAX));
     }
     n = ::epoll_wait(state_->epoll, state_->buffer.data(), static_cast<int>(state_->buffer.size()),
                      timeout_ms);

@@ -96,9 +96,8 @@ std::size_t Poller::wait(std::span<Event> events,
     event = Event{};
     event.token = static_cast<std::uint64_t>(entry.lpCompletionKey);
     if (event.token == kWakeToken) {
-      // acq_rel: acquire pairs with wake()'s release exchange, so the waker's writes are
-      // visible here; release keeps this clear ordered before the caller's next wait.
-      state_->wake_pending.exchange(false, std::memory_order_acq_rel);
+      // The waker's writes become visible here; see wake() for why a wake is never lost.
+      state_->wake_pending.exchange(false, std::memory_order_acq_rel);  // pairs with wake()'s
       continue;
     }
     event.completed_overlapped = entry.lpOverlapped;
@@ -108,12 +107,14 @@ std::size_t Poller::wait(std::span<Event> events,
 }
 
 void Poller::wake() {
-  // acq_rel: release publishes the caller's writes to the waiter (pairs with the acquire in
-  // wait()); a wake that finds a packet already pending needs no second one, since the
-  // waiter that dequeues the pending packet reads the flag after this exchange.
-  if (state_->wake_pending.exchange(true, std::memory_order_acq_rel)) return;
+  // A wake that finds a packet pending needs no second one: the waiter that dequeues that
+  // packet clears the flag afterwards, with an exchange that reads this one's write (the
+  // two RMWs are ordered on the flag), so it also sees everything written before it.
+  if (state_->wake_pending.exchange(true, std::memory_order_acq_rel)) {  // pairs with wait()'s
+    return;
+  }
   if (!PostQueuedCompletionStatus(state_->port, 0, static_cast<ULONG_PTR>(kWakeToken), nullptr)) {
-    state_->wake_pending.store(false, std::memory_order_release);
+    state_->wake_pending.store(false, std::memory_order_release);  // undo: no packet posted
     throw_last_error("PostQueuedCompletionStatus");
   }
 }

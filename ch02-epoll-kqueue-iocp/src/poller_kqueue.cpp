@@ -43,18 +43,24 @@ void* to_udata(std::uint64_t token) {
 }
 
 // Applies `count` changes with EV_RECEIPT and throws for the first one the kernel refused,
-// unless it is a deletion of a filter that was not registered (`ignore_missing`).
-void apply(int queue, struct kevent* changes, int count, const char* call, bool ignore_missing) {
+// unless it is a deletion of a filter that was not registered (`ignore_missing`). Returns
+// how many such ENOENTs it ignored.
+int apply(int queue, struct kevent* changes, int count, const char* call, bool ignore_missing) {
   for (int i = 0; i < count; ++i) changes[i].flags |= EV_RECEIPT;
   struct kevent results[2];
   assert(count <= 2);
   int n = ::kevent(queue, changes, count, results, count, nullptr);
   if (n < 0) throw_errno(call);
+  int missing = 0;
   for (int i = 0; i < n; ++i) {
     if ((results[i].flags & EV_ERROR) == 0 || results[i].data == 0) continue;
-    if (ignore_missing && results[i].data == ENOENT) continue;
+    if (ignore_missing && results[i].data == ENOENT) {
+      ++missing;
+      continue;
+    }
     throw_errno(call, static_cast<int>(results[i].data));
   }
+  return missing;
 }
 
 void register_interest(int queue, Handle handle, Interest interest, std::uint64_t token,
@@ -121,8 +127,11 @@ void Poller::remove(Handle handle) {
   struct kevent changes[2];
   EV_SET(&changes[0], static_cast<uintptr_t>(handle), EVFILT_READ, EV_DELETE, 0, 0, nullptr);
   EV_SET(&changes[1], static_cast<uintptr_t>(handle), EVFILT_WRITE, EV_DELETE, 0, 0, nullptr);
-  // A handle registered for one direction only has one filter to delete.
-  apply(state_->queue, changes, 2, "kevent EV_DELETE", true);
+  // A handle registered for one direction only has one filter to delete; a handle with
+  // neither was never added (or already removed), which poller.hpp makes an error.
+  if (apply(state_->queue, changes, 2, "kevent EV_DELETE", true) == 2) {
+    throw_errno("kevent EV_DELETE", ENOENT);
+  }
 }
 
 std::size_t Poller::wait(std::span<Event> events,

@@ -141,20 +141,20 @@ void shutdown_send(const Socket& socket) {
   if (::shutdown(fd(socket), SHUT_WR) != 0) throw_errno("shutdown SHUT_WR");
 }
 
-IoResult send_some(const Socket& socket, std::span<const std::byte> data) noexcept {
+IoResult send_some(Handle socket, std::span<const std::byte> data) noexcept {
   ssize_t n;
   do {
-    n = ::send(fd(socket), data.data(), data.size(), kSendFlags);
+    n = ::send(static_cast<int>(socket), data.data(), data.size(), kSendFlags);
   } while (n < 0 && errno == EINTR);
   if (n >= 0) return {.bytes = n};
   if (errno == EAGAIN || errno == EWOULDBLOCK) return {.would_block = true};
   return {.error = errno};
 }
 
-IoResult receive_some(const Socket& socket, std::span<std::byte> buffer) noexcept {
+IoResult receive_some(Handle socket, std::span<std::byte> buffer) noexcept {
   ssize_t n;
   do {
-    n = ::recv(fd(socket), buffer.data(), buffer.size(), 0);
+    n = ::recv(static_cast<int>(socket), buffer.data(), buffer.size(), 0);
   } while (n < 0 && errno == EINTR);
   if (n >= 0) return {.bytes = n};
   if (errno == EAGAIN || errno == EWOULDBLOCK) return {.would_block = true};

@@ -135,18 +135,18 @@ void shutdown_send(const Socket& socket) {
   if (shutdown(sock(socket), SD_SEND) != 0) throw_wsa("shutdown SD_SEND");
 }
 
-IoResult send_some(const Socket& socket, std::span<const std::byte> data) noexcept {
+IoResult send_some(Handle socket, std::span<const std::byte> data) noexcept {
   int size = data.size() > INT_MAX ? INT_MAX : static_cast<int>(data.size());
-  int n = send(sock(socket), reinterpret_cast<const char*>(data.data()), size, 0);
+  int n = send(static_cast<SOCKET>(socket), reinterpret_cast<const char*>(data.data()), size, 0);
   if (n != SOCKET_ERROR) return {.bytes = n};
   int error = WSAGetLastError();
   if (error == WSAEWOULDBLOCK) return {.would_block = true};
   return {.error = error};
 }
 
-IoResult receive_some(const Socket& socket, std::span<std::byte> buffer) noexcept {
+IoResult receive_some(Handle socket, std::span<std::byte> buffer) noexcept {
   int size = buffer.size() > INT_MAX ? INT_MAX : static_cast<int>(buffer.size());
-  int n = recv(sock(socket), reinterpret_cast<char*>(buffer.data()), size, 0);
+  int n = recv(static_cast<SOCKET>(socket), reinterpret_cast<char*>(buffer.data()), size, 0);
   if (n != SOCKET_ERROR) return {.bytes = n};
   int error = WSAGetLastError();
   if (error == WSAEWOULDBLOCK) return {.would_block = true};

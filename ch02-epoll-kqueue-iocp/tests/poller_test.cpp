@@ -184,7 +184,10 @@ TEST(Poller, MisuseThrowsNamingTheKernelCall) {
   } catch (const rt::OsError& e) {
     EXPECT_NE(std::string(e.what()).find("DEL"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(poller.modify(a.handle(), Interest::read, 1), rt::OsError);
+  if (std::string(Poller::backend_name()) == "epoll") {
+    // kqueue's EV_ADD would silently register it instead (poller.hpp, "Misuse").
+    EXPECT_THROW(poller.modify(a.handle(), Interest::read, 1), rt::OsError);
+  }
   EXPECT_THROW(poller.add(a.handle(), Interest::read, rt::poll::kWakeToken), std::invalid_argument);
 }
 

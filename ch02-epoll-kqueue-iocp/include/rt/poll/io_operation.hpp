@@ -36,7 +36,9 @@
 //   error means the peer closed. A send may finish after moving only part of the buffer.
 // - Errors finish the operation (error() != 0: an errno on Unix, a Win32 error on Windows;
 //   use is_connection_reset() / is_cancelled() to classify); nothing here throws for a
-//   peer's misbehaviour. start() throws rt::OsError only when the OS refuses the request.
+//   peer's misbehaviour. start() does not throw: a request the OS refuses at once finishes
+//   the operation with the error. The IoSocket constructor throws rt::OsError if the socket
+//   cannot be registered; IOCP's cancel() throws if CancelIoEx fails.
 // - Lifetimes: the IoSocket, each pending Operation and its buffer must stay alive until the
 //   operation finished. Destroying an IoSocket with an operation pending is a bug (asserted).
 // - Threads: start(), cancel() and on_event() for one IoSocket on the thread that calls

@@ -46,9 +46,10 @@
 //   supported by this interface, though the kernels allow them). add/modify/remove may be
 //   called from any thread, also while another thread waits (the kernel calls are
 //   thread-safe); a change made during a wait may or may not affect that wait.
-// - Misuse: modifying or removing a handle that was not added, or an invalid handle,
-//   throws rt::OsError naming the kernel call (ENOENT, EBADF). Adding a handle twice is a
-//   caller error: epoll refuses it (EEXIST), kqueue treats it as a modify; rely on neither.
+// - Misuse: removing a handle that was not added, or using an invalid handle, throws
+//   rt::OsError naming the kernel call (ENOENT, EBADF). Adding a handle twice, or modifying
+//   one that was not added, is a caller error the kernels treat differently: epoll refuses
+//   both (EEXIST, ENOENT), kqueue's EV_ADD adds or updates silently; rely on neither.
 //   Closing a handle without remove() first is allowed on epoll and kqueue (the kernel
 //   drops the registration once the last descriptor for it closes) but leaves the token
 //   unusable; see the tests for what each kernel does.

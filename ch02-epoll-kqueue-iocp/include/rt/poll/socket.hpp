@@ -81,8 +81,15 @@ struct IoResult {
   bool ok() const noexcept { return error == 0 && !would_block; }
 };
 // One send()/recv(); never raises SIGPIPE (a closed peer gives EPIPE/ECONNRESET instead).
-IoResult send_some(const Socket& socket, std::span<const std::byte> data) noexcept;
-IoResult receive_some(const Socket& socket, std::span<std::byte> buffer) noexcept;
+// The Handle forms serve code that holds a socket it does not own (io_operation.hpp).
+IoResult send_some(Handle socket, std::span<const std::byte> data) noexcept;
+IoResult receive_some(Handle socket, std::span<std::byte> buffer) noexcept;
+inline IoResult send_some(const Socket& socket, std::span<const std::byte> data) noexcept {
+  return send_some(socket.handle(), data);
+}
+inline IoResult receive_some(const Socket& socket, std::span<std::byte> buffer) noexcept {
+  return receive_some(socket.handle(), buffer);
+}
 
 // Blocking helpers for tests and the demo server; throw rt::OsError.
 void send_all(const Socket& socket, std::string_view text);
