@@ -27,7 +27,12 @@ namespace {
 using rt::poll::Operation;
 
 struct Connection {
-  enum class Stage { sending, receiving, done };  // transitions asserted in advance()
+  // Transitions are asserted in advance().
+  enum class Stage {
+    sending,    // the request is going out (a send is pending, or part of it was sent)
+    receiving,  // reading the response until the server closes the connection
+    done,       // the whole response is in `response`
+  };
 
   Connection(rt::poll::Poller& poller, std::uint16_t port, int number, int delay_ms)
       : number(number),
@@ -39,7 +44,7 @@ struct Connection {
     rt::poll::set_nonblocking(socket);
     io = std::make_unique<rt::poll::IoSocket>(poller, socket);
   }
-  ~Connection() { io.reset(); }  // deregister while the socket is still open
+  // io is declared after socket, so it is destroyed first: deregistered while still open.
 
   int number;
   int delay_ms;
