@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 #include <string>
+#include <system_error>
 
 #include "rt/error.hpp"
 
@@ -55,7 +56,10 @@ void DelayServer::accept_loop() {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
       if (log_ != nullptr) log_->print("delay-server: {}\n", e.what());
-      continue;  // a failed accept (EMFILE, a reset before accept) ends one connection only
+      // A failed accept (EMFILE, a reset before accept) ends one connection only. Back off a
+      // little: a condition like EMFILE would otherwise turn this loop into a busy one.
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
     }
     {
       std::lock_guard lock(mutex_);
@@ -63,10 +67,17 @@ void DelayServer::accept_loop() {
     }
     reap_finished();
     auto& connection = connections_.emplace_back();
-    connection.thread = std::thread([this, &connection, s = std::move(socket)]() mutable {
-      serve(std::move(s));
-      connection.done.store(true, std::memory_order_release);  // pairs with reap_finished
-    });
+    try {
+      connection.thread = std::thread([this, &connection, s = std::move(socket)]() mutable {
+        serve(std::move(s));
+        connection.done.store(true, std::memory_order_release);  // pairs with reap_finished
+      });
+    } catch (const std::system_error& e) {
+      // No thread for this connection (the machine's thread limit): the socket closes, and
+      // the client sees the connection end without an answer. The server goes on.
+      connections_.pop_back();
+      if (log_ != nullptr) log_->print("delay-server: no thread for a connection: {}\n", e.what());
+    }
   }
 }
 
@@ -106,8 +117,10 @@ void DelayServer::serve(rt::poll::Socket socket) {
                                            "waited {} ms\n",
                                            *delay));
     if (log_ != nullptr) log_->print("  answered GET /delay/{}\n", *delay);
-  } catch (const rt::OsError& e) {
-    // A client that reset or vanished ends its own connection, nothing else.
+  } catch (const std::exception& e) {
+    // A client that reset or vanished (rt::OsError), or anything else going wrong with one
+    // connection, ends that connection only; an exception escaping a thread would end the
+    // process.
     if (log_ != nullptr) log_->print("  connection ended: {}\n", e.what());
   }
 }

@@ -93,6 +93,7 @@ bool advance(Connection& c, Operation& operation) {
 }
 
 std::string summary_of(const std::string& response) {
+  if (response.empty()) return "(no answer: the server closed the connection)";
   std::string status = response.substr(0, response.find('\r'));
   auto body_at = response.find("\r\n\r\n");
   std::string body = body_at == std::string::npos ? "" : response.substr(body_at + 4);
