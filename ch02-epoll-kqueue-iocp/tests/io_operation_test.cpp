@@ -75,6 +75,26 @@ TEST(IoOperation, AReceiveOfDataAlreadyThereFinishes) {
   EXPECT_GT(receive.bytes(), 0u);
 }
 
+TEST(IoOperation, AnEventThatFinishesNothingLeavesTheOperationPending) {
+  // Readiness may be spurious (poller.hpp): a "readable" with no data behind it retries the
+  // call, gets EAGAIN and keeps waiting. On IOCP an event without a completion finishes
+  // nothing. Either way the operation stays pending and later finishes normally.
+  Connected c;
+  IoSocket io(c.poller, c.local);
+  std::string buffer(64, '\0');
+  Operation receive(Operation::Kind::receive, bytes_of(buffer));
+  ASSERT_FALSE(io.start(receive));
+  Event spurious;
+  spurious.token = io.token();
+  spurious.readable = true;
+  spurious.writable = true;
+  EXPECT_EQ(io.on_event(spurious).count, 0u);
+  EXPECT_EQ(receive.state(), Operation::State::pending);
+  rt::poll::send_all(c.peer, "real");
+  run_until_finished(c.poller, io, receive);
+  EXPECT_EQ(buffer.substr(0, receive.bytes()), "real");
+}
+
 TEST(IoOperation, ASendFinishesAndThePeerReceivesIt) {
   Connected c;
   IoSocket io(c.poller, c.local);

@@ -11,6 +11,7 @@
 
 using namespace std::chrono_literals;
 using rt::poll::Event;
+using rt::poll::Handle;
 using rt::poll::Interest;
 using rt::poll::Poller;
 using rt::poll::Trigger;
@@ -112,6 +113,22 @@ TEST(Poller, ARemovedHandleIsNotReported) {
   poller.remove(a.handle());
   std::array<Event, 8> events;
   EXPECT_EQ(poller.wait(events, 0ms), 0u);
+}
+
+TEST(Poller, ClosingARegisteredHandleEndsItsRegistration) {
+  // poller.hpp, "Misuse": closing without remove() is allowed on epoll and kqueue; the kernel
+  // drops the registration with the last descriptor, so nothing more is reported for it
+  // and remove() afterwards is an error.
+  SKIP_WITHOUT_READINESS();
+  Poller poller;
+  auto [a, b] = rt::poll::connected_pair();
+  const Handle closed = a.handle();
+  poller.add(closed, Interest::read_write, 1);
+  rt::poll::send_all(b, "x");
+  a.close();
+  std::array<Event, 8> events;
+  EXPECT_EQ(poller.wait(events, 0ms), 0u);
+  EXPECT_THROW(poller.remove(closed), rt::OsError);
 }
 
 TEST(Poller, LevelTriggeredReportsAgainUntilDrained) {

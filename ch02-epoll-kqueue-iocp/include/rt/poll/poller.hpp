@@ -52,7 +52,7 @@
 //   both (EEXIST, ENOENT), kqueue's EV_ADD adds or updates silently; rely on neither.
 //   Closing a handle without remove() first is allowed on epoll and kqueue (the kernel
 //   drops the registration once the last descriptor for it closes) but leaves the token
-//   unusable; see the tests for what each kernel does.
+//   unusable (poller_test.cpp, ClosingARegisteredHandleEndsItsRegistration).
 #pragma once
 
 #include <chrono>
