@@ -159,7 +159,7 @@ void requests(const RequestsOptions& options, rt::Output& out) {
     }
     std::array<rt::poll::Event, 64> events;
     while (order.size() < connections.size()) {
-      if (rt::interrupted()) throw std::runtime_error("interrupted");
+      if (rt::interrupted()) break;
       if (clock.elapsed_ns() > std::int64_t{options.timeout_ms} * 1'000'000) {
         throw std::runtime_error(fmt::format("{} of {} requests unanswered after {} ms",
                                              connections.size() - order.size(), connections.size(),
@@ -179,6 +179,11 @@ void requests(const RequestsOptions& options, rt::Output& out) {
   } catch (...) {
     abandon(poller, by_token);
     throw;
+  }
+  if (order.size() < connections.size()) {  // Ctrl-C
+    abandon(poller, by_token);
+    out.print("stopped by Ctrl-C: {} of {} answered\n", order.size(), connections.size());
+    return;
   }
 
   std::string sequence;

@@ -3,10 +3,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <csignal>
+
 #include "delay_server.hpp"
 #include "demos.hpp"
+#include "rt/platform.hpp"
 #include "rt/poll/socket.hpp"
 #include "rt/sys/write.hpp"
+#include "rt/terminal.hpp"
 #include "rt/testing.hpp"
 
 using ::testing::HasSubstr;
@@ -118,6 +122,33 @@ TEST(Demo, WakeReportsEveryWakeAndItsLatency) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("woken 20 of 20 times"));
   EXPECT_THAT(r.out, HasSubstr("wake() -> wait returns: median "));
+}
+
+// Ctrl-C, simulated: the handler that rt::cli::main installs, then the signal itself.
+// Windows delivers Ctrl-C to a console control handler, which no in-process call reaches.
+class CtrlC {
+ public:
+  CtrlC() {
+    rt::install_interrupt_handler();
+    std::raise(SIGINT);
+  }
+  ~CtrlC() { rt::clear_interrupt(); }
+};
+
+TEST(Demo, WakeStopsAtCtrlCWithoutLosingTheStopWake) {
+  if (std::string(rt::kOsName) == "Windows") GTEST_SKIP() << "no in-process Ctrl-C on Windows";
+  CtrlC pressed;
+  auto r = run({"wake", "--count", "1000000", "--settle-us", "0"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("woken 0 of 1000000 times (stopped by Ctrl-C)"));
+}
+
+TEST(Demo, RequestsStopAtCtrlCAndReleaseTheirOperations) {
+  if (std::string(rt::kOsName) == "Windows") GTEST_SKIP() << "no in-process Ctrl-C on Windows";
+  CtrlC pressed;
+  auto r = run({"requests", "--delays", "60000"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("stopped by Ctrl-C: 0 of 1 answered"));
 }
 
 TEST(Demo, BenchPrintsTheTable) {
