@@ -1,0 +1,205 @@
+// io_operation.hpp: socket operations that finish through the Poller, the same test on
+// every backend (readiness: epoll, kqueue; completion: IOCP).
+#include "rt/poll/io_operation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+using rt::poll::Event;
+using rt::poll::IoSocket;
+using rt::poll::Operation;
+using rt::poll::Poller;
+
+namespace {
+
+constexpr auto kPatience = 10s;  // never reached on a working kernel
+
+std::span<std::byte> bytes_of(std::string& text) {
+  return std::as_writable_bytes(std::span(text.data(), text.size()));
+}
+
+// Runs the event loop until `operation` finished; fails (instead of hanging) if the queue
+// goes quiet first.
+void run_until_finished(Poller& poller, IoSocket& io, Operation& operation) {
+  std::array<Event, 16> events;
+  while (operation.state() != Operation::State::finished) {
+    std::size_t n = poller.wait(events, kPatience);
+    ASSERT_GT(n, 0u) << "the queue went quiet with the operation still pending";
+    for (std::size_t i = 0; i < n; ++i) {
+      if (events[i].token == io.token()) io.on_event(events[i]);
+    }
+  }
+}
+
+struct Connected {
+  Poller poller;
+  std::pair<rt::poll::Socket, rt::poll::Socket> pair = rt::poll::connected_pair();
+  rt::poll::Socket& local = pair.first;  // registered, non-blocking
+  rt::poll::Socket& peer = pair.second;  // blocking, driven by the test
+  Connected() { rt::poll::set_nonblocking(local); }
+};
+
+}  // namespace
+
+TEST(IoOperation, AReceiveFinishesWhenDataArrives) {
+  Connected c;
+  IoSocket io(c.poller, c.local);
+  std::string buffer(64, '\0');
+  Operation receive(Operation::Kind::receive, bytes_of(buffer));
+  EXPECT_FALSE(io.start(receive)) << "nothing sent yet: the receive must be pending";
+  EXPECT_EQ(receive.state(), Operation::State::pending);
+  EXPECT_EQ(io.pending(), 1);
+  rt::poll::send_all(c.peer, "hello");
+  run_until_finished(c.poller, io, receive);
+  EXPECT_EQ(receive.error(), 0);
+  ASSERT_EQ(receive.bytes(), 5u);
+  EXPECT_EQ(buffer.substr(0, 5), "hello");
+  EXPECT_EQ(io.pending(), 0);
+}
+
+TEST(IoOperation, AReceiveOfDataAlreadyThereFinishes) {
+  // Readiness backends finish it inside start(); IOCP through the queue. Both finish.
+  Connected c;
+  IoSocket io(c.poller, c.local);
+  rt::poll::send_all(c.peer, "early");
+  std::string buffer(64, '\0');
+  Operation receive(Operation::Kind::receive, bytes_of(buffer));
+  // The data may still be in flight on loopback; either way the operation must finish.
+  if (!io.start(receive)) run_until_finished(c.poller, io, receive);
+  EXPECT_EQ(receive.error(), 0);
+  EXPECT_EQ(buffer.substr(0, receive.bytes()), std::string("early").substr(0, receive.bytes()));
+  EXPECT_GT(receive.bytes(), 0u);
+}
+
+TEST(IoOperation, AnEventThatFinishesNothingLeavesTheOperationPending) {
+  // Readiness may be spurious (poller.hpp): a "readable" with no data behind it retries the
+  // call, gets EAGAIN and keeps waiting. On IOCP an event without a completion finishes
+  // nothing. Either way the operation stays pending and later finishes normally.
+  Connected c;
+  IoSocket io(c.poller, c.local);
+  std::string buffer(64, '\0');
+  Operation receive(Operation::Kind::receive, bytes_of(buffer));
+  ASSERT_FALSE(io.start(receive));
+  Event spurious;
+  spurious.token = io.token();
+  spurious.readable = true;
+  spurious.writable = true;
+  EXPECT_EQ(io.on_event(spurious).count, 0u);
+  EXPECT_EQ(receive.state(), Operation::State::pending);
+  rt::poll::send_all(c.peer, "real");
+  run_until_finished(c.poller, io, receive);
+  EXPECT_EQ(buffer.substr(0, receive.bytes()), "real");
+}
+
+TEST(IoOperation, ASendFinishesAndThePeerReceivesIt) {
+  Connected c;
+  IoSocket io(c.poller, c.local);
+  std::string text = "over the queue";
+  Operation send(Operation::Kind::send, bytes_of(text));
+  if (!io.start(send)) run_until_finished(c.poller, io, send);
+  EXPECT_EQ(send.error(), 0);
+  ASSERT_EQ(send.bytes(), text.size()) << "a short send to an empty loopback buffer";
+  EXPECT_EQ(rt::poll::receive_exactly(c.peer, text.size()), text);
+}
+
+TEST(IoOperation, PeerCloseFinishesAPendingReceiveWithZeroBytes) {
+  Connected c;
+  IoSocket io(c.poller, c.local);
+  std::string buffer(64, '\0');
+  Operation receive(Operation::Kind::receive, bytes_of(buffer));
+  ASSERT_FALSE(io.start(receive));
+  c.peer.close();
+  run_until_finished(c.poller, io, receive);
+  EXPECT_EQ(receive.error(), 0);
+  EXPECT_EQ(receive.bytes(), 0u) << "0 bytes without error: the peer closed";
+}
+
+TEST(IoOperation, PeerResetFinishesAPendingReceiveWithAResetError) {
+  Connected c;
+  IoSocket io(c.poller, c.local);
+  std::string buffer(64, '\0');
+  Operation receive(Operation::Kind::receive, bytes_of(buffer));
+  ASSERT_FALSE(io.start(receive));
+  rt::poll::set_reset_on_close(c.peer);
+  c.peer.close();
+  run_until_finished(c.poller, io, receive);
+  EXPECT_TRUE(rt::poll::is_connection_reset(receive.error())) << "error " << receive.error();
+}
+
+TEST(IoOperation, CancelFinishesAPendingReceiveAsCancelled) {
+  Connected c;
+  IoSocket io(c.poller, c.local);
+  std::string buffer(64, '\0');
+  Operation receive(Operation::Kind::receive, bytes_of(buffer));
+  ASSERT_FALSE(io.start(receive));
+  if (!io.cancel(receive)) {
+    // IOCP: the kernel still owns the buffer until the completion is dequeued.
+    EXPECT_EQ(receive.state(), Operation::State::pending);
+    run_until_finished(c.poller, io, receive);
+  }
+  EXPECT_TRUE(rt::poll::is_cancelled(receive.error())) << "error " << receive.error();
+  // The socket is still usable: a new receive gets new data.
+  receive.reset();
+  rt::poll::send_all(c.peer, "after");
+  if (!io.start(receive)) run_until_finished(c.poller, io, receive);
+  EXPECT_EQ(receive.error(), 0);
+  EXPECT_GT(receive.bytes(), 0u);
+}
+
+TEST(IoOperation, AReceiveAndASendPendAtOnceOnOneSocket) {
+  Connected c;
+  IoSocket io(c.poller, c.local);
+  std::string in(16, '\0');
+  Operation receive(Operation::Kind::receive, bytes_of(in));
+  ASSERT_FALSE(io.start(receive));
+  std::string out = "ping";
+  Operation send(Operation::Kind::send, bytes_of(out));
+  if (!io.start(send)) run_until_finished(c.poller, io, send);
+  EXPECT_EQ(send.bytes(), 4u);
+  EXPECT_EQ(receive.state(), Operation::State::pending) << "the receive still waits";
+  EXPECT_EQ(rt::poll::receive_exactly(c.peer, 4), "ping");
+  rt::poll::send_all(c.peer, "pong");
+  run_until_finished(c.poller, io, receive);
+  EXPECT_EQ(in.substr(0, receive.bytes()), "pong");
+}
+
+TEST(IoOperation, ThousandSocketsInOnePollerEachFinishTheirReceive) {
+  constexpr std::size_t kSockets = 1000;
+  Poller poller;
+  rt::poll::Socket listener = rt::poll::listen_loopback(0, 1024);
+  std::vector<rt::poll::Socket> clients, servers;
+  std::vector<std::unique_ptr<IoSocket>> ios;
+  std::vector<std::array<std::byte, 4>> buffers(kSockets);
+  std::vector<std::unique_ptr<Operation>> receives;
+  for (std::size_t i = 0; i < kSockets; ++i) {
+    clients.push_back(rt::poll::connect_loopback(rt::poll::local_port(listener)));
+    servers.push_back(rt::poll::accept_connection(listener));
+    rt::poll::set_nonblocking(servers.back());
+    ios.push_back(std::make_unique<IoSocket>(poller, servers.back()));
+    receives.push_back(std::make_unique<Operation>(Operation::Kind::receive, buffers[i]));
+    ASSERT_FALSE(ios.back()->start(*receives.back())) << "socket " << i;
+  }
+  for (std::size_t i = 0; i < kSockets; ++i) {
+    std::byte tag[1] = {static_cast<std::byte>(i % 251)};
+    ASSERT_EQ(rt::poll::send_some(clients[i], tag).bytes, 1);
+  }
+  std::size_t finished = 0;
+  std::array<Event, 64> events;  // fewer than the sockets: several waits are needed
+  while (finished < kSockets) {
+    std::size_t n = poller.wait(events, kPatience);
+    ASSERT_GT(n, 0u) << "only " << finished << " of " << kSockets << " finished";
+    for (std::size_t e = 0; e < n; ++e) {
+      auto* io = reinterpret_cast<IoSocket*>(static_cast<std::uintptr_t>(events[e].token));
+      finished += io->on_event(events[e]).count;
+    }
+  }
+  for (std::size_t i = 0; i < kSockets; ++i) {
+    ASSERT_EQ(receives[i]->state(), Operation::State::finished);
+    ASSERT_EQ(receives[i]->bytes(), 1u) << "socket " << i;
+    ASSERT_EQ(buffers[i][0], static_cast<std::byte>(i % 251)) << "socket " << i;
+  }
+}
