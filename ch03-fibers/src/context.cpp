@@ -39,6 +39,18 @@ void start_context(void* record_address) {
 
 constexpr std::size_t kMinimumStack = 1024;
 
+// What an exited context's stack_pointer holds: not null (that reads "running") and not a
+// stack, so a later resume is refused by name instead of entering a stack that may be freed.
+char exited_marker;
+void* const kExited = &exited_marker;
+
+// Takes the saved stack pointer of `to`, which must be suspended.
+void* take_resume_point(Context& to, const char* running_message, const char* exited_message) {
+  if (to.stack_pointer == nullptr) fail(running_message);
+  if (to.stack_pointer == kExited) fail(exited_message);
+  return std::exchange(to.stack_pointer, nullptr);
+}
+
 }  // namespace
 
 Context make_context(std::span<std::byte> stack, ContextStart start, void* argument) {
@@ -55,18 +67,20 @@ Context make_context(std::span<std::byte> stack, ContextStart start, void* argum
 }
 
 void switch_context(Context& from, Context& to) {
-  if (to.stack_pointer == nullptr) fail("switch_context: the target context is running");
-  void* target = std::exchange(to.stack_pointer, nullptr);
+  void* target = take_resume_point(to, "switch_context: the target context is running",
+                                   "switch_context: the target context has exited");
   detail::sanitizer_before_switch(from, to, false);
   rt_switch_context(&from.stack_pointer, target);
   detail::sanitizer_after_switch(&from);
 }
 
 void exit_context(Context& from, Context& to) {
-  if (to.stack_pointer == nullptr) fail("exit_context: the target context is running");
-  void* target = std::exchange(to.stack_pointer, nullptr);
+  void* target = take_resume_point(to, "exit_context: the target context is running",
+                                   "exit_context: the target context has exited");
+  from.stack_pointer = kExited;
   detail::sanitizer_before_switch(from, to, true);
-  rt_switch_context(&from.stack_pointer, target);
+  void* never_resumed;  // the stack pointer is saved where no one can find it
+  rt_switch_context(&never_resumed, target);
   fail("exit_context: a context that exited was resumed");
 }
 

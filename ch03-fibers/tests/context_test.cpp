@@ -156,6 +156,17 @@ TEST(ContextDeathTest, ResumingARunningContextIsRefused) {
       "the target context is running");
 }
 
+TEST(ContextDeathTest, ResumingAnExitedContextIsRefused) {
+  EXPECT_DEATH(
+      {
+        Child child([](Child&) {});
+        child.resume();  // runs the body, which ends with exit_context back to us
+        ASSERT_TRUE(child.finished);
+        child.resume();  // its stack is still there, but it must never run again
+      },
+      "the target context has exited");
+}
+
 static_assert(!std::is_copy_constructible_v<Context> && !std::is_copy_assignable_v<Context>,
               "a suspended context must not be duplicated: it could be resumed twice");
 
