@@ -110,12 +110,12 @@ TEST(Context, CalleeSavedStateSurvivesManySwitches) {
   EXPECT_EQ(w, w2);
 }
 
-TEST(Context, RoundingModeBelongsToEachContextOnX86) {
-#if !defined(RT_ARCH_X86_64)
-  GTEST_SKIP() << "ARM64: FPCR is deliberately not saved (aarch64_aapcs64.S explains why)";
+TEST(Context, RoundingModeBelongsToEachContextOnX86AndWindowsArm64) {
+#if defined(RT_ARCH_AARCH64) && !defined(RT_OS_WINDOWS)
+  GTEST_SKIP() << "AAPCS64: FPCR is deliberately not saved (aarch64_aapcs64.S explains why)";
 #else
-  // MXCSR and the x87 control word are callee-saved on x86-64: the rounding mode a
-  // context sets stays its own.
+  // MXCSR and the x87 control word are callee-saved on x86-64, and so is FPCR's rounding
+  // mode on Windows ARM64: the rounding mode a context sets stays its own.
   Child child([](Child& self) {
     self.value = static_cast<std::uintptr_t>(std::fegetround() == FE_TONEAREST);
     std::fesetround(FE_UPWARD);
