@@ -55,14 +55,16 @@ void* take_resume_point(Context& to, const char* running_message, const char* ex
 
 Context make_context(std::span<std::byte> stack, ContextStart start, void* argument) {
   if (stack.size() < kMinimumStack) fail("make_context: a stack needs at least 1 KiB");
+  Context context;
+  // First: under ASan this clears what an exited context left poisoned on these addresses,
+  // which the writes below must not trip over.
+  detail::sanitizer_on_make(context, stack.data(), stack.size());
   std::byte* high = stack.data() + stack.size();
   auto record_at = (reinterpret_cast<std::uintptr_t>(high) - sizeof(StartRecord)) &
                    ~std::uintptr_t{alignof(std::max_align_t) - 1};
   auto* record = ::new (reinterpret_cast<void*>(record_at)) StartRecord{start, argument};
-  Context context;
   context.stack_pointer = detail::build_first_frame(
       stack.data(), reinterpret_cast<std::byte*>(record_at), &start_context, record);
-  detail::sanitizer_on_make(context, stack.data(), stack.size());
   return context;
 }
 

@@ -23,8 +23,9 @@ void sanitizer_prepare_switch(Context& from, Context& to, bool leaving_for_good)
 void sanitizer_after_switch(Context* resumed);
 // destroy_context.
 void sanitizer_on_destroy(Context& context);
-// A Stack's memory goes back to the OS: clear what ASan marked in it, so that whatever the
-// OS maps there next does not inherit an exited context's poisoned redzones.
+// A Stack's memory goes back to the OS or to a StackPool: clear what ASan marked in it, so
+// that the next user of those addresses does not inherit an exited context's poisoned
+// redzones.
 void sanitizer_on_stack_free(const void* low, std::size_t size);
 
 // Just before the stack switch from `from` to `to`; `leaving_for_good`: `from` never runs

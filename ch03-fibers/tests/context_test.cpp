@@ -13,6 +13,10 @@
 #include "rt/fiber/stack.hpp"
 #include "rt/platform.hpp"
 
+#if defined(RT_SANITIZE_ADDRESS)
+#include <sanitizer/asan_interface.h>
+#endif
+
 using rt::fiber::Context;
 
 namespace {
@@ -131,6 +135,29 @@ TEST(Context, RoundingModeBelongsToEachContextOnX86AndWindowsArm64) {
   std::fesetround(FE_TONEAREST);
   EXPECT_EQ(child.value, 3u) << "1: the new context started at the ABI's default mode; "
                                 "2: it kept its own mode across a switch";
+#endif
+}
+
+TEST(Context, MakeContextAcceptsAStackAnExitedContextLeftPoisoned) {
+#if !defined(RT_SANITIZE_ADDRESS)
+  GTEST_SKIP() << "only AddressSanitizer poisons stack memory";
+#else
+  rt::fiber::Stack stack(64 * 1024);
+  // The worst an exited context can leave behind: redzones that no epilogue unpoisoned.
+  __asan_poison_memory_region(stack.usable().data(), stack.usable().size());
+  static Context parent;
+  static Context context;
+  static bool ran = false;
+  context = rt::fiber::make_context(
+      stack.usable(),
+      [](void*) {
+        ran = true;
+        rt::fiber::exit_context(context, parent);
+      },
+      nullptr);
+  rt::fiber::switch_context(parent, context);
+  EXPECT_TRUE(ran);
+  rt::fiber::destroy_context(context);
 #endif
 }
 
