@@ -37,7 +37,10 @@ void start_context(void* record_address) {
   fail("the start function of a context returned; it must end with exit_context()");
 }
 
-constexpr std::size_t kMinimumStack = 1024;
+// Room for fail() on the context's own stack (a start function that returns is reported
+// there: fprintf alone takes a few KiB), with margin for the frames above it. Below that,
+// the promised message could overflow the stack first, silently where there is no guard.
+constexpr std::size_t kMinimumStack = 16 * 1024;
 
 // What an exited context's stack_pointer holds: not null (that reads "running") and not a
 // stack, so a later resume is refused by name instead of entering a stack that may be freed.
@@ -54,7 +57,7 @@ void* take_resume_point(Context& to, const char* running_message, const char* ex
 }  // namespace
 
 Context make_context(std::span<std::byte> stack, ContextStart start, void* argument) {
-  if (stack.size() < kMinimumStack) fail("make_context: a stack needs at least 1 KiB");
+  if (stack.size() < kMinimumStack) fail("make_context: a stack needs at least 16 KiB");
   Context context;
   // First: under ASan this clears what an exited context left poisoned on these addresses,
   // which the writes below must not trip over.
@@ -69,6 +72,7 @@ Context make_context(std::span<std::byte> stack, ContextStart start, void* argum
 }
 
 void switch_context(Context& from, Context& to) {
+  if (from.stack_pointer != nullptr) fail("switch_context: `from` is not the running context");
   void* target = take_resume_point(to, "switch_context: the target context is running",
                                    "switch_context: the target context has exited");
   detail::sanitizer_before_switch(from, to, false);
@@ -77,6 +81,7 @@ void switch_context(Context& from, Context& to) {
 }
 
 void exit_context(Context& from, Context& to) {
+  if (from.stack_pointer != nullptr) fail("exit_context: `from` is not the running context");
   void* target = take_resume_point(to, "exit_context: the target context is running",
                                    "exit_context: the target context has exited");
   from.stack_pointer = kExited;

@@ -194,6 +194,26 @@ TEST(ContextDeathTest, ResumingAnExitedContextIsRefused) {
       "the target context has exited");
 }
 
+TEST(ContextDeathTest, SwitchingAwayFromASuspendedContextIsRefused) {
+  EXPECT_DEATH(
+      {
+        Child child([](Child&) {});  // made, never run: suspended
+        Context other;
+        rt::fiber::switch_context(child.context, other);
+      },
+      "`from` is not the running context");
+}
+
+TEST(ContextDeathTest, AStackBelowTheMinimumIsRefused) {
+  EXPECT_DEATH(
+      {
+        alignas(16) std::byte small[4096];
+        rt::fiber::make_context(
+            small, [](void*) {}, nullptr);
+      },
+      "a stack needs at least 16 KiB");
+}
+
 static_assert(!std::is_copy_constructible_v<Context> && !std::is_copy_assignable_v<Context>,
               "a suspended context must not be duplicated: it could be resumed twice");
 

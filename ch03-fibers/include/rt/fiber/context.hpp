@@ -21,8 +21,8 @@
 //   than the one that suspended it is allowed by the hardware but not by thread_local
 //   state the compiler may have cached; chapter 3 never does it (chapter 6 discusses it).
 // - Misuse stops the process with a message on stderr (std::abort), never undefined
-//   behaviour: resuming a running, exited or never-made context; a start function that
-//   returns.
+//   behaviour: resuming a running, exited or never-made context; switching away from a
+//   context that is not the running one; a start function that returns.
 #pragma once
 
 #include <cstddef>
@@ -58,15 +58,15 @@ struct Context {
 using ContextStart = void (*)(void* argument);
 
 // Builds the first frame of a new context on `stack` (the usable bytes, lowest first; at
-// least 1 KiB; the stack must outlive the context) so that the first switch to it calls
+// least 16 KiB; the stack must outlive the context) so that the first switch to it calls
 // start(argument) with the stack aligned as the ABI requires. The returned context is
 // suspended. If start returns, the process stops with "rt::fiber: the start function of a
 // context returned".
 Context make_context(std::span<std::byte> stack, ContextStart start, void* argument);
 
 // Suspends the calling context into `from` and resumes `to`. Returns when some context
-// switches back to `from`. Preconditions: `from` is the running context; `to` is
-// suspended (checked: resuming a running context aborts with a message).
+// switches back to `from`. Preconditions, both checked (misuse aborts with a message):
+// `from` is the running context (its saved stack pointer is null); `to` is suspended.
 void switch_context(Context& from, Context& to);
 
 // Like switch_context, for a context that will never run again: `from` is marked exited
