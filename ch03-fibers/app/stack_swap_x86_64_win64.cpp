@@ -4,6 +4,18 @@
 // arguments into, and fewer registers are scratch (rdi, rsi, xmm6-xmm15 are callee-saved).
 #include "stack_swap.hpp"
 
+// With AVX-512, xmm16-xmm31 and the mask registers k0-k7 exist and are caller-saved too
+// (in both x86-64 conventions): the compiler may keep values there across the call unless
+// told that the function may change them. Without -mavx512f the names are not accepted.
+#if defined(__AVX512F__)
+#define RT_AVX512_CLOBBERS                                                                      \
+  "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25",     \
+      "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", "xmm31", "k0", "k1", "k2", "k3", "k4", "k5", \
+      "k6", "k7",
+#else
+#define RT_AVX512_CLOBBERS
+#endif
+
 namespace ch03 {
 
 void call_on_stack(std::byte* top, void (*function)(void*), void* argument) noexcept {
@@ -16,8 +28,8 @@ void call_on_stack(std::byte* top, void (*function)(void*), void* argument) noex
       :
       : [top] "r"(top), [function] "r"(function), [argument] "r"(argument)
       // The Microsoft x64 convention's volatile registers, and rbx.
-      : "rbx", "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "xmm0", "xmm1", "xmm2", "xmm3",
-        "xmm4", "xmm5", "memory", "cc");
+      : RT_AVX512_CLOBBERS "rbx", "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "xmm0", "xmm1",
+        "xmm2", "xmm3", "xmm4", "xmm5", "memory", "cc");
 }
 
 // The function must stay simple on the buffer: the TEB still says the thread's stack is

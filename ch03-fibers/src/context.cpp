@@ -37,36 +37,57 @@ void start_context(void* record_address) {
   fail("the start function of a context returned; it must end with exit_context()");
 }
 
-constexpr std::size_t kMinimumStack = 1024;
+// Room for fail() on the context's own stack (a start function that returns is reported
+// there: fprintf alone takes a few KiB), with margin for the frames above it. Below that,
+// the promised message could overflow the stack first, silently where there is no guard.
+constexpr std::size_t kMinimumStack = 16 * 1024;
+
+// What an exited context's stack_pointer holds: not null (that reads "running") and not a
+// stack, so a later resume is refused by name instead of entering a stack that may be freed.
+char exited_marker;
+void* const kExited = &exited_marker;
+
+// Takes the saved stack pointer of `to`, which must be suspended.
+void* take_resume_point(Context& to, const char* running_message, const char* exited_message) {
+  if (to.stack_pointer == nullptr) fail(running_message);
+  if (to.stack_pointer == kExited) fail(exited_message);
+  return std::exchange(to.stack_pointer, nullptr);
+}
 
 }  // namespace
 
 Context make_context(std::span<std::byte> stack, ContextStart start, void* argument) {
-  if (stack.size() < kMinimumStack) fail("make_context: a stack needs at least 1 KiB");
+  if (stack.size() < kMinimumStack) fail("make_context: a stack needs at least 16 KiB");
+  Context context;
+  // First: under ASan this clears what an exited context left poisoned on these addresses,
+  // which the writes below must not trip over.
+  detail::sanitizer_on_make(context, stack.data(), stack.size());
   std::byte* high = stack.data() + stack.size();
   auto record_at = (reinterpret_cast<std::uintptr_t>(high) - sizeof(StartRecord)) &
                    ~std::uintptr_t{alignof(std::max_align_t) - 1};
   auto* record = ::new (reinterpret_cast<void*>(record_at)) StartRecord{start, argument};
-  Context context;
   context.stack_pointer = detail::build_first_frame(
       stack.data(), reinterpret_cast<std::byte*>(record_at), &start_context, record);
-  detail::sanitizer_on_make(context, stack.data(), stack.size());
   return context;
 }
 
 void switch_context(Context& from, Context& to) {
-  if (to.stack_pointer == nullptr) fail("switch_context: the target context is running");
-  void* target = std::exchange(to.stack_pointer, nullptr);
+  if (from.stack_pointer != nullptr) fail("switch_context: `from` is not the running context");
+  void* target = take_resume_point(to, "switch_context: the target context is running",
+                                   "switch_context: the target context has exited");
   detail::sanitizer_before_switch(from, to, false);
   rt_switch_context(&from.stack_pointer, target);
   detail::sanitizer_after_switch(&from);
 }
 
 void exit_context(Context& from, Context& to) {
-  if (to.stack_pointer == nullptr) fail("exit_context: the target context is running");
-  void* target = std::exchange(to.stack_pointer, nullptr);
+  if (from.stack_pointer != nullptr) fail("exit_context: `from` is not the running context");
+  void* target = take_resume_point(to, "exit_context: the target context is running",
+                                   "exit_context: the target context has exited");
+  from.stack_pointer = kExited;
   detail::sanitizer_before_switch(from, to, true);
-  rt_switch_context(&from.stack_pointer, target);
+  void* never_resumed;  // the stack pointer is saved where no one can find it
+  rt_switch_context(&never_resumed, target);
   fail("exit_context: a context that exited was resumed");
 }
 

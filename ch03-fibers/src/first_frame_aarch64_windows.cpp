@@ -1,11 +1,15 @@
 // The first frame of a new context on ARM64 Windows, as aarch64_windows.S restores it:
-// first_frame_aarch64_aapcs64.cpp's frame (read its drawing) plus the TEB stack bounds.
+// first_frame_aarch64_aapcs64.cpp's frame (read its drawing) plus the TEB stack bounds
+// and FPCR.
 //
 //   +--------------------------+ <- high (16-byte aligned)
+//   | (padding), FPCR = 0      |   round to nearest, no flush-to-zero, IEEE NaNs
 //   | ExceptionList = end of chain, DeallocationStack = low, StackLimit = low, StackBase = high
 //   | d8-d15 = 0, x30 = trampoline, x29 = 0, x21-x28 = 0, x20 = argument, x19 = start
-//   +--------------------------+ <- returned stack pointer = high - 0xC0
+//   +--------------------------+ <- returned stack pointer = high - 0xD0
 //
+// The trampoline starts with sp = high and pushes a frame record of zeros there (the end of
+// the stack for unwinders and frame-pointer walks) before it calls start.
 // Why the TEB words, and why DeallocationStack is `low`: see first_frame_x86_64_win64.cpp.
 #include <cstdint>
 #include <cstring>
@@ -26,6 +30,8 @@ struct Frame {
   void* stack_limit;
   void* deallocation_stack;
   void* exception_list;
+  std::uint64_t fpcr;
+  std::uint64_t padding;
 };
 static_assert(offsetof(Frame, x19) == RT_FRAME_X19);
 static_assert(offsetof(Frame, x21) == RT_FRAME_X21);
@@ -42,7 +48,12 @@ static_assert(offsetof(Frame, stack_base) == RT_FRAME_STACK_BASE);
 static_assert(offsetof(Frame, stack_limit) == RT_FRAME_STACK_BASE + 8, "ldp/stp pair");
 static_assert(offsetof(Frame, deallocation_stack) == RT_FRAME_DEALLOCATION_STACK);
 static_assert(offsetof(Frame, exception_list) == RT_FRAME_EXCEPTION_LIST);
+static_assert(offsetof(Frame, fpcr) == RT_FRAME_FPCR);
 static_assert(sizeof(Frame) == RT_FRAME_SIZE_WINDOWS);
+static_assert(sizeof(Frame) % 16 == 0, "sp must stay 16-byte aligned");
+
+// FPCR 0: round to nearest, no flush-to-zero, no default NaN, IEEE half precision.
+constexpr std::uint64_t kInitialFpcr = 0;
 
 }  // namespace
 
@@ -56,6 +67,7 @@ void* build_first_frame(std::byte* low, std::byte* high, void (*start)(void*), v
   frame.stack_limit = low;
   frame.deallocation_stack = low;
   frame.exception_list = reinterpret_cast<void*>(~std::uintptr_t{0});  // EXCEPTION_CHAIN_END
+  frame.fpcr = kInitialFpcr;
   auto* at = reinterpret_cast<std::byte*>(top - sizeof(Frame));
   std::memcpy(at, &frame, sizeof frame);
   return at;
@@ -92,6 +104,7 @@ constexpr FrameSlot kSlots[] = {
     {RT_FRAME_STACK_BASE + 8, 8, "TEB StackLimit", "this stack's bottom"},
     {RT_FRAME_DEALLOCATION_STACK, 8, "TEB DeallocationStack", "this stack's allocation"},
     {RT_FRAME_EXCEPTION_LIST, 8, "TEB ExceptionList", "SEH chain head"},
+    {RT_FRAME_FPCR, 8, "FPCR", "rounding mode, flush-to-zero: non-volatile on Windows; new: 0"},
 };
 constexpr std::size_t kFrameEnd = RT_FRAME_SIZE_WINDOWS;
 }  // namespace

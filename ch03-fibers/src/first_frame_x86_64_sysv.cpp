@@ -42,8 +42,11 @@ static_assert(offsetof(Frame, rbx) == RT_FRAME_RBX);
 static_assert(offsetof(Frame, rbp) == RT_FRAME_RBP);
 static_assert(offsetof(Frame, return_address) == RT_FRAME_RETURN);
 static_assert(sizeof(Frame) % 16 == 0, "the saved stack pointer must stay 16-byte aligned");
+static_assert(RT_FRAME_RETURN == RT_FRAME_SIZE, "ret pops the word right above the frame");
+static_assert(RT_FRAME_SIZE % 16 == 8,
+              "entered with rsp = 8 (mod 16), the switch must leave rsp 16-byte aligned");
 
-// The values the ABI prescribes at process start (SysV 3.2.1): every floating-point
+// The values the ABI prescribes at process start (SysV 3.4.1): every floating-point
 // exception masked, round to nearest; x87 at 64-bit precision.
 constexpr std::uint32_t kInitialMxcsr = 0x1F80;
 constexpr std::uint16_t kInitialX87Control = 0x037F;

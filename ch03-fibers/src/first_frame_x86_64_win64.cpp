@@ -74,6 +74,10 @@ static_assert(offsetof(Frame, exception_list) == RT_FRAME_EXCEPTION_LIST);
 static_assert(offsetof(Frame, x87_control) == RT_FRAME_X87_CONTROL);
 static_assert(offsetof(Frame, return_address) == RT_FRAME_RETURN);
 static_assert(offsetof(Frame, end_of_stack) % 16 == 0, "the trampoline starts aligned");
+static_assert(RT_FRAME_RETURN == RT_FRAME_SIZE, "ret pops the word right above the frame");
+static_assert(RT_FRAME_SIZE % 16 == 8,
+              "entered with rsp = 8 (mod 16), the switch must leave rsp 16-byte aligned "
+              "(movaps needs it for xmm6-xmm15)");
 
 // MXCSR: every exception masked, round to nearest. x87: the Windows default, 53-bit
 // precision (the x64 convention's initial value, unlike System V's 64-bit 0x037F).

@@ -6,7 +6,8 @@
 // right after it, on the new stack. The "old" bounds it returns are those of the context
 // we came from; we store them there, which is how a thread's own stack (whose bounds we
 // never knew) gets them before anyone switches back to it.
-// ThreadSanitizer: one tsan fiber per context; __tsan_switch_to_fiber before the switch.
+// ThreadSanitizer: one tsan fiber per context; __tsan_switch_to_fiber right before the
+// switch, in the switching function's own frame (sanitizer_hooks.hpp says why).
 #include <cstdlib>
 
 #include "sanitizer_hooks.hpp"
@@ -40,7 +41,7 @@ void sanitizer_on_make(Context& context, const void* low, std::size_t size) {
   (void)context, (void)low, (void)size;
 }
 
-void sanitizer_before_switch(Context& from, Context& to, bool leaving_for_good) {
+void sanitizer_prepare_switch(Context& from, Context& to, bool leaving_for_good) {
   switching_from = &from;
 #if defined(RT_SANITIZE_ADDRESS)
   __sanitizer_start_switch_fiber(leaving_for_good ? nullptr : &from.sanitizer.fake_stack,
@@ -48,7 +49,6 @@ void sanitizer_before_switch(Context& from, Context& to, bool leaving_for_good) 
 #endif
 #if defined(RT_SANITIZE_THREAD)
   if (from.sanitizer.tsan_fiber == nullptr) from.sanitizer.tsan_fiber = __tsan_get_current_fiber();
-  __tsan_switch_to_fiber(to.sanitizer.tsan_fiber, 0);
 #endif
   (void)to, (void)leaving_for_good;
 }

@@ -55,6 +55,9 @@ Stack StackPool::acquire(std::size_t usable_size, StackGuard guard) {
 
 void StackPool::release(Stack stack) {
   if (kept_ >= capacity_ || stack.usable().empty()) return;  // ~Stack frees it
+  // Kept for reuse: like a freed stack, it must not carry an exited context's poisoned
+  // redzones to its next user.
+  detail::sanitizer_on_stack_free(stack.usable().data(), stack.usable().size());
   free_[{stack.usable().size(), stack.guard()}].push_back(std::move(stack));
   ++kept_;
 }

@@ -13,6 +13,10 @@
 #include "rt/fiber/stack.hpp"
 #include "rt/platform.hpp"
 
+#if defined(RT_SANITIZE_ADDRESS)
+#include <sanitizer/asan_interface.h>
+#endif
+
 using rt::fiber::Context;
 
 namespace {
@@ -110,12 +114,12 @@ TEST(Context, CalleeSavedStateSurvivesManySwitches) {
   EXPECT_EQ(w, w2);
 }
 
-TEST(Context, RoundingModeBelongsToEachContextOnX86) {
-#if !defined(RT_ARCH_X86_64)
-  GTEST_SKIP() << "ARM64: FPCR is deliberately not saved (aarch64_aapcs64.S explains why)";
+TEST(Context, RoundingModeBelongsToEachContextOnX86AndWindowsArm64) {
+#if defined(RT_ARCH_AARCH64) && !defined(RT_OS_WINDOWS)
+  GTEST_SKIP() << "AAPCS64: FPCR is deliberately not saved (aarch64_aapcs64.S explains why)";
 #else
-  // MXCSR and the x87 control word are callee-saved on x86-64: the rounding mode a
-  // context sets stays its own.
+  // MXCSR and the x87 control word are callee-saved on x86-64, and so is FPCR's rounding
+  // mode on Windows ARM64: the rounding mode a context sets stays its own.
   Child child([](Child& self) {
     self.value = static_cast<std::uintptr_t>(std::fegetround() == FE_TONEAREST);
     std::fesetround(FE_UPWARD);
@@ -131,6 +135,29 @@ TEST(Context, RoundingModeBelongsToEachContextOnX86) {
   std::fesetround(FE_TONEAREST);
   EXPECT_EQ(child.value, 3u) << "1: the new context started at the ABI's default mode; "
                                 "2: it kept its own mode across a switch";
+#endif
+}
+
+TEST(Context, MakeContextAcceptsAStackAnExitedContextLeftPoisoned) {
+#if !defined(RT_SANITIZE_ADDRESS)
+  GTEST_SKIP() << "only AddressSanitizer poisons stack memory";
+#else
+  rt::fiber::Stack stack(64 * 1024);
+  // The worst an exited context can leave behind: redzones that no epilogue unpoisoned.
+  __asan_poison_memory_region(stack.usable().data(), stack.usable().size());
+  static Context parent;
+  static Context context;
+  static bool ran = false;
+  context = rt::fiber::make_context(
+      stack.usable(),
+      [](void*) {
+        ran = true;
+        rt::fiber::exit_context(context, parent);
+      },
+      nullptr);
+  rt::fiber::switch_context(parent, context);
+  EXPECT_TRUE(ran);
+  rt::fiber::destroy_context(context);
 #endif
 }
 
@@ -154,6 +181,37 @@ TEST(ContextDeathTest, ResumingARunningContextIsRefused) {
         rt::fiber::switch_context(other, self);
       },
       "the target context is running");
+}
+
+TEST(ContextDeathTest, ResumingAnExitedContextIsRefused) {
+  EXPECT_DEATH(
+      {
+        Child child([](Child&) {});
+        child.resume();  // runs the body, which ends with exit_context back to us
+        ASSERT_TRUE(child.finished);
+        child.resume();  // its stack is still there, but it must never run again
+      },
+      "the target context has exited");
+}
+
+TEST(ContextDeathTest, SwitchingAwayFromASuspendedContextIsRefused) {
+  EXPECT_DEATH(
+      {
+        Child child([](Child&) {});  // made, never run: suspended
+        Context other;
+        rt::fiber::switch_context(child.context, other);
+      },
+      "`from` is not the running context");
+}
+
+TEST(ContextDeathTest, AStackBelowTheMinimumIsRefused) {
+  EXPECT_DEATH(
+      {
+        alignas(16) std::byte small[4096];
+        rt::fiber::make_context(
+            small, [](void*) {}, nullptr);
+      },
+      "a stack needs at least 16 KiB");
 }
 
 static_assert(!std::is_copy_constructible_v<Context> && !std::is_copy_assignable_v<Context>,

@@ -9,6 +9,10 @@
 #include "rt/memory.hpp"
 #include "rt/platform.hpp"
 
+#if defined(RT_SANITIZE_ADDRESS)
+#include <sanitizer/asan_interface.h>
+#endif
+
 using rt::fiber::Stack;
 
 TEST(Stack, RoundsUpToWholePagesAndIsWritableFromEndToEnd) {
@@ -89,6 +93,21 @@ TEST(StackPool, ReusesAReleasedStackOfTheSameSizeAndGuard) {
   EXPECT_EQ(again.usable().data(), low);
   EXPECT_EQ(pool.reused(), 1u);
   EXPECT_EQ(pool.kept(), 0u);
+}
+
+TEST(StackPool, AReusedStackComesBackWithNothingPoisoned) {
+#if !defined(RT_SANITIZE_ADDRESS)
+  GTEST_SKIP() << "only AddressSanitizer poisons stack memory";
+#else
+  rt::fiber::StackPool pool;
+  Stack first = pool.acquire(32 * 1024);
+  // What an exited context can leave behind: redzones that no epilogue unpoisoned.
+  __asan_poison_memory_region(first.usable().data(), first.usable().size());
+  pool.release(std::move(first));
+  Stack again = pool.acquire(32 * 1024);
+  ASSERT_EQ(pool.reused(), 1u);
+  EXPECT_EQ(__asan_region_is_poisoned(again.usable().data(), again.usable().size()), nullptr);
+#endif
 }
 
 TEST(StackPool, KeepsNoMoreThanItsCapacity) {

@@ -1,4 +1,4 @@
-/* aarch64_aapcs64.S: the context switch for ARM64 Linux and macOS (AAPCS64).
+/* aarch64_aapcs64.S: the context switch for ARM64 Linux and macOS (AAPCS64, LP64).
  *
  *   extern "C" void rt_switch_context(void** save_stack_pointer,   // x0
  *                                     void* load_stack_pointer);   // x1
@@ -14,21 +14,31 @@
  *   x0-x17 and v0-v7, v16-v31 (and the upper halves of v8-v15): caller-saved.
  *   x18, the platform register: never touched. Apple and Windows reserve it (Windows
  *     keeps the TEB there); where it is free, the compiler treats it as caller-saved.
- *   NZCV: status flags, caller-saved. FPCR (rounding mode, flush-to-zero): left to the
- *     thread, as with fesetround; a fiber that changes it must restore it before it yields.
- *     Writing FPCR can stall the pipeline, and compiled code never changes it on its
- *     own: only fesetround() and its kin do.
+ *   NZCV and FPSR: status flags, caller-saved. FPCR (rounding mode, flush-to-zero): AAPCS64
+ *     (6.1.2) calls it a global register, whose mode bits only support functions such as
+ *     fesetround() change, for the whole program; so it stays the thread's. The opposite
+ *     of x86-64 (x86_64_sysv.S keeps a rounding mode per fiber) and of Windows ARM64
+ *     (aarch64_windows.S saves FPCR): here a fiber that changes the mode must restore it
+ *     before it switches, or every fiber on the thread runs with it.
  *   tpidr_el0 (thread pointer): fibers on one thread share its thread_locals.
- * Pointer authentication and BTI: x30 is stored as the caller signed it (or not), and the
- *   trampoline is reached by `ret`, which BTI does not check, so both stay correct.
+ * Pointer authentication: not used. The x30 saved here is the raw address `bl` wrote (a
+ *   caller signs its own x30 with paciasp in its prologue; this switch signs nothing), so
+ *   the saved resume addresses are unprotected on the fiber stacks, and the ELF note below
+ *   does not claim PAC.
+ * BTI: `bti c` makes rt_switch_context a valid target of an indirect call (the PLT reaches
+ *   it by br x16/x17); the trampoline is reached by `ret`, which BTI does not check.
+ *   RT_GNU_PROPERTY_NOTE marks this file BTI-compatible, so a program linked from it and
+ *   BTI-built code stays BTI-marked (the linker ANDs the notes of all objects; without a
+ *   note this file would turn BTI off for the whole program). `bti` is a hint: a nop on
+ *   cores without BTI.
  *
  * Frame, from the saved stack pointer up (offsets: aarch64_aapcs64_layout.h):
  *     +0x90  d14 d15   +0x80  d12 d13   +0x70  d10 d11   +0x60  d8 d9
  *     +0x50  x29 x30   +0x40  x27 x28   +0x30  x25 x26   +0x20  x23 x24
  *     +0x10  x21 x22   +0x00  x19 x20   <- saved stack pointer, 16-byte aligned
  */
-#if !defined(__aarch64__) || defined(_WIN32)
-#error "aarch64_aapcs64.S is the AAPCS64 context switch: ARM64 Linux and macOS only"
+#if !defined(__aarch64__) || defined(__ILP32__) || defined(_WIN32)
+#error "aarch64_aapcs64.S is the AAPCS64 LP64 context switch: ARM64 Linux and macOS only"
 #endif
 #include "aarch64_aapcs64_layout.h"
 
@@ -42,12 +52,24 @@
 #define RT_FUNCTION_SIZE(name) .size name, .-name  /* for perf, gdb, objdump */
 #endif
 
+#if defined(__ELF__)
+/* NT_GNU_PROPERTY_TYPE_0 note "GNU": GNU_PROPERTY_AARCH64_FEATURE_1_AND = BTI (bit 0). */
+#define RT_GNU_PROPERTY_NOTE                                                        \
+  .pushsection .note.gnu.property, "a"; .p2align 3;                                \
+  .long 4; .long 16; .long 5; .asciz "GNU";                                        \
+  .long 0xc0000000; .long 4; .long 1; .p2align 3;                                  \
+  .popsection
+#else
+#define RT_GNU_PROPERTY_NOTE /* Mach-O has no such note */
+#endif
+
   .text
   .globl RT_SYMBOL(rt_switch_context)
   RT_FUNCTION_TYPE(rt_switch_context)
   .p2align 4
 RT_SYMBOL(rt_switch_context):
   .cfi_startproc
+  bti c                        /* a valid indirect-call target (BTI); a nop elsewhere */
   sub sp, sp, #RT_FRAME_SIZE_AAPCS64
   .cfi_adjust_cfa_offset RT_FRAME_SIZE_AAPCS64
   stp x19, x20, [sp, #RT_FRAME_X19]
@@ -82,7 +104,7 @@ RT_SYMBOL(rt_switch_context):
   RT_FUNCTION_SIZE(rt_switch_context)
 
 /* The first code a new context runs, entered by the ret above with the frame that
- * first_frame_aarch64.cpp built: x19 = start function, x20 = its argument, sp 16-byte
+ * first_frame_aarch64_aapcs64.cpp built: x19 = start function, x20 = its argument, sp 16-byte
  * aligned. start must never return; if it does, brk stops the process at once. */
   .globl RT_SYMBOL(rt_context_trampoline)
   RT_FUNCTION_TYPE(rt_context_trampoline)
@@ -96,6 +118,7 @@ RT_SYMBOL(rt_context_trampoline):
   .cfi_endproc
   RT_FUNCTION_SIZE(rt_context_trampoline)
 
+RT_GNU_PROPERTY_NOTE
 #if defined(__ELF__)
   .section .note.GNU-stack, "", %progbits  /* this code needs no executable stack */
 #endif

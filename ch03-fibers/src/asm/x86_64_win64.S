@@ -5,17 +5,29 @@
  *                                     void* load_stack_pointer);   // rdx
  *
  * Saved (Microsoft x64 "callee-saved/nonvolatile" registers): rbx, rbp, rdi, rsi, r12-r15,
- *   xmm6-xmm15 (all 128 bits), the MXCSR control bits and the x87 control word; and three
- *   words of the thread's TEB (gs:), because Windows reads them as "this thread's stack":
- *   StackBase and StackLimit (exception dispatch and unwinding refuse frames outside them;
- *   __chkstk probes against StackLimit) and DeallocationStack (the bottom of the
- *   allocation). And ExceptionList: unused by 64-bit Windows, but Wine keeps its own
- *   handler frames there and walks them by address, which breaks C++ exceptions on a stack
- *   that lies above the thread's; each context keeps its own chain (a new one: empty).
+ *   xmm6-xmm15 (all 128 bits), MXCSR and the x87 control word (their control bits are
+ *   nonvolatile; stmxcsr/ldmxcsr carry MXCSR's status flags along, which is allowed: the
+ *   flags are volatile); and three words of the thread's TEB (gs:), because Windows reads
+ *   them as "this thread's stack": StackBase and StackLimit (exception dispatch and
+ *   unwinding refuse frames outside them; __chkstk probes against StackLimit) and
+ *   DeallocationStack (the thread's own: the bottom of its allocation; a fiber's: its
+ *   usable bottom, so that its guard pages are not stack the kernel may grow into:
+ *   first_frame_x86_64_win64.cpp). And ExceptionList: unused by 64-bit Windows, but Wine
+ *   keeps its own handler frames there and walks them by address, which breaks C++
+ *   exceptions on a stack that lies above the thread's; each context keeps its own chain
+ *   (a new one: empty).
  * Deliberately NOT saved: rax, rcx, rdx, r8-r11, xmm0-xmm5 (volatile); rflags (DF is clear
  *   at calls); the rest of the TEB: fibers on one thread share its TLS and error value.
- *   (Win32 fibers also swap FiberData, which only the Win32 fiber API reads.)
- * Not supported: CET shadow stacks (the `ret` returns into another context).
+ *   In particular the three words Win32's SwitchToFiber also swaps: FiberData and FlsData
+ *   (read only by the Win32 fiber API and fiber-local storage, which these contexts do not
+ *   use: they all see the thread's) and GuaranteedStackBytes (SetThreadStackGuarantee's
+ *   reserve for handling an overflow of the thread's own stack; a fiber's overflow hits
+ *   its guard page below DeallocationStack instead, which overflow_win32.cpp reports).
+ * Not supported: CET shadow stacks. The `ret` returns into another context, which a shadow
+ *   stack refuses. A PE file has no per-object marking: the whole executable opts in with
+ *   the linker's /CETCOMPAT, so executables that link this file must not use it, or their
+ *   first switch faults where Windows enforces shadow stacks: the MSVC build passes
+ *   /CETCOMPAT:NO (cmake/RtOptions.cmake); GNU ld marks nothing unless asked to.
  *
  * Frame, from the saved stack pointer up (offsets: x86_64_win64_layout.h):
  *     +0x108 return address          +0x100 TEB ExceptionList
@@ -24,7 +36,7 @@
  *     +0xD8  r15  +0xD0 r14  +0xC8 r13  +0xC0 r12  +0xB8 rsi  +0xB0 rdi  +0xA8 rbp  +0xA0 rbx
  *     +0x90  xmm15 ... +0x00 xmm6     <- saved stack pointer, 16-byte aligned
  */
-#if !defined(__x86_64__) || !defined(_WIN32)
+#if !defined(__x86_64__) || !(defined(_WIN32) || defined(__CYGWIN__))
 #error "x86_64_win64.S is the Microsoft x64 context switch: x86-64 Windows only"
 #endif
 #include "x86_64_win64_layout.h"

@@ -13,14 +13,16 @@
 //                                                     // switches back to main_context
 //
 // Contract:
-// - A Context is either running (on some thread, right now) or suspended (its registers
-//   saved, resumable). A default-constructed Context stands for the calling thread's own
-//   stack, which is running; switch_context fills it in when the thread switches away.
+// - A Context is running (on some thread, right now), suspended (its registers saved,
+//   resumable) or exited (it called exit_context; never resumable). A default-constructed
+//   Context stands for the calling thread's own stack, which is running; switch_context
+//   fills it in when the thread switches away.
 // - Contexts belong to the thread that runs them: resuming a context on another thread
 //   than the one that suspended it is allowed by the hardware but not by thread_local
 //   state the compiler may have cached; chapter 3 never does it (chapter 6 discusses it).
 // - Misuse stops the process with a message on stderr (std::abort), never undefined
-//   behaviour: resuming a running or never-made context; a start function that returns.
+//   behaviour: resuming a running, exited or never-made context; switching away from a
+//   context that is not the running one; a start function that returns.
 #pragma once
 
 #include <cstddef>
@@ -35,7 +37,8 @@ namespace rt::fiber {
 // would run a frame that no longer exists. A moved-from Context counts as running
 // (resuming it is refused).
 struct Context {
-  void* stack_pointer = nullptr;     // where the registers are saved; null while running
+  void* stack_pointer = nullptr;     // where the registers are saved; null while running,
+                                     // a marker (not a stack) once exited
   detail::SanitizerState sanitizer;  // empty unless built with a sanitizer
 
   Context() = default;
@@ -55,19 +58,20 @@ struct Context {
 using ContextStart = void (*)(void* argument);
 
 // Builds the first frame of a new context on `stack` (the usable bytes, lowest first; at
-// least 1 KiB; the stack must outlive the context) so that the first switch to it calls
+// least 16 KiB; the stack must outlive the context) so that the first switch to it calls
 // start(argument) with the stack aligned as the ABI requires. The returned context is
 // suspended. If start returns, the process stops with "rt::fiber: the start function of a
 // context returned".
 Context make_context(std::span<std::byte> stack, ContextStart start, void* argument);
 
 // Suspends the calling context into `from` and resumes `to`. Returns when some context
-// switches back to `from`. Preconditions: `from` is the running context; `to` is
-// suspended (checked: resuming a running context aborts with a message).
+// switches back to `from`. Preconditions, both checked (misuse aborts with a message):
+// `from` is the running context (its saved stack pointer is null); `to` is suspended.
 void switch_context(Context& from, Context& to);
 
-// Like switch_context, for a context that will never run again: the sanitizers release
-// what they kept for it. Its stack may be freed once `to` runs (or later).
+// Like switch_context, for a context that will never run again: `from` is marked exited
+// (resuming it aborts with a message) and the sanitizers release what they kept for it. Its
+// stack may be freed once `to` runs (or later).
 [[noreturn]] void exit_context(Context& from, Context& to);
 
 // Releases what the sanitizers hold for a context made by make_context, after it exited
