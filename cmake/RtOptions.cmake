@@ -50,11 +50,6 @@ if(RT_SANITIZE STREQUAL "address")
                                               -fno-omit-frame-pointer)
   target_link_options(rt_options INTERFACE -fsanitize=address,undefined)
   target_compile_definitions(rt_options INTERFACE RT_SANITIZE_ADDRESS=1)
-  # GCC 12 with ASan at -O1 warns "may be used uninitialized" inside libstdc++'s own
-  # std::regex (common/src/testing.cpp), which -Werror turns into a failed build.
-  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
-    target_compile_options(rt_options INTERFACE -Wno-maybe-uninitialized)
-  endif()
 elseif(RT_SANITIZE STREQUAL "thread")
   target_compile_options(rt_options INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
   target_link_options(rt_options INTERFACE -fsanitize=thread)
