@@ -76,7 +76,7 @@ namespace {
 // The slots above, for show-stack and the gdb script (rt/fiber/frame_layout.hpp).
 constexpr FrameSlot kSlots[] = {
     {RT_FRAME_MXCSR, 8, "MXCSR, x87 CW",
-     "FP control state, callee-saved (SysV 3.2.1): 0x1F80, 0x037F"},
+     "FP control state, callee-saved (SysV 3.2.1); new context: 0x1F80, 0x037F (SysV 3.4.1)"},
     {RT_FRAME_R12, 8, "r12", "callee-saved; new context: the start function's argument"},
     {RT_FRAME_R13, 8, "r13", "callee-saved"},
     {RT_FRAME_R14, 8, "r14", "callee-saved"},
