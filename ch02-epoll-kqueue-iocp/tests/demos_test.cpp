@@ -180,19 +180,12 @@ TEST(Demo, TourPrintsTheHeadlineFigure) {
 }
 
 TEST(Demo, HelpListsEverySubcommand) {
-  auto r = run({"--help"});
-  ASSERT_EQ(r.status, 0);
-  for (const char* command : {"syscall", "delay-server", "requests", "wake", "bench", "tour"}) {
-    EXPECT_THAT(r.out, HasSubstr(command));
-  }
+  const char* const commands[] = {"syscall", "delay-server", "requests", "wake", "bench", "tour"};
+  EXPECT_EQ(rt::testing::help_failures(ch02::program(), commands), "");
 }
 
 TEST(Demo, BadFlagsAreRefusedWithAMessage) {
-  struct Case {
-    std::vector<std::string> args;
-    const char* mentions;
-  };
-  const Case cases[] = {
+  const rt::testing::Refusal cases[] = {
       {{"requests", "--delays", "-5"}, "--delays"},
       {{"requests", "--delays", "soon"}, "--delays"},
       {{"requests", "--delays", "99999999"}, "--delays"},
@@ -203,10 +196,5 @@ TEST(Demo, BadFlagsAreRefusedWithAMessage) {
       {{"syscall", "--loud"}, "--loud"},
       {{"frobnicate"}, "frobnicate"},
   };
-  for (const auto& c : cases) {
-    auto r = run(c.args);
-    EXPECT_NE(r.status, 0) << c.args[0] << " " << c.args[1 % c.args.size()];
-    EXPECT_THAT(r.err, HasSubstr(c.mentions)) << c.args[0];
-    EXPECT_EQ(r.out, "") << "a refused command must not run: " << c.args[0];
-  }
+  EXPECT_EQ(rt::testing::refusal_failures(ch02::program(), cases), "");
 }

@@ -12,6 +12,32 @@ RunResult run(const cli::Program& program, const std::vector<std::string>& args)
   return result;
 }
 
+std::string refusal_failures(const cli::Program& program, std::span<const Refusal> refusals) {
+  std::string failures;
+  for (const auto& refusal : refusals) {
+    std::string command;
+    for (const auto& arg : refusal.args) command += (command.empty() ? "" : " ") + arg;
+    auto r = run(program, refusal.args);
+    if (r.status == 0) failures += "'" + command + "' exited 0\n";
+    if (r.err.find(refusal.mentions) == std::string::npos) {
+      failures += "'" + command + "' did not name " + refusal.mentions + ": " + r.err + "\n";
+    }
+    if (!r.out.empty()) failures += "'" + command + "' ran and printed: " + r.out + "\n";
+  }
+  return failures;
+}
+
+std::string help_failures(const cli::Program& program, std::span<const char* const> commands) {
+  auto r = run(program, {"--help"});
+  std::string failures;
+  if (r.status != 0) failures += "--help exited " + std::to_string(r.status) + "\n";
+  for (const char* command : commands) {
+    if (r.out.find(command) == std::string::npos)
+      failures += std::string("--help lacks ") + command + "\n";
+  }
+  return failures;
+}
+
 bool contains_regex(const std::string& text, const std::string& pattern) {
   return std::regex_search(text, std::regex(pattern));
 }

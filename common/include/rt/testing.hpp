@@ -2,6 +2,7 @@
 // printed, so each demo's output is checked by a test (STYLE.md rule 19).
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,20 @@ struct RunResult {
 };
 
 RunResult run(const cli::Program& program, const std::vector<std::string>& args);
+
+// A command line the program must refuse, and the word its error message must name.
+struct Refusal {
+  std::vector<std::string> args;
+  std::string mentions;
+};
+
+// Runs each refusal: the program must exit non-zero, name `mentions` on stderr, and print
+// nothing on stdout (a refused command must not run). Returns a description of every
+// refusal that did not hold, empty if all did: EXPECT_EQ(refusal_failures(...), "").
+std::string refusal_failures(const cli::Program& program, std::span<const Refusal> refusals);
+
+// `--help` succeeds and names every one of `commands`. Returns what is missing, or "".
+std::string help_failures(const cli::Program& program, std::span<const char* const> commands);
 
 // True if `pattern` (ECMAScript syntax) matches somewhere in `text`. GoogleTest's own
 // ContainsRegex uses POSIX regexes on Linux but a tiny "simple regex" on Windows that has no
