@@ -31,6 +31,10 @@ void set_name_of_calling_thread(const std::string& name) {
 
 }  // namespace detail
 
+bool supports_pinning() {
+  return true;
+}
+
 namespace this_thread {
 
 std::string name() {

@@ -23,6 +23,10 @@ void set_name_of_calling_thread(const std::string& name) {
 
 }  // namespace detail
 
+bool supports_pinning() {
+  return false;
+}
+
 namespace this_thread {
 
 std::string name() {

@@ -121,6 +121,10 @@ void Thread::join() {
   handle_.reset();
 }
 
+bool supports_pinning() {
+  return true;
+}
+
 int cpu_count() {
   DWORD n = GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
   return n > 0 ? static_cast<int>(n) : 1;

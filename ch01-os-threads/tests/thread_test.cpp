@@ -7,7 +7,6 @@
 #include <thread>
 
 #include "rt/error.hpp"
-#include "rt/platform.hpp"
 
 using rt::os::Thread;
 using rt::os::ThreadOptions;
@@ -91,9 +90,7 @@ TEST(Thread, LongNamesAreTruncatedNotRefused) {
 }
 
 TEST(Thread, PinningTakesEffectBeforeTheBodyRuns) {
-#if defined(RT_OS_MACOS)
-  GTEST_SKIP() << "macOS has no hard CPU affinity (affinity tags are hints)";
-#else
+  if (!rt::os::supports_pinning()) GTEST_SKIP() << "this OS has no hard CPU affinity (macOS)";
   int last = rt::os::cpu_count() - 1;
   for (int cpu : {0, last}) {
     bool stayed = true;
@@ -106,7 +103,11 @@ TEST(Thread, PinningTakesEffectBeforeTheBodyRuns) {
     }).join();
     EXPECT_TRUE(stayed) << "thread pinned to CPU " << cpu << " ran elsewhere";
   }
-#endif
+}
+
+TEST(Thread, PinningWhereUnsupportedIsAClearError) {
+  if (rt::os::supports_pinning()) GTEST_SKIP() << "this OS supports pinning";
+  EXPECT_THROW(Thread({.cpu = 0}, [] {}), rt::OsError);
 }
 
 TEST(Thread, PinningToANonexistentCpuThrowsAndCreatesNoThread) {

@@ -54,10 +54,10 @@ void bench(const BenchOptions& options, rt::Output& out) {
   table.add_row({"round trip: fibers, Scheduler yield", number(yield_round_trip_ns(n)), "ns",
                  fmt::format("{} round trips, 4 switches each (via the scheduler)", n)});
   auto thread_round_trips = std::max<std::uint64_t>(1, n / 20);
-  auto thread = rt::os::ping_pong(rt::os::Handoff::address_wait, thread_round_trips);
-  table.add_row(
-      {"round trip: OS threads", number(thread.round_trip_ns), "ns",
-       fmt::format("{} round trips, futex / WaitOnAddress (chapter 1)", thread_round_trips)});
+  auto thread = thread_round_trip(thread_round_trips);
+  table.add_row({"round trip: OS threads", number(thread.ns), "ns",
+                 fmt::format("{} round trips, futex / WaitOnAddress, {} (chapter 1)",
+                             thread.round_trips, thread.placement)});
   if (fcontext.round_trip_ns) {
     double ratio = ours / *fcontext.round_trip_ns;
     table.add_row({"  ours / fcontext", number(ratio, 2), "x",
@@ -70,7 +70,7 @@ void bench(const BenchOptions& options, rt::Output& out) {
                    fmt::format("target >= {}: {}", kTargetVersusSwapcontext,
                                verdict(ratio >= kTargetVersusSwapcontext))});
   }
-  table.add_row({"  OS threads / ours", number(thread.round_trip_ns / ours, 0), "x", ""});
+  table.add_row({"  OS threads / ours", number(thread.ns / ours, 0), "x", ""});
 
   const std::size_t fibers = options.spawn_count;
   double fiber_spawn = spawn_run_join_ns(fibers, 64 * 1024);
@@ -113,13 +113,13 @@ void bench(const BenchOptions& options, rt::Output& out) {
 
 void tour(rt::Output& out) {
   double yield = yield_round_trip_ns(200'000);
-  auto thread = rt::os::ping_pong(rt::os::Handoff::address_wait, 20'000);
+  auto thread = thread_round_trip(20'000);
   auto memory = memory_per_fiber(2000, 64 * 1024);
   out.print(
-      "chapter 3, fibers: a fiber round trip {} vs a thread round trip {} ({:.0f}x); "
+      "chapter 3, fibers: a fiber round trip {} vs a thread round trip {} {} ({:.0f}x); "
       "{} resident per parked fiber\n",
-      rt::format_duration_ns(yield), rt::format_duration_ns(thread.round_trip_ns),
-      yield > 0 ? thread.round_trip_ns / yield : 0.0,
+      rt::format_duration_ns(yield), rt::format_duration_ns(thread.ns), thread.placement,
+      yield > 0 ? thread.ns / yield : 0.0,
       memory.resident ? rt::format_bytes(*memory.resident) : std::string("n/a"));
 }
 

@@ -7,6 +7,8 @@
 #include "rt/fiber/scheduler.hpp"
 #include "rt/fiber/stack.hpp"
 #include "rt/memory.hpp"
+#include "rt/os/cost.hpp"
+#include "rt/os/thread.hpp"
 
 namespace ch03 {
 
@@ -93,6 +95,13 @@ MemoryPerFiber memory_per_fiber(std::size_t count, std::size_t stack_size,
   for (auto* fiber : fibers) scheduler.unpark(*fiber);
   scheduler.run();
   return result;
+}
+
+ThreadRoundTrip thread_round_trip(std::uint64_t round_trips) {
+  bool pin = rt::os::supports_pinning();
+  auto r = rt::os::ping_pong(rt::os::Handoff::address_wait, round_trips,
+                             pin ? std::optional<int>(0) : std::nullopt);
+  return {r.round_trip_ns, r.round_trips, pin ? "on one CPU" : "unpinned (this OS cannot pin)"};
 }
 
 }  // namespace ch03

@@ -22,6 +22,17 @@ double yield_round_trip_ns(std::uint64_t round_trips);
 // every spawn after the first takes its stack from the pool: mean ns per fiber.
 double spawn_run_join_ns(std::size_t count, std::size_t stack_size);
 
+// Chapter 1's thread ping-pong (futex / WaitOnAddress), set beside the fibers' round trip.
+// Both threads are pinned to one CPU where the OS can pin, as a fiber switch never leaves
+// its CPU: that compares the switches themselves. Unpinned, an idle second CPU would add the
+// cost of waking it to every handoff (chapter 1's `switch` shows both).
+struct ThreadRoundTrip {
+  double ns = 0;
+  std::uint64_t round_trips = 0;
+  const char* placement = "";  // "on one CPU" or "unpinned (this OS cannot pin)"
+};
+ThreadRoundTrip thread_round_trip(std::uint64_t round_trips);
+
 struct MemoryPerFiber {
   std::size_t fibers = 0;
   std::size_t stack_reserved = 0;  // address space per fiber, guard included

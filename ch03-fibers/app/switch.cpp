@@ -20,13 +20,13 @@ void switch_demo(const SwitchOptions& options, rt::Output& out) {
             rt::format_duration_ns(yield));
   // Threads are three orders of magnitude slower: fewer round trips keep the demo short.
   auto thread_round_trips = std::max<std::uint64_t>(1, n / 20);
-  auto thread = rt::os::ping_pong(rt::os::Handoff::address_wait, thread_round_trips);
-  out.print("  {:<40} {:>9}  ({} round trips, chapter 1)\n",
-            "two OS threads (futex / WaitOnAddress)", rt::format_duration_ns(thread.round_trip_ns),
-            thread.round_trips);
+  auto thread = thread_round_trip(thread_round_trips);
+  out.print("  {:<40} {:>9}  ({} round trips, {}, chapter 1)\n",
+            "two OS threads (futex / WaitOnAddress)", rt::format_duration_ns(thread.ns),
+            thread.round_trips, thread.placement);
   if (yield > 0) {
-    out.print("a fiber round trip is {:.0f}x cheaper than a thread round trip\n",
-              thread.round_trip_ns / yield);
+    out.print("a fiber round trip is {:.0f}x cheaper than a thread round trip {}\n",
+              thread.ns / yield, thread.placement);
   }
 }
 

@@ -73,4 +73,8 @@ int current_cpu();
 // CPUs this process may run on.
 int cpu_count();
 
+// Whether ThreadOptions::cpu can pin a thread on this OS (false on macOS, which has
+// affinity hints only). Code that pins for a measurement checks this first.
+bool supports_pinning();
+
 }  // namespace rt::os
