@@ -10,14 +10,6 @@
 
 namespace ch01 {
 
-namespace {
-
-std::string number(double value, int decimals = 1) {
-  return fmt::format("{:.{}f}", value, decimals);
-}
-
-}  // namespace
-
 void bench(const BenchOptions& options, rt::Output& out) {
   rt::Table table(fmt::format("chapter 1: what an OS thread costs ({} {}, {} CPUs)", rt::kOsName,
                               rt::kArchName, rt::os::cpu_count()),
@@ -32,18 +24,20 @@ void bench(const BenchOptions& options, rt::Output& out) {
     spawn = rt::summarize(r.samples_ns);
   }
   auto how = fmt::format("{} threads, default stack, one at a time", options.spawn_count);
-  table.add_row({"spawn + join, median", number(spawn.median / 1e3), "us", how});
-  table.add_row({"spawn + join, p99", number(spawn.p99 / 1e3), "us", how});
+  table.add_row({"spawn + join, median", rt::format_number(spawn.median / 1e3), "us", how});
+  table.add_row({"spawn + join, p99", rt::format_number(spawn.p99 / 1e3), "us", how});
 
   auto memory = rt::os::memory_per_thread(options.alive_count, 0);
   how = fmt::format("{} idle threads alive at once", memory.threads);
-  table.add_row({"stack reserved per thread", number(memory.stack_reserved / 1024.0), "KiB",
-                 "address space, default stack"});
+  table.add_row({"stack reserved per thread", rt::format_number(memory.stack_reserved / 1024.0),
+                 "KiB", "address space, default stack"});
   if (memory.resident) {
-    table.add_row({"resident per idle thread", number(*memory.resident / 1024.0), "KiB", how});
+    table.add_row(
+        {"resident per idle thread", rt::format_number(*memory.resident / 1024.0), "KiB", how});
   }
   if (memory.kernel_stack) {
-    table.add_row({"kernel stack per thread", number(*memory.kernel_stack / 1024.0), "KiB", how});
+    table.add_row(
+        {"kernel stack per thread", rt::format_number(*memory.kernel_stack / 1024.0), "KiB", how});
   }
 
   for (auto handoff : rt::os::kAllHandoffs) {
@@ -54,18 +48,20 @@ void bench(const BenchOptions& options, rt::Output& out) {
       continue;
     }
     auto r = rt::os::ping_pong(handoff, options.round_trips);
-    table.add_row({name, number(r.round_trip_ns / 1e3, 2), "us",
+    table.add_row({name, rt::format_number(r.round_trip_ns / 1e3, 2), "us",
                    fmt::format("{} round trips, threads unpinned", r.round_trips)});
     if (r.switches && r.round_trips > 0) {
-      table.add_row({"  voluntary switches per round trip",
-                     number(static_cast<double>(r.switches->voluntary) / r.round_trips, 2), "",
-                     "getrusage, whole process"});
+      table.add_row(
+          {"  voluntary switches per round trip",
+           rt::format_number(static_cast<double>(r.switches->voluntary) / r.round_trips, 2), "",
+           "getrusage, whole process"});
     }
   }
   if (rt::os::supports_pinning()) {
     auto r = rt::os::ping_pong(rt::os::Handoff::address_wait, options.round_trips, 0);
     table.add_row({fmt::format("round trip, {}, same CPU", rt::os::address_wait_mechanism()),
-                   number(r.round_trip_ns / 1e3, 2), "us", "both threads pinned to CPU 0"});
+                   rt::format_number(r.round_trip_ns / 1e3, 2), "us",
+                   "both threads pinned to CPU 0"});
   }
 
   if (options.json) {

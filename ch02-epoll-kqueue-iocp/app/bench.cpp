@@ -11,12 +11,6 @@
 
 namespace ch02 {
 
-namespace {
-std::string number(double value, int decimals = 1) {
-  return fmt::format("{:.{}f}", value, decimals);
-}
-}  // namespace
-
 void bench(const BenchOptions& options, rt::Output& out) {
   const char* backend = rt::poll::Poller::backend_name();
   rt::Table table(fmt::format("chapter 2: system calls and event queues ({} {}, {} CPUs, {})",
@@ -30,32 +24,33 @@ void bench(const BenchOptions& options, rt::Output& out) {
   std::string how = fmt::format("16 bytes to the null device, median of 20 batches of {}",
                                 std::max(1, options.writes / 20));
   if (rt::sys::has_raw_write()) {
-    table.add_row({"write, raw instruction", number(writes.raw_ns), "ns", how});
+    table.add_row({"write, raw instruction", rt::format_number(writes.raw_ns), "ns", how});
   } else {
     table.add_row({"write, raw instruction", "n/a", "", "no stable syscall ABI on Windows"});
   }
-  table.add_row({fmt::format("write, {}", rt::sys::wrapped_write_name()), number(writes.wrapped_ns),
-                 "ns", how});
+  table.add_row({fmt::format("write, {}", rt::sys::wrapped_write_name()),
+                 rt::format_number(writes.wrapped_ns), "ns", how});
 
   double round_trip = wake_round_trip_ns(options.round_trips);
   progress.update(++step);
-  table.add_row({"wake round trip, two threads", number(round_trip / 1e3, 2), "us",
+  table.add_row({"wake round trip, two threads", rt::format_number(round_trip / 1e3, 2), "us",
                  fmt::format("median of 20 batches of {}; each thread blocks in wait()",
                              std::max(1, options.round_trips / 20))});
 
   auto latencies = wake_latencies(std::min(options.round_trips, 2000), 200);
   progress.update(++step);
   auto wake = rt::summarize(latencies);
-  table.add_row({"wake -> blocked wait returns, median", number(wake.median / 1e3, 2), "us",
-                 fmt::format("{} wakes, waiter given 200 us to block", latencies.size())});
+  table.add_row({"wake -> blocked wait returns, median", rt::format_number(wake.median / 1e3, 2),
+                 "us", fmt::format("{} wakes, waiter given 200 us to block", latencies.size())});
 
   for (int handles : options.handle_counts) {
     auto cost = registration_cost(handles);
     progress.update(++step);
     table.add_row({fmt::format("register, per handle ({} handles)", handles),
-                   number(cost.register_ns / 1e3, 2), "us", "IoSocket on an idle UDP socket"});
+                   rt::format_number(cost.register_ns / 1e3, 2), "us",
+                   "IoSocket on an idle UDP socket"});
     table.add_row({fmt::format("wait(0), {} idle handles registered", handles),
-                   number(cost.idle_poll_ns / 1e3, 2), "us", "median of 2000 polls"});
+                   rt::format_number(cost.idle_poll_ns / 1e3, 2), "us", "median of 2000 polls"});
   }
   progress.finish();
 

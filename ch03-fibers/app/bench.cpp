@@ -16,10 +16,6 @@ namespace ch03 {
 
 namespace {
 
-std::string number(double value, int decimals = 1) {
-  return fmt::format("{:.{}f}", value, decimals);
-}
-
 // The targets for this chapter (README, "Performance"), printed next to each ratio.
 constexpr double kTargetVersusFcontext = 1.1;      // ours / fcontext, at most
 constexpr double kTargetVersusSwapcontext = 20;    // swapcontext / ours, at least
@@ -40,70 +36,71 @@ void bench(const BenchOptions& options, rt::Output& out) {
   const auto same = fmt::format("{} round trips, 2 switches each", n);
 
   double ours = context_round_trip_ns(n);
-  table.add_row({"round trip: switch_context (ours)", number(ours), "ns", same});
+  table.add_row({"round trip: switch_context (ours)", rt::format_number(ours), "ns", same});
   auto fcontext = boost_fcontext_round_trip_ns(n);
   auto swapcontext = swapcontext_round_trip_ns(n);
   for (auto [name, result] : {std::pair{"round trip: Boost fcontext", &fcontext},
                               std::pair{"round trip: ucontext swapcontext", &swapcontext}}) {
     if (result->round_trip_ns) {
-      table.add_row({name, number(*result->round_trip_ns), "ns", same});
+      table.add_row({name, rt::format_number(*result->round_trip_ns), "ns", same});
     } else {
       table.add_row({name, "n/a", "", result->why_not});
     }
   }
-  table.add_row({"round trip: fibers, Scheduler yield", number(yield_round_trip_ns(n)), "ns",
-                 fmt::format("{} round trips, 4 switches each (via the scheduler)", n)});
+  table.add_row({"round trip: fibers, Scheduler yield", rt::format_number(yield_round_trip_ns(n)),
+                 "ns", fmt::format("{} round trips, 4 switches each (via the scheduler)", n)});
   auto thread_round_trips = std::max<std::uint64_t>(1, n / 20);
   auto thread = thread_round_trip(thread_round_trips);
-  table.add_row({"round trip: OS threads", number(thread.ns), "ns",
+  table.add_row({"round trip: OS threads", rt::format_number(thread.ns), "ns",
                  fmt::format("{} round trips, futex / WaitOnAddress, {} (chapter 1)",
                              thread.round_trips, thread.placement)});
   if (fcontext.round_trip_ns) {
     double ratio = ours / *fcontext.round_trip_ns;
-    table.add_row({"  ours / fcontext", number(ratio, 2), "x",
+    table.add_row({"  ours / fcontext", rt::format_number(ratio, 2), "x",
                    fmt::format("target <= {}: {}", kTargetVersusFcontext,
                                verdict(ratio <= kTargetVersusFcontext))});
   }
   if (swapcontext.round_trip_ns) {
     double ratio = *swapcontext.round_trip_ns / ours;
-    table.add_row({"  swapcontext / ours", number(ratio), "x",
+    table.add_row({"  swapcontext / ours", rt::format_number(ratio), "x",
                    fmt::format("target >= {}: {}", kTargetVersusSwapcontext,
                                verdict(ratio >= kTargetVersusSwapcontext))});
   }
-  table.add_row({"  OS threads / ours", number(thread.ns / ours, 0), "x", ""});
+  table.add_row({"  OS threads / ours", rt::format_number(thread.ns / ours, 0), "x", ""});
 
   const std::size_t fibers = options.spawn_count;
   double fiber_spawn = spawn_run_join_ns(fibers, 64 * 1024);
-  table.add_row({"spawn + run + join: a fiber", number(fiber_spawn / 1e3, 3), "us",
+  table.add_row({"spawn + run + join: a fiber", rt::format_number(fiber_spawn / 1e3, 3), "us",
                  fmt::format("mean of {} one at a time, 64 KiB pooled stacks", fibers)});
   // Threads cost microseconds each: fewer are measured, and the total is scaled.
   const std::size_t threads = std::min<std::size_t>(fibers, options.thread_count);
   auto samples = rt::os::spawn_join(threads, 0).samples_ns;
   double thread_spawn =
       std::accumulate(samples.begin(), samples.end(), 0.0) / static_cast<double>(threads);
-  table.add_row({"spawn + run + join: an OS thread", number(thread_spawn / 1e3, 3), "us",
+  table.add_row({"spawn + run + join: an OS thread", rt::format_number(thread_spawn / 1e3, 3), "us",
                  fmt::format("mean of {} one at a time (chapter 1), default stack", threads)});
   table.add_row({fmt::format("  {} fibers, total", fibers),
-                 number(fiber_spawn * static_cast<double>(fibers) / 1e6), "ms", "measured"});
+                 rt::format_number(fiber_spawn * static_cast<double>(fibers) / 1e6), "ms",
+                 "measured"});
   table.add_row({fmt::format("  {} threads, total", fibers),
-                 number(thread_spawn * static_cast<double>(fibers) / 1e6), "ms",
+                 rt::format_number(thread_spawn * static_cast<double>(fibers) / 1e6), "ms",
                  fmt::format("{} measured, scaled per thread", threads)});
   double spawn_ratio = thread_spawn / fiber_spawn;
-  table.add_row({"  threads / fibers", number(spawn_ratio), "x",
+  table.add_row({"  threads / fibers", rt::format_number(spawn_ratio), "x",
                  fmt::format("target >= {}: {}", kTargetSpawnVersusThreads,
                              verdict(spawn_ratio >= kTargetSpawnVersusThreads))});
 
   auto memory = memory_per_fiber(options.count, 64 * 1024);
   if (memory.resident) {
     double kib = *memory.resident / 1024.0;
-    table.add_row({"resident memory per idle fiber", number(kib, 2), "KiB",
+    table.add_row({"resident memory per idle fiber", rt::format_number(kib, 2), "KiB",
                    fmt::format("{} fibers parked at once; target <= {} KiB: {}", memory.fibers,
                                kTargetResidentKib, verdict(kib <= kTargetResidentKib))});
   } else {
     table.add_row({"resident memory per idle fiber", "n/a", "", "this OS does not report it"});
   }
-  table.add_row({"stack reserved per fiber", number(memory.stack_reserved / 1024.0), "KiB",
-                 "64 KiB usable + guard (address space, not memory)"});
+  table.add_row({"stack reserved per fiber", rt::format_number(memory.stack_reserved / 1024.0),
+                 "KiB", "64 KiB usable + guard (address space, not memory)"});
   if (options.json) {
     table.print_json(out);
   } else {

@@ -92,6 +92,10 @@ void Table::print_json(Output& out) const {
   out.write(text);
 }
 
+std::string format_number(double value, int decimals) {
+  return fmt::format("{:.{}f}", value, decimals);
+}
+
 std::string format_duration_ns(double ns) {
   if (ns < 1e3) return fmt::format("{:.0f} ns", ns);
   if (ns < 1e6) return fmt::format("{:.1f} us", ns / 1e3);

@@ -31,6 +31,9 @@ TEST(Table, JsonKeepsNumbersAsNumbersAndEscapesStrings) {
 }
 
 TEST(Format, DurationsAndBytesPickAFittingUnit) {
+  EXPECT_EQ(rt::format_number(12.345), "12.3");
+  EXPECT_EQ(rt::format_number(2.0, 2), "2.00");
+  EXPECT_EQ(rt::format_number(71.4, 0), "71");
   EXPECT_EQ(rt::format_duration_ns(850), "850 ns");
   EXPECT_EQ(rt::format_duration_ns(12'345), "12.3 us");
   EXPECT_EQ(rt::format_duration_ns(4'560'000), "4.56 ms");

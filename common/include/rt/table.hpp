@@ -32,6 +32,8 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
+// A table cell for a measured value: fixed-point with `decimals` digits ("12.5").
+std::string format_number(double value, int decimals = 1);
 // Formats a count of nanoseconds with a fitting unit: "850 ns", "12.3 us", "4.56 ms", "1.20 s".
 std::string format_duration_ns(double ns);
 // Formats bytes with a binary unit: "512 B", "8.0 KiB", "1.50 MiB", "2.00 GiB".
