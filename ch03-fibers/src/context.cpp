@@ -11,9 +11,13 @@
 #include <utility>
 
 #include "first_frame.hpp"
-#include "sanitizer_hooks.hpp"
 
 namespace rt::fiber {
+
+void detail::context_misuse(const char* message) {
+  std::fprintf(stderr, "rt::fiber: %s\n", message);
+  std::abort();
+}
 
 namespace {
 
@@ -23,41 +27,33 @@ struct StartRecord {
   void* argument;
 };
 
-[[noreturn]] void fail(const char* message) {
-  std::fprintf(stderr, "rt::fiber: %s\n", message);
-  std::abort();
-}
-
 // Every new context begins here (the trampoline calls it). The libaco-style "protector":
 // a start function that returns has nowhere to return to, so say so loudly and stop.
 void start_context(void* record_address) {
   auto* record = static_cast<StartRecord*>(record_address);
   detail::sanitizer_after_switch(nullptr);  // a new context: nothing of its own yet
   record->start(record->argument);
-  fail("the start function of a context returned; it must end with exit_context()");
+  detail::context_misuse(
+      "the start function of a context returned; it must end with exit_context()");
 }
 
-// Room for fail() on the context's own stack (a start function that returns is reported
-// there: fprintf alone takes a few KiB), with margin for the frames above it. Below that,
+// Room for detail::context_misuse() on the context's own stack (a start function that returns is
+// reported there: fprintf alone takes a few KiB), with margin for the frames above it. Below that,
 // the promised message could overflow the stack first, silently where there is no guard.
 constexpr std::size_t kMinimumStack = 16 * 1024;
 
-// What an exited context's stack_pointer holds: not null (that reads "running") and not a
-// stack, so a later resume is refused by name instead of entering a stack that may be freed.
-char exited_marker;
-void* const kExited = &exited_marker;
-
 // Takes the saved stack pointer of `to`, which must be suspended.
 void* take_resume_point(Context& to, const char* running_message, const char* exited_message) {
-  if (to.stack_pointer == nullptr) fail(running_message);
-  if (to.stack_pointer == kExited) fail(exited_message);
+  if (to.stack_pointer == nullptr) detail::context_misuse(running_message);
+  if (to.stack_pointer == detail::kExited) detail::context_misuse(exited_message);
   return std::exchange(to.stack_pointer, nullptr);
 }
 
 }  // namespace
 
 Context make_context(std::span<std::byte> stack, ContextStart start, void* argument) {
-  if (stack.size() < kMinimumStack) fail("make_context: a stack needs at least 16 KiB");
+  if (stack.size() < kMinimumStack)
+    detail::context_misuse("make_context: a stack needs at least 16 KiB");
   Context context;
   // First: under ASan this clears what an exited context left poisoned on these addresses,
   // which the writes below must not trip over.
@@ -71,24 +67,16 @@ Context make_context(std::span<std::byte> stack, ContextStart start, void* argum
   return context;
 }
 
-void switch_context(Context& from, Context& to) {
-  if (from.stack_pointer != nullptr) fail("switch_context: `from` is not the running context");
-  void* target = take_resume_point(to, "switch_context: the target context is running",
-                                   "switch_context: the target context has exited");
-  detail::sanitizer_before_switch(from, to, false);
-  rt_switch_context(&from.stack_pointer, target);
-  detail::sanitizer_after_switch(&from);
-}
-
 void exit_context(Context& from, Context& to) {
-  if (from.stack_pointer != nullptr) fail("exit_context: `from` is not the running context");
+  if (from.stack_pointer != nullptr)
+    detail::context_misuse("exit_context: `from` is not the running context");
   void* target = take_resume_point(to, "exit_context: the target context is running",
                                    "exit_context: the target context has exited");
-  from.stack_pointer = kExited;
+  from.stack_pointer = detail::kExited;
   detail::sanitizer_before_switch(from, to, true);
   void* never_resumed;  // the stack pointer is saved where no one can find it
   rt_switch_context(&never_resumed, target);
-  fail("exit_context: a context that exited was resumed");
+  detail::context_misuse("exit_context: a context that exited was resumed");
 }
 
 void destroy_context(Context& context) {

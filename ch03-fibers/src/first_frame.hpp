@@ -8,14 +8,10 @@
 
 #include "rt/fiber/frame_layout.hpp"
 
-// The assembly routines (src/asm/*.S, *.asm).
-extern "C" {
-// Saves the callee-saved state on the current stack, stores the stack pointer in
-// *save_stack_pointer, switches to load_stack_pointer and restores the state saved there.
-void rt_switch_context(void** save_stack_pointer, void* load_stack_pointer) noexcept;
-// Where a new context's first switch returns to: calls start(argument) from the frame.
-void rt_context_trampoline() noexcept;
-}
+// The assembly routine's second entry (src/asm/*.S, *.asm; rt_switch_context is declared in
+// rt/fiber/context.hpp): where a new context's first switch returns to, to call
+// start(argument) from the frame.
+extern "C" void rt_context_trampoline() noexcept;
 
 namespace rt::fiber::detail {
 

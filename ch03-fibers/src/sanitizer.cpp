@@ -10,7 +10,7 @@
 // switch, in the switching function's own frame (sanitizer_hooks.hpp says why).
 #include <cstdlib>
 
-#include "sanitizer_hooks.hpp"
+#include "rt/fiber/context.hpp"  // and the sanitizer hooks
 
 #if defined(RT_SANITIZE_ADDRESS)
 #include <sanitizer/asan_interface.h>

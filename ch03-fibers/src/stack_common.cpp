@@ -4,9 +4,9 @@
 
 #include <utility>
 
+#include "rt/fiber/context.hpp"  // and the sanitizer hooks
 #include "rt/fiber/stack.hpp"
 #include "rt/memory.hpp"
-#include "sanitizer_hooks.hpp"
 
 namespace rt::fiber {
 
@@ -43,11 +43,18 @@ Stack::Stack(std::size_t usable_size, StackGuard guard) : guard_(guard) {
   }
 }
 
+StackPool::Bucket& StackPool::bucket(std::size_t usable_size, StackGuard guard) {
+  for (Bucket& bucket : free_) {
+    if (bucket.usable_size == usable_size && bucket.guard == guard) return bucket;
+  }
+  return free_.emplace_back(Bucket{usable_size, guard, {}});
+}
+
 Stack StackPool::acquire(std::size_t usable_size, StackGuard guard) {
-  auto found = free_.find({round_to_pages(usable_size), guard});
-  if (found == free_.end() || found->second.empty()) return Stack(usable_size, guard);
-  Stack stack = std::move(found->second.back());
-  found->second.pop_back();
+  Bucket& kept = bucket(round_to_pages(usable_size), guard);
+  if (kept.stacks.empty()) return Stack(usable_size, guard);
+  Stack stack = std::move(kept.stacks.back());
+  kept.stacks.pop_back();
   --kept_;
   ++reused_;
   return stack;
@@ -58,7 +65,7 @@ void StackPool::release(Stack stack) {
   // Kept for reuse: like a freed stack, it must not carry an exited context's poisoned
   // redzones to its next user.
   detail::sanitizer_on_stack_free(stack.usable().data(), stack.usable().size());
-  free_[{stack.usable().size(), stack.guard()}].push_back(std::move(stack));
+  bucket(stack.usable().size(), stack.guard()).stacks.push_back(std::move(stack));
   ++kept_;
 }
 

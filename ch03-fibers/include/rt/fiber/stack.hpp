@@ -27,7 +27,6 @@
 #pragma once
 
 #include <cstddef>
-#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -110,7 +109,15 @@ class StackPool {
   std::size_t capacity_;
   std::size_t kept_ = 0;
   std::size_t reused_ = 0;
-  std::map<std::pair<std::size_t, StackGuard>, std::vector<Stack>> free_;  // by size, guard
+  // Kept stacks, one bucket per (page-rounded size, guard). A program uses a handful of
+  // stack sizes, so a linear search of a few buckets beats a map's allocations and pointers.
+  struct Bucket {
+    std::size_t usable_size;
+    StackGuard guard;
+    std::vector<Stack> stacks;
+  };
+  Bucket& bucket(std::size_t usable_size, StackGuard guard);
+  std::vector<Bucket> free_;
 };
 
 }  // namespace rt::fiber

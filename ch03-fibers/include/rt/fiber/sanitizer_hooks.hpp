@@ -2,11 +2,12 @@
 // hook is an empty inline function unless the build defines RT_SANITIZE_ADDRESS or
 // RT_SANITIZE_THREAD; the real ones live in sanitizer.cpp, except the one TSan call that
 // must be made in the switching function's own frame (sanitizer_before_switch, below).
+//
+// Included by rt/fiber/context.hpp once Context is complete (the inline switch calls these
+// hooks); include context.hpp, not this file.
 #pragma once
 
 #include <cstddef>
-
-#include "rt/fiber/context.hpp"
 
 #if defined(RT_SANITIZE_THREAD)
 #include <sanitizer/tsan_interface.h>
