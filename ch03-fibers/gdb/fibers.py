@@ -112,7 +112,7 @@ class FiberBacktrace(gdb.Command):
         try:
             for name in self.REGISTERS:
                 gdb.execute("set $%s = %d" % (name, load(layout[name])), to_string=True)
-            # As the switch's ret would: pc = the return address, sp just above it.
+            # As the switch's pop and jmp would: pc = the return address, sp just above it.
             gdb.execute("set $rip = %d" % load(layout["return"]), to_string=True)
             gdb.execute("set $rsp = %d" % (saved + layout["return"] + 8), to_string=True)
             gdb.execute("bt")

@@ -15,7 +15,7 @@
 // x29 = 0 ends frame-record chains (and the trampoline's CFI marks the end of the stack
 // for DWARF unwinders). If start returns, the trampoline executes brk.
 #include <cstdint>
-#include <cstring>
+#include <new>
 
 #include "asm/aarch64_aapcs64_layout.h"
 #include "first_frame.hpp"
@@ -49,13 +49,14 @@ static_assert(sizeof(Frame) % 16 == 0, "sp must stay 16-byte aligned");
 void* build_first_frame(std::byte* low, std::byte* high, void (*start)(void*), void* argument) {
   (void)low;
   auto top = reinterpret_cast<std::uintptr_t>(high) & ~std::uintptr_t{15};
-  Frame frame{};
-  frame.x19 = reinterpret_cast<std::uint64_t>(start);
-  frame.x20 = reinterpret_cast<std::uint64_t>(argument);
-  frame.x29 = 0;
-  frame.x30 = reinterpret_cast<void*>(&rt_context_trampoline);
   auto* at = reinterpret_cast<std::byte*>(top - sizeof(Frame));
-  std::memcpy(at, &frame, sizeof frame);
+  // Built in place: a local copied with memcpy would be written field by field and
+  // read back 16 bytes at a time, a store-forwarding stall on every spawn.
+  auto* frame = ::new (static_cast<void*>(at)) Frame{};
+  frame->x19 = reinterpret_cast<std::uint64_t>(start);
+  frame->x20 = reinterpret_cast<std::uint64_t>(argument);
+  frame->x29 = 0;
+  frame->x30 = reinterpret_cast<void*>(&rt_context_trampoline);
   return at;
 }
 

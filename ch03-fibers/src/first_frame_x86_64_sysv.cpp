@@ -3,8 +3,8 @@
 //
 //   high addresses
 //   +--------------------------+ <- high (top of the stack, 16-byte aligned)
-//   | return: trampoline       |   ret pops it; the trampoline starts with rsp = high,
-//   +--------------------------+   16-byte aligned, so its `call start` enters start with
+//   | return: trampoline       |   the switch pops it and jumps there, rsp = high, 16-byte
+//   +--------------------------+   aligned, so the trampoline's `call start` enters start with
 //   | rbp = 0                  |   rsp = 8 (mod 16), exactly as after any ABI-conforming call
 //   | rbx = start              |   the trampoline calls *rbx ...
 //   | r15, r14, r13 = 0        |
@@ -16,7 +16,7 @@
 // rbp = 0 ends frame-pointer chains (and the trampoline's CFI marks the end of the stack
 // for DWARF unwinders). If start returns, the trampoline executes ud2.
 #include <cstdint>
-#include <cstring>
+#include <new>
 
 #include "asm/x86_64_sysv_layout.h"
 #include "first_frame.hpp"
@@ -42,7 +42,7 @@ static_assert(offsetof(Frame, rbx) == RT_FRAME_RBX);
 static_assert(offsetof(Frame, rbp) == RT_FRAME_RBP);
 static_assert(offsetof(Frame, return_address) == RT_FRAME_RETURN);
 static_assert(sizeof(Frame) % 16 == 0, "the saved stack pointer must stay 16-byte aligned");
-static_assert(RT_FRAME_RETURN == RT_FRAME_SIZE, "ret pops the word right above the frame");
+static_assert(RT_FRAME_RETURN == RT_FRAME_SIZE, "the switch pops the word right above the frame");
 static_assert(RT_FRAME_SIZE % 16 == 8,
               "entered with rsp = 8 (mod 16), the switch must leave rsp 16-byte aligned");
 
@@ -56,15 +56,16 @@ constexpr std::uint16_t kInitialX87Control = 0x037F;
 void* build_first_frame(std::byte* low, std::byte* high, void (*start)(void*), void* argument) {
   (void)low;
   auto top = reinterpret_cast<std::uintptr_t>(high) & ~std::uintptr_t{15};
-  Frame frame{};
-  frame.mxcsr = kInitialMxcsr;
-  frame.x87_control = kInitialX87Control;
-  frame.r12 = reinterpret_cast<std::uint64_t>(argument);
-  frame.rbx = reinterpret_cast<std::uint64_t>(start);
-  frame.rbp = 0;
-  frame.return_address = reinterpret_cast<void*>(&rt_context_trampoline);
   auto* at = reinterpret_cast<std::byte*>(top - sizeof(Frame));
-  std::memcpy(at, &frame, sizeof frame);
+  // Built in place: a local copied with memcpy would be written field by field and
+  // read back 16 bytes at a time, a store-forwarding stall on every spawn.
+  auto* frame = ::new (static_cast<void*>(at)) Frame{};
+  frame->mxcsr = kInitialMxcsr;
+  frame->x87_control = kInitialX87Control;
+  frame->r12 = reinterpret_cast<std::uint64_t>(argument);
+  frame->rbx = reinterpret_cast<std::uint64_t>(start);
+  frame->rbp = 0;
+  frame->return_address = reinterpret_cast<void*>(&rt_context_trampoline);
   return at;
 }
 
@@ -83,7 +84,7 @@ constexpr FrameSlot kSlots[] = {
     {RT_FRAME_R15, 8, "r15", "callee-saved"},
     {RT_FRAME_RBX, 8, "rbx", "callee-saved; new context: the function the trampoline calls"},
     {RT_FRAME_RBP, 8, "rbp", "callee-saved frame pointer; new context: 0 ends the chain"},
-    {RT_FRAME_RETURN, 8, "return address", "ret pops it; new context: the trampoline"},
+    {RT_FRAME_RETURN, 8, "return address", "popped and jumped to; new context: the trampoline"},
 };
 constexpr std::size_t kFrameEnd = RT_FRAME_RETURN + 8;
 }  // namespace

@@ -22,7 +22,7 @@
 // ExceptionList starts as an empty chain (x86_64_win64.S says why it is swapped at all).
 // If start returns, the trampoline executes ud2.
 #include <cstdint>
-#include <cstring>
+#include <new>
 
 #include "asm/x86_64_win64_layout.h"
 #include "first_frame.hpp"
@@ -74,7 +74,7 @@ static_assert(offsetof(Frame, exception_list) == RT_FRAME_EXCEPTION_LIST);
 static_assert(offsetof(Frame, x87_control) == RT_FRAME_X87_CONTROL);
 static_assert(offsetof(Frame, return_address) == RT_FRAME_RETURN);
 static_assert(offsetof(Frame, end_of_stack) % 16 == 0, "the trampoline starts aligned");
-static_assert(RT_FRAME_RETURN == RT_FRAME_SIZE, "ret pops the word right above the frame");
+static_assert(RT_FRAME_RETURN == RT_FRAME_SIZE, "the switch pops the word right above the frame");
 static_assert(RT_FRAME_SIZE % 16 == 8,
               "entered with rsp = 8 (mod 16), the switch must leave rsp 16-byte aligned "
               "(movaps needs it for xmm6-xmm15)");
@@ -91,20 +91,21 @@ void* const kEndOfExceptionChain = reinterpret_cast<void*>(~std::uintptr_t{0});
 
 void* build_first_frame(std::byte* low, std::byte* high, void (*start)(void*), void* argument) {
   auto top = reinterpret_cast<std::uintptr_t>(high) & ~std::uintptr_t{15};
-  Frame frame{};
-  frame.rbx = reinterpret_cast<std::uint64_t>(start);
-  frame.r12 = reinterpret_cast<std::uint64_t>(argument);
-  frame.stack_base = high;
-  frame.stack_limit = low;
-  frame.deallocation_stack = low;
-  frame.mxcsr = kInitialMxcsr;
-  frame.x87_control = kInitialX87Control;
-  frame.exception_list = kEndOfExceptionChain;
-  frame.return_address = reinterpret_cast<void*>(&rt_context_trampoline);
-  frame.end_of_stack = nullptr;
   // sizeof(Frame) is 0x120 (alignas pads the end): the frame ends 8 bytes below `top`.
   auto* at = reinterpret_cast<std::byte*>(top - sizeof(Frame));
-  std::memcpy(at, &frame, sizeof frame);
+  // Built in place: a local copied with memcpy would be written field by field and
+  // read back 16 bytes at a time, a store-forwarding stall on every spawn.
+  auto* frame = ::new (static_cast<void*>(at)) Frame{};
+  frame->rbx = reinterpret_cast<std::uint64_t>(start);
+  frame->r12 = reinterpret_cast<std::uint64_t>(argument);
+  frame->stack_base = high;
+  frame->stack_limit = low;
+  frame->deallocation_stack = low;
+  frame->mxcsr = kInitialMxcsr;
+  frame->x87_control = kInitialX87Control;
+  frame->exception_list = kEndOfExceptionChain;
+  frame->return_address = reinterpret_cast<void*>(&rt_context_trampoline);
+  frame->end_of_stack = nullptr;
   return at;
 }
 
@@ -138,7 +139,7 @@ constexpr FrameSlot kSlots[] = {
     {RT_FRAME_DEALLOCATION_STACK, 8, "TEB DeallocationStack", "this stack's allocation"},
     {RT_FRAME_MXCSR, 8, "MXCSR, x87 CW", "FP control state, callee-saved: 0x1F80, 0x027F"},
     {RT_FRAME_EXCEPTION_LIST, 8, "TEB ExceptionList", "SEH chain head (Wine walks it)"},
-    {RT_FRAME_RETURN, 8, "return address", "ret pops it; new context: the trampoline"},
+    {RT_FRAME_RETURN, 8, "return address", "popped and jumped to; new context: the trampoline"},
 };
 constexpr std::size_t kFrameEnd = RT_FRAME_RETURN + 8;
 }  // namespace

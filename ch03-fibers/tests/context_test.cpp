@@ -138,6 +138,65 @@ TEST(Context, RoundingModeBelongsToEachContextOnX86AndWindowsArm64) {
 #endif
 }
 
+#if defined(RT_ARCH_X86_64) && (defined(__GNUC__) || defined(__clang__))
+namespace {
+constexpr unsigned kMxcsrFlushToZero = 0x8000;  // a control bit that fesetround leaves alone
+constexpr unsigned kMxcsrInexact = 0x0020;      // a status flag: caller-saved
+constexpr std::uint16_t kX87PrecisionMask = 0x0300;
+unsigned read_mxcsr() {
+  unsigned value;
+  __asm__ volatile("stmxcsr %0" : "=m"(value));
+  return value;
+}
+void write_mxcsr(unsigned value) {
+  __asm__ volatile("ldmxcsr %0" : : "m"(value));
+}
+std::uint16_t read_x87_control() {
+  std::uint16_t value;
+  __asm__ volatile("fnstcw %0" : "=m"(value));
+  return value;
+}
+void write_x87_control(std::uint16_t value) {
+  __asm__ volatile("fldcw %0" : : "m"(value));
+}
+}  // namespace
+#endif
+
+TEST(Context, MxcsrAndX87ControlWordsAreRestoredEachOnItsOwn) {
+#if !defined(RT_ARCH_X86_64)
+  GTEST_SKIP() << "MXCSR and the x87 control word exist on x86-64 only";
+#elif !(defined(__GNUC__) || defined(__clang__))
+  GTEST_SKIP() << "this test reads the control words with GNU inline asm (not MSVC x64)";
+#else
+  // The switch loads each control word only when it differs from the one in force
+  // (x86_64_sysv.S says why): a context that changes only one of them, or only MXCSR's
+  // status flags, must still get back exactly its own control bits.
+  Child child([](Child& self) {
+    write_mxcsr(read_mxcsr() | kMxcsrFlushToZero);  // MXCSR only
+    self.suspend();
+    self.value = (read_mxcsr() & kMxcsrFlushToZero) != 0;
+    write_mxcsr(read_mxcsr() & ~kMxcsrFlushToZero);
+    write_x87_control(static_cast<std::uint16_t>(read_x87_control() & ~kX87PrecisionMask));
+    self.suspend();  // x87 only: 24-bit precision
+    self.value += (read_x87_control() & kX87PrecisionMask) == 0 ? 2 : 0;
+    write_x87_control(static_cast<std::uint16_t>(read_x87_control() | kX87PrecisionMask));
+  });
+  unsigned parent_mxcsr = read_mxcsr() & ~kMxcsrInexact;
+  std::uint16_t parent_x87 = read_x87_control();
+  child.resume();
+  EXPECT_EQ(read_mxcsr() & ~0x3Fu, parent_mxcsr & ~0x3Fu) << "the child's MXCSR leaked";
+  write_mxcsr(read_mxcsr() | kMxcsrInexact);  // differs in status only: nothing to load
+  child.resume();
+  EXPECT_EQ(read_x87_control(), parent_x87) << "the child's x87 control word leaked";
+  EXPECT_EQ(read_mxcsr() & ~0x3Fu, parent_mxcsr & ~0x3Fu);
+  child.resume();
+  ASSERT_TRUE(child.finished);
+  EXPECT_EQ(child.value, 3u) << "1: the child kept flush-to-zero across a switch; "
+                                "2: it kept its x87 precision across a switch";
+  write_mxcsr(parent_mxcsr);
+#endif
+}
+
 TEST(Context, MakeContextAcceptsAStackAnExitedContextLeftPoisoned) {
 #if !defined(RT_SANITIZE_ADDRESS)
   GTEST_SKIP() << "only AddressSanitizer poisons stack memory";

@@ -6,8 +6,9 @@
  *
  * Saved (Microsoft x64 "callee-saved/nonvolatile" registers): rbx, rbp, rdi, rsi, r12-r15,
  *   xmm6-xmm15 (all 128 bits), MXCSR and the x87 control word (their control bits are
- *   nonvolatile; stmxcsr/ldmxcsr carry MXCSR's status flags along, which is allowed: the
- *   flags are volatile); and three words of the thread's TEB (gs:), because Windows reads
+ *   nonvolatile; like x86_64_sysv.S, and for the reason its header measures, each is loaded
+ *   only when it differs from the one in force, and MXCSR's volatile status flags are left
+ *   as they are); and three words of the thread's TEB (gs:), because Windows reads
  *   them as "this thread's stack": StackBase and StackLimit (exception dispatch and
  *   unwinding refuse frames outside them; __chkstk probes against StackLimit) and
  *   DeallocationStack (the thread's own: the bottom of its allocation; a fiber's: its
@@ -23,11 +24,16 @@
  *   use: they all see the thread's) and GuaranteedStackBytes (SetThreadStackGuarantee's
  *   reserve for handling an overflow of the thread's own stack; a fiber's overflow hits
  *   its guard page below DeallocationStack instead, which overflow_win32.cpp reports).
- * Not supported: CET shadow stacks. The `ret` returns into another context, which a shadow
- *   stack refuses. A PE file has no per-object marking: the whole executable opts in with
- *   the linker's /CETCOMPAT, so executables that link this file must not use it, or their
- *   first switch faults where Windows enforces shadow stacks: the MSVC build passes
- *   /CETCOMPAT:NO (cmake/RtOptions.cmake); GNU ld marks nothing unless asked to.
+ * Why `pop; jmp` and not `ret`: a `ret` into another context is mispredicted on every
+ *   switch; x86_64_sysv.S explains and measures it. The unwinder's view is unchanged: from
+ *   the `movq %rdx, %rsp` on, the frame described by the unwind data is the other
+ *   context's, the same shape.
+ * Not supported: CET shadow stacks. The resumed context's next `ret` returns to an address
+ *   this thread's shadow stack never saw, which a shadow stack refuses. A PE file has no
+ *   per-object marking: the whole executable opts in with the linker's /CETCOMPAT, so
+ *   executables that link this file must not use it, or their first switch faults where
+ *   Windows enforces shadow stacks: the MSVC build passes /CETCOMPAT:NO
+ *   (cmake/RtOptions.cmake); GNU ld marks nothing unless asked to.
  *
  * Frame, from the saved stack pointer up (offsets: x86_64_win64_layout.h):
  *     +0x108 return address          +0x100 TEB ExceptionList
@@ -80,6 +86,7 @@ rt_switch_context:
   fnstcw RT_FRAME_X87_CONTROL(%rsp)
 
   movq %rsp, (%rcx)            /* *save_stack_pointer = rsp: this context is now suspended */
+  movq %rsp, %r9               /* its frame: the control words in force right now */
   movq %rdx, %rsp              /* the other context's stack, same frame shape */
 
   movaps RT_FRAME_XMM6(%rsp), %xmm6
@@ -108,13 +115,27 @@ rt_switch_context:
   movq %rax, %gs:RT_TEB_DEALLOCATION_STACK
   movq RT_FRAME_EXCEPTION_LIST(%rsp), %rax
   movq %rax, %gs:RT_TEB_EXCEPTION_LIST
-  ldmxcsr RT_FRAME_MXCSR(%rsp)
-  fldcw RT_FRAME_X87_CONTROL(%rsp)
+  movl RT_FRAME_MXCSR(%rsp), %eax
+  xorl RT_FRAME_MXCSR(%r9), %eax
+  testl $RT_MXCSR_CONTROL_BITS, %eax
+  jnz 1f                       /* its MXCSR control bits differ: load them (below) */
+2:
+  movzwl RT_FRAME_X87_CONTROL(%rsp), %eax
+  cmpw RT_FRAME_X87_CONTROL(%r9), %ax
+  jne 3f                       /* its x87 control word differs: load it (below) */
+4:
   addq $RT_FRAME_SIZE, %rsp
-  ret                          /* into the other context */
+  popq %r8                     /* the other context's return address */
+  jmp *%r8                     /* into the other context */
+1:
+  ldmxcsr RT_FRAME_MXCSR(%rsp)
+  jmp 2b
+3:
+  fldcw RT_FRAME_X87_CONTROL(%rsp)
+  jmp 4b
   .seh_endproc
 
-/* The first code a new context runs, entered by the ret above with the frame that
+/* The first code a new context runs, entered by the jmp above with the frame that
  * first_frame_x86_64_win64.cpp built: rbx = start function, r12 = its argument, rsp
  * 16-byte aligned and pointing at a zero "return address" (an unwinder reaching this frame
  * finds return address 0: the end of the stack). The 32 bytes are the home space the x64

@@ -35,3 +35,7 @@
 #define RT_TEB_STACK_BASE 0x08
 #define RT_TEB_STACK_LIMIT 0x10
 #define RT_TEB_DEALLOCATION_STACK 0x1478
+
+/* MXCSR's control bits (DAZ, exception masks, rounding, FZ): the ones the ABI makes
+ * callee-saved; bits 0-5 are status flags. */
+#define RT_MXCSR_CONTROL_BITS 0xFFC0

@@ -47,6 +47,7 @@ rt_switch_context PROC FRAME
   fnstcw word ptr [rsp + RT_FRAME_X87_CONTROL]
 
   mov [rcx], rsp                 ; *save_stack_pointer = rsp: this context is now suspended
+  mov r9, rsp                    ; its frame: the control words in force right now
   mov rsp, rdx                   ; the other context's stack, same frame shape
 
   movaps xmm6, [rsp + RT_FRAME_XMM6]
@@ -75,10 +76,24 @@ rt_switch_context PROC FRAME
   mov gs:[RT_TEB_DEALLOCATION_STACK], rax
   mov rax, [rsp + RT_FRAME_EXCEPTION_LIST]
   mov gs:[RT_TEB_EXCEPTION_LIST], rax
-  ldmxcsr dword ptr [rsp + RT_FRAME_MXCSR]
-  fldcw word ptr [rsp + RT_FRAME_X87_CONTROL]
+  mov eax, dword ptr [rsp + RT_FRAME_MXCSR]
+  xor eax, dword ptr [r9 + RT_FRAME_MXCSR]
+  test eax, RT_MXCSR_CONTROL_BITS
+  jnz load_mxcsr                 ; its MXCSR control bits differ: load them (below)
+mxcsr_done:
+  movzx eax, word ptr [rsp + RT_FRAME_X87_CONTROL]
+  cmp ax, word ptr [r9 + RT_FRAME_X87_CONTROL]
+  jne load_x87                   ; its x87 control word differs: load it (below)
+x87_done:
   add rsp, RT_FRAME_SIZE
-  ret                            ; into the other context
+  pop r8                         ; the other context's return address
+  jmp r8                         ; into the other context
+load_mxcsr:
+  ldmxcsr dword ptr [rsp + RT_FRAME_MXCSR]
+  jmp mxcsr_done
+load_x87:
+  fldcw word ptr [rsp + RT_FRAME_X87_CONTROL]
+  jmp x87_done
 rt_switch_context ENDP
 
 ; The first code a new context runs: rbx = start, r12 = argument (see x86_64_win64.S).
