@@ -62,7 +62,7 @@ const char* to_string(Fiber::State state) {
 Fiber::Fiber(Scheduler& scheduler, FiberOptions options, std::function<void()> body)
     : scheduler_(scheduler),
       name_(std::move(options.name)),
-      completion_(std::make_shared<detail::Completion>()),
+      completion_(new detail::Completion),
       stack_(scheduler.stack_pool_.acquire(options.stack_size, options.guard)),
       body_(std::move(body)) {
   completion_->name = name_;

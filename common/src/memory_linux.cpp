@@ -9,7 +9,8 @@
 namespace rt {
 
 std::size_t page_size() {
-  return static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  static const auto size = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));  // asked once
+  return size;
 }
 
 std::optional<std::size_t> resident_bytes() {

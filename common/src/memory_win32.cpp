@@ -7,9 +7,12 @@
 namespace rt {
 
 std::size_t page_size() {
-  SYSTEM_INFO info;
-  GetSystemInfo(&info);
-  return info.dwPageSize;
+  static const std::size_t size = [] {  // asked once
+    SYSTEM_INFO info;
+    GetSystemInfo(&info);
+    return static_cast<std::size_t>(info.dwPageSize);
+  }();
+  return size;
 }
 
 std::optional<std::size_t> resident_bytes() {

@@ -36,6 +36,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "rt/fiber/context.hpp"
@@ -67,6 +68,37 @@ struct Completion {
   bool finished = false;        // the body returned or threw
   bool has_handle = true;       // someone can still join: the JoinHandle exists
   bool scheduler_gone = false;  // the Scheduler was destroyed first
+  int owners = 0;               // CompletionRefs pointing here
+};
+
+// Shared ownership of a Completion. Its owners (a fiber, its JoinHandle) all live on the
+// scheduler's thread, so the count is a plain int: std::shared_ptr's atomic count would add
+// locked instructions to every spawn for a thread-safety nobody uses.
+class CompletionRef {
+ public:
+  CompletionRef() = default;
+  explicit CompletionRef(Completion* completion) noexcept : completion_(completion) {
+    if (completion_ != nullptr) ++completion_->owners;
+  }
+  CompletionRef(const CompletionRef& other) noexcept : CompletionRef(other.completion_) {}
+  CompletionRef(CompletionRef&& other) noexcept
+      : completion_(std::exchange(other.completion_, nullptr)) {}
+  CompletionRef& operator=(CompletionRef other) noexcept {
+    std::swap(completion_, other.completion_);
+    return *this;
+  }
+  ~CompletionRef() { reset(); }
+  void reset() noexcept {
+    if (completion_ != nullptr && --completion_->owners == 0) delete completion_;
+    completion_ = nullptr;
+  }
+  Completion* get() const noexcept { return completion_; }
+  Completion* operator->() const noexcept { return completion_; }
+  Completion& operator*() const noexcept { return *completion_; }
+  bool operator==(std::nullptr_t) const noexcept { return completion_ == nullptr; }
+
+ private:
+  Completion* completion_ = nullptr;
 };
 }  // namespace detail
 
@@ -96,12 +128,12 @@ class JoinHandle {
 
  private:
   friend class Scheduler;
-  JoinHandle(Scheduler& scheduler, std::shared_ptr<detail::Completion> completion)
+  JoinHandle(Scheduler& scheduler, detail::CompletionRef completion)
       : scheduler_(&scheduler), completion_(std::move(completion)) {}
   void release() noexcept;
 
   Scheduler* scheduler_ = nullptr;
-  std::shared_ptr<detail::Completion> completion_;
+  detail::CompletionRef completion_;
 };
 
 namespace this_fiber {
@@ -136,7 +168,7 @@ class Fiber {
   Scheduler& scheduler_;
   std::size_t index_ = 0;  // position in scheduler_.fibers_ (for O(1) removal)
   std::string name_;
-  std::shared_ptr<detail::Completion> completion_;
+  detail::CompletionRef completion_;
   Stack stack_;
   Context context_;
   std::function<void()> body_;
