@@ -45,7 +45,7 @@ constexpr std::size_t kMinimumStack = 16 * 1024;
 // Takes the saved stack pointer of `to`, which must be suspended.
 void* take_resume_point(Context& to, const char* running_message, const char* exited_message) {
   if (to.stack_pointer == nullptr) detail::context_misuse(running_message);
-  if (to.stack_pointer == detail::kExited) detail::context_misuse(exited_message);
+  if (to.stack_pointer == detail::exited_marker()) detail::context_misuse(exited_message);
   return std::exchange(to.stack_pointer, nullptr);
 }
 
@@ -72,7 +72,7 @@ void exit_context(Context& from, Context& to) {
     detail::context_misuse("exit_context: `from` is not the running context");
   void* target = take_resume_point(to, "exit_context: the target context is running",
                                    "exit_context: the target context has exited");
-  from.stack_pointer = detail::kExited;
+  from.stack_pointer = detail::exited_marker();
   detail::sanitizer_before_switch(from, to, true);
   void* never_resumed;  // the stack pointer is saved where no one can find it
   rt_switch_context(&never_resumed, target);

@@ -185,7 +185,7 @@ TEST(Context, MxcsrAndX87ControlWordsAreRestoredEachOnItsOwn) {
   std::uint16_t parent_x87 = read_x87_control();
   child.resume();
   EXPECT_EQ(read_mxcsr() & ~0x3Fu, parent_mxcsr & ~0x3Fu) << "the child's MXCSR leaked";
-  write_mxcsr(read_mxcsr() | kMxcsrInexact);  // differs in status only: nothing to load
+  write_mxcsr(read_mxcsr() | kMxcsrInexact);  // a status flag: never restored, never compared
   child.resume();
   EXPECT_EQ(read_x87_control(), parent_x87) << "the child's x87 control word leaked";
   EXPECT_EQ(read_mxcsr() & ~0x3Fu, parent_mxcsr & ~0x3Fu);

@@ -20,21 +20,27 @@
  *   fs (the thread pointer): fibers switched on one thread share its thread_locals.
  * Why the control words are loaded only when they differ: the result is the same as always
  *   loading them (the control bits end up as the resumed context saved them; the status
- *   flags may be anything after a call), but ldmxcsr is expensive right after a mispredicted
- *   branch, which a switch is full of: `ch03-fibers switch` measured 300 ns per Scheduler
- *   yield round trip with an unconditional ldmxcsr against 20 ns without (README, lab 2).
- *   Both compares read this context's frame, just written, and the other's.
+ *   flags may be anything after a call), and an unconditional ldmxcsr was measured to be
+ *   very expensive here: 300 ns per Scheduler yield round trip against 20 ns with the
+ *   compare (README, lab 2). It showed only where `ret`s follow the switch (see below);
+ *   without performance counters on this machine its mechanism was not isolated.
  * Why `pop; jmp` (as Boost.Context's jump_fcontext) and not `ret`: the CPU predicts a `ret`
  *   from its return-stack buffer, which holds the return address of *this* context's call,
  *   so a `ret` into the other context is mispredicted on every switch. An indirect `jmp` is
  *   predicted by the branch target predictor, which learns the other context's address.
- *   Measured on the README's machine: 27 ns (ret) against 7 ns (jmp) for a bare round trip,
- *   70 ns against 20 ns for a Scheduler yield round trip (lab 2 repeats it).
- * CET: not compatible, and marked so. Indirect branch tracking would fault on the `jmp`
- *   (its target, the instruction after some `call rt_switch_context`, is no endbr64), and a
- *   shadow stack would fault on the first `ret` of the resumed context. So this file
- *   carries no GNU property note; the linker ANDs the notes of all objects and builds a
- *   program that links it without IBT or shadow stacks. Check: `readelf -n`.
+ *   The price: the `call` that entered the switch stays on the return-stack buffer, so the
+ *   resumed context's next `ret`s are predicted from stale entries; the jmp moves those
+ *   mispredictions later, it does not remove them. Measured on the README's machine anyway:
+ *   27 ns (ret) against 7 ns (jmp) for a bare round trip, 70 ns against 20 ns for a
+ *   Scheduler yield round trip (lab 2 repeats it).
+ * CET: not compatible, and the object carries no GNU property note to claim otherwise.
+ *   Indirect branch tracking would fault on the `jmp` (its target, the instruction after
+ *   some `call rt_switch_context`, is no endbr64; `notrack jmp` could avoid that, not used
+ *   here), and a shadow stack on the resumed context's first unmatched `ret`. The linker
+ *   ANDs the notes of all objects, and a missing note counts as neither, so a program that
+ *   links this file is built without IBT or shadow stacks (unless forced with `-z ibt` /
+ *   `-z shstk`, which would make it fault). Linux has no user-mode IBT today; it does have
+ *   user shadow stacks (6.6+). Check: `readelf -n`.
  *
  * Frame, from the saved stack pointer up (offsets: x86_64_sysv_layout.h):
  *     +0x38  return address   pushed by the caller's call, popped and jumped to
@@ -76,18 +82,21 @@ RT_SYMBOL(rt_switch_context):
   movq %rbx, RT_FRAME_RBX(%rsp)
   movq %rbp, RT_FRAME_RBP(%rsp)
 
+  /* Compare the control words first, while this stack is still ours alone: once its
+   * stack pointer is published below, another thread may resume it (chapter 6). */
+  movl RT_FRAME_MXCSR(%rsi), %eax
+  xorl RT_FRAME_MXCSR(%rsp), %eax          /* eax: the MXCSR bits that differ */
+  movzwl RT_FRAME_X87_CONTROL(%rsi), %r10d
+  xorw RT_FRAME_X87_CONTROL(%rsp), %r10w   /* r10w: the x87 control bits that differ */
+
   movq %rsp, (%rdi)            /* *save_stack_pointer = rsp: this context is now suspended */
-  movq %rsp, %r9               /* its frame: the control words in force right now */
   movq %rsi, %rsp              /* the other context's stack, same frame shape */
 
-  movl RT_FRAME_MXCSR(%rsp), %eax
-  xorl RT_FRAME_MXCSR(%r9), %eax
   testl $RT_MXCSR_CONTROL_BITS, %eax
   jnz 1f                       /* its MXCSR control bits differ: load them (below) */
 2:
-  movzwl RT_FRAME_X87_CONTROL(%rsp), %eax
-  cmpw RT_FRAME_X87_CONTROL(%r9), %ax
-  jne 3f                       /* its x87 control word differs: load it (below) */
+  testw %r10w, %r10w
+  jnz 3f                       /* its x87 control word differs: load it (below) */
 4:
   movq RT_FRAME_R12(%rsp), %r12
   movq RT_FRAME_R13(%rsp), %r13
@@ -101,6 +110,7 @@ RT_SYMBOL(rt_switch_context):
   popq %r8                     /* the other context's return address */
   .cfi_adjust_cfa_offset -8
   jmp *%r8                     /* into the other context */
+  int3                         /* never reached; stops straight-line speculation */
   .cfi_restore_state           /* the out-of-line loads below run inside the frame */
 1:
   ldmxcsr RT_FRAME_MXCSR(%rsp)

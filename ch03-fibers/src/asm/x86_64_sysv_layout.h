@@ -13,7 +13,7 @@
 #define RT_FRAME_RBX 0x28
 #define RT_FRAME_RBP 0x30
 #define RT_FRAME_SIZE 0x38   /* what rt_switch_context subtracts from rsp */
-#define RT_FRAME_RETURN 0x38 /* pushed by the caller's `call`, popped by `ret` */
+#define RT_FRAME_RETURN 0x38 /* pushed by the caller's `call`, popped by the switch */
 
 /* MXCSR's control bits (DAZ, exception masks, rounding, FZ): the ones the ABI makes
  * callee-saved; bits 0-5 are status flags. */

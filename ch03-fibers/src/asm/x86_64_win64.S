@@ -7,9 +7,9 @@
  * Saved (Microsoft x64 "callee-saved/nonvolatile" registers): rbx, rbp, rdi, rsi, r12-r15,
  *   xmm6-xmm15 (all 128 bits), MXCSR and the x87 control word (their control bits are
  *   nonvolatile; like x86_64_sysv.S, and for the reason its header measures, each is loaded
- *   only when it differs from the one in force, and MXCSR's volatile status flags are left
- *   as they are); and three words of the thread's TEB (gs:), because Windows reads
- *   them as "this thread's stack": StackBase and StackLimit (exception dispatch and
+ *   only when it differs from the one in force; when MXCSR is not loaded, its volatile
+ *   status flags are left as they are); and three words of the thread's TEB (gs:),
+ *   because Windows reads them as "this thread's stack": StackBase and StackLimit (exception dispatch and
  *   unwinding refuse frames outside them; __chkstk probes against StackLimit) and
  *   DeallocationStack (the thread's own: the bottom of its allocation; a fiber's: its
  *   usable bottom, so that its guard pages are not stack the kernel may grow into:
@@ -24,16 +24,17 @@
  *   use: they all see the thread's) and GuaranteedStackBytes (SetThreadStackGuarantee's
  *   reserve for handling an overflow of the thread's own stack; a fiber's overflow hits
  *   its guard page below DeallocationStack instead, which overflow_win32.cpp reports).
- * Why `pop; jmp` and not `ret`: a `ret` into another context is mispredicted on every
- *   switch; x86_64_sysv.S explains and measures it. The unwinder's view is unchanged: from
- *   the `movq %rdx, %rsp` on, the frame described by the unwind data is the other
- *   context's, the same shape.
- * Not supported: CET shadow stacks. The resumed context's next `ret` returns to an address
- *   this thread's shadow stack never saw, which a shadow stack refuses. A PE file has no
- *   per-object marking: the whole executable opts in with the linker's /CETCOMPAT, so
- *   executables that link this file must not use it, or their first switch faults where
- *   Windows enforces shadow stacks: the MSVC build passes /CETCOMPAT:NO
- *   (cmake/RtOptions.cmake); GNU ld marks nothing unless asked to.
+ * Why `jmp` and not `ret`: a `ret` into another context is mispredicted on every switch;
+ *   x86_64_sysv.S explains and measures it. The unwinder: up to the `add` the routine is
+ *   its own body, described by the unwind data, whose frame is the other context's from
+ *   the `movq %rdx, %rsp` on (the same shape). The final `jmp *%r8` is not an epilogue form
+ *   the Windows unwinder recognizes, so a stack walk that samples exactly that instruction
+ *   (a profiler, a debugger breaking in) misreads one frame; exceptions cannot happen there.
+ * Not supported: CET shadow stacks. After a switch, the resumed context's first unmatched
+ *   `ret` returns to an address that is not on top of this thread's shadow stack, which
+ *   faults. A PE file has no per-object marking: the whole executable opts in with the
+ *   linker's /CETCOMPAT, so executables that link this file must not use it: the MSVC
+ *   build passes /CETCOMPAT:NO (cmake/RtOptions.cmake); GNU ld marks nothing unless asked.
  *
  * Frame, from the saved stack pointer up (offsets: x86_64_win64_layout.h):
  *     +0x108 return address          +0x100 TEB ExceptionList
@@ -85,8 +86,14 @@ rt_switch_context:
   stmxcsr RT_FRAME_MXCSR(%rsp)
   fnstcw RT_FRAME_X87_CONTROL(%rsp)
 
+  /* Compare the control words first, while this stack is still ours alone: once its
+   * stack pointer is published below, another thread may resume it (chapter 6). */
+  movl RT_FRAME_MXCSR(%rdx), %r10d
+  xorl RT_FRAME_MXCSR(%rsp), %r10d         /* r10d: the MXCSR bits that differ */
+  movzwl RT_FRAME_X87_CONTROL(%rdx), %r11d
+  xorw RT_FRAME_X87_CONTROL(%rsp), %r11w   /* r11w: the x87 control bits that differ */
+
   movq %rsp, (%rcx)            /* *save_stack_pointer = rsp: this context is now suspended */
-  movq %rsp, %r9               /* its frame: the control words in force right now */
   movq %rdx, %rsp              /* the other context's stack, same frame shape */
 
   movaps RT_FRAME_XMM6(%rsp), %xmm6
@@ -115,18 +122,16 @@ rt_switch_context:
   movq %rax, %gs:RT_TEB_DEALLOCATION_STACK
   movq RT_FRAME_EXCEPTION_LIST(%rsp), %rax
   movq %rax, %gs:RT_TEB_EXCEPTION_LIST
-  movl RT_FRAME_MXCSR(%rsp), %eax
-  xorl RT_FRAME_MXCSR(%r9), %eax
-  testl $RT_MXCSR_CONTROL_BITS, %eax
+  testl $RT_MXCSR_CONTROL_BITS, %r10d
   jnz 1f                       /* its MXCSR control bits differ: load them (below) */
 2:
-  movzwl RT_FRAME_X87_CONTROL(%rsp), %eax
-  cmpw RT_FRAME_X87_CONTROL(%r9), %ax
-  jne 3f                       /* its x87 control word differs: load it (below) */
+  testw %r11w, %r11w
+  jnz 3f                       /* its x87 control word differs: load it (below) */
 4:
-  addq $RT_FRAME_SIZE, %rsp
-  popq %r8                     /* the other context's return address */
+  movq RT_FRAME_RETURN(%rsp), %r8  /* the other context's return address */
+  addq $RT_FRAME_SIZE + 8, %rsp    /* past the frame and the return address */
   jmp *%r8                     /* into the other context */
+  int3                         /* never reached; stops straight-line speculation */
 1:
   ldmxcsr RT_FRAME_MXCSR(%rsp)
   jmp 2b

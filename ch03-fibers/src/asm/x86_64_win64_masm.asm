@@ -46,8 +46,13 @@ rt_switch_context PROC FRAME
   stmxcsr dword ptr [rsp + RT_FRAME_MXCSR]
   fnstcw word ptr [rsp + RT_FRAME_X87_CONTROL]
 
+  ; Compare the control words first, while this stack is still ours alone.
+  mov r10d, dword ptr [rdx + RT_FRAME_MXCSR]
+  xor r10d, dword ptr [rsp + RT_FRAME_MXCSR]           ; r10d: the MXCSR bits that differ
+  movzx r11d, word ptr [rdx + RT_FRAME_X87_CONTROL]
+  xor r11w, word ptr [rsp + RT_FRAME_X87_CONTROL]      ; r11w: the x87 bits that differ
+
   mov [rcx], rsp                 ; *save_stack_pointer = rsp: this context is now suspended
-  mov r9, rsp                    ; its frame: the control words in force right now
   mov rsp, rdx                   ; the other context's stack, same frame shape
 
   movaps xmm6, [rsp + RT_FRAME_XMM6]
@@ -76,18 +81,16 @@ rt_switch_context PROC FRAME
   mov gs:[RT_TEB_DEALLOCATION_STACK], rax
   mov rax, [rsp + RT_FRAME_EXCEPTION_LIST]
   mov gs:[RT_TEB_EXCEPTION_LIST], rax
-  mov eax, dword ptr [rsp + RT_FRAME_MXCSR]
-  xor eax, dword ptr [r9 + RT_FRAME_MXCSR]
-  test eax, RT_MXCSR_CONTROL_BITS
+  test r10d, RT_MXCSR_CONTROL_BITS
   jnz load_mxcsr                 ; its MXCSR control bits differ: load them (below)
 mxcsr_done:
-  movzx eax, word ptr [rsp + RT_FRAME_X87_CONTROL]
-  cmp ax, word ptr [r9 + RT_FRAME_X87_CONTROL]
-  jne load_x87                   ; its x87 control word differs: load it (below)
+  test r11w, r11w
+  jnz load_x87                   ; its x87 control word differs: load it (below)
 x87_done:
-  add rsp, RT_FRAME_SIZE
-  pop r8                         ; the other context's return address
+  mov r8, [rsp + RT_FRAME_RETURN] ; the other context's return address
+  add rsp, RT_FRAME_SIZE + 8     ; past the frame and the return address
   jmp r8                         ; into the other context
+  int 3                          ; never reached; stops straight-line speculation
 load_mxcsr:
   ldmxcsr dword ptr [rsp + RT_FRAME_MXCSR]
   jmp mxcsr_done

@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <utility>
 
@@ -96,8 +97,11 @@ namespace rt::fiber {
 namespace detail {
 // What an exited context's stack_pointer holds: not null (that reads "running") and not a
 // stack, so a later resume is refused by name instead of entering a stack that may be freed.
-inline char exited_marker;
-inline void* const kExited = &exited_marker;
+// A value, not the address of an object: an inline variable's address can differ between
+// shared libraries built with hidden visibility, and the check would then miss.
+inline void* exited_marker() noexcept {
+  return reinterpret_cast<void*>(std::uintptr_t{1});
+}
 // Stops the process with "rt::fiber: <message>" (context.cpp), out of line.
 [[noreturn]] void context_misuse(const char* message);
 }  // namespace detail
@@ -108,7 +112,7 @@ inline void switch_context(Context& from, Context& to) {
     detail::context_misuse("switch_context: `from` is not the running context");
   }
   if (target == nullptr) detail::context_misuse("switch_context: the target context is running");
-  if (target == detail::kExited) {
+  if (target == detail::exited_marker()) {
     detail::context_misuse("switch_context: the target context has exited");
   }
   to.stack_pointer = nullptr;  // `to` runs from here on
