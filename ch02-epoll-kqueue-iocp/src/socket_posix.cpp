@@ -48,6 +48,16 @@ Socket new_socket(int type) {
   return socket;
 }
 
+sockaddr_in socket_address(const Ipv4Address& address) {
+  sockaddr_in raw{};
+  raw.sin_family = AF_INET;
+  raw.sin_port = htons(address.port);
+  raw.sin_addr.s_addr = htonl(address.host);
+  return raw;
+}
+
+}  // namespace
+
 void set_nodelay(const Socket& socket) {
   int on = 1;
   if (::setsockopt(fd(socket), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0) {
@@ -55,7 +65,33 @@ void set_nodelay(const Socket& socket) {
   }
 }
 
-}  // namespace
+Socket tcp_socket() {
+  Socket socket = new_socket(SOCK_STREAM);
+  set_nonblocking(socket);
+  return socket;
+}
+
+Socket listen_tcp(const Ipv4Address& address, int backlog) {
+  Socket socket = new_socket(SOCK_STREAM);
+  int on = 1;
+  ::setsockopt(fd(socket), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // as listen_loopback
+  sockaddr_in raw = socket_address(address);
+  if (::bind(fd(socket), reinterpret_cast<sockaddr*>(&raw), sizeof raw) != 0) {
+    throw_errno(fmt::format("bind {}", to_string(address)));
+  }
+  if (::listen(fd(socket), backlog) != 0) throw_errno("listen");
+  set_nonblocking(socket);
+  return socket;
+}
+
+std::uint16_t peer_port(const Socket& socket) {
+  sockaddr_in address{};
+  socklen_t size = sizeof address;
+  if (::getpeername(fd(socket), reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+    throw_errno("getpeername");
+  }
+  return ntohs(address.sin_port);
+}
 
 void Socket::close() noexcept {
   if (valid()) ::close(static_cast<int>(release()));
@@ -170,6 +206,18 @@ int last_socket_error() noexcept {
 
 bool is_connection_reset(int error) noexcept {
   return error == ECONNRESET || error == EPIPE || error == ECONNABORTED;
+}
+
+bool is_connection_refused(int error) noexcept {
+  return error == ECONNREFUSED;
+}
+
+bool is_out_of_descriptors(int error) noexcept {
+  return error == EMFILE || error == ENFILE;
+}
+
+int timed_out_error() noexcept {
+  return ETIMEDOUT;
 }
 
 }  // namespace rt::poll
