@@ -1,0 +1,48 @@
+// host.hpp on Windows (Winsock).
+#include <winsock2.h>
+
+#include <stdexcept>
+
+#include "host.hpp"
+#include "rt/error.hpp"
+
+namespace ch04::host {
+
+void set_blocking_timeouts(const rt::poll::Socket& socket, std::chrono::milliseconds timeout) {
+  DWORD value = static_cast<DWORD>(timeout.count());
+  auto s = static_cast<SOCKET>(socket.handle());
+  if (setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, reinterpret_cast<const char*>(&value), sizeof value) !=
+      0) {
+    rt::poll::throw_socket_error("setsockopt SO_RCVTIMEO", WSAGetLastError());
+  }
+  if (setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, reinterpret_cast<const char*>(&value), sizeof value) !=
+      0) {
+    rt::poll::throw_socket_error("setsockopt SO_SNDTIMEO", WSAGetLastError());
+  }
+}
+
+bool timed_out(const rt::poll::IoResult& result) noexcept {
+  return result.error == WSAETIMEDOUT || result.would_block;
+}
+
+void shutdown_both(rt::poll::Handle socket) noexcept {
+  shutdown(static_cast<SOCKET>(socket), SD_BOTH);
+}
+
+std::string raise_open_file_limit() {
+  return "open-file limit: none on Windows (sockets are handles, limited only by memory)";
+}
+
+std::optional<std::size_t> open_file_limit() {
+  return std::nullopt;
+}
+
+void set_open_file_limit(std::size_t) {
+  throw std::logic_error("Windows has no per-process open-file limit to set");
+}
+
+std::optional<std::size_t> open_descriptor_count() {
+  return std::nullopt;
+}
+
+}  // namespace ch04::host
