@@ -18,6 +18,8 @@ void set_blocking_timeouts(const rt::poll::Socket& socket, std::chrono::millisec
 // EWOULDBLOCK on Unix, WSAETIMEDOUT on Windows). The IoResult of such a call: would_block
 // on Unix, error on Windows; timed_out() accepts both.
 bool timed_out(const rt::poll::IoResult& result) noexcept;
+// Makes a socket blocking again (chapter 2's set_nonblocking undone). Throws rt::OsError.
+void set_blocking(const rt::poll::Socket& socket);
 // shutdown(SHUT_RDWR / SD_BOTH): a thread blocked in recv() or send() on this socket returns
 // (recv with 0, send with an error). Errors are ignored (the peer may be gone already).
 void shutdown_both(rt::poll::Handle socket) noexcept;

@@ -1,4 +1,5 @@
 // host.hpp on Linux and macOS.
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -28,6 +29,14 @@ void set_blocking_timeouts(const rt::poll::Socket& socket, std::chrono::millisec
 
 bool timed_out(const rt::poll::IoResult& result) noexcept {
   return result.would_block;
+}
+
+void set_blocking(const rt::poll::Socket& socket) {
+  int fd = static_cast<int>(socket.handle());
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+    rt::throw_errno("fcntl ~O_NONBLOCK");
+  }
 }
 
 void shutdown_both(rt::poll::Handle socket) noexcept {

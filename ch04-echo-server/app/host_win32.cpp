@@ -25,6 +25,13 @@ bool timed_out(const rt::poll::IoResult& result) noexcept {
   return result.error == WSAETIMEDOUT || result.would_block;
 }
 
+void set_blocking(const rt::poll::Socket& socket) {
+  u_long nonblocking = 0;
+  if (ioctlsocket(static_cast<SOCKET>(socket.handle()), FIONBIO, &nonblocking) != 0) {
+    rt::poll::throw_socket_error("ioctlsocket FIONBIO", WSAGetLastError());
+  }
+}
+
 void shutdown_both(rt::poll::Handle socket) noexcept {
   shutdown(static_cast<SOCKET>(socket), SD_BOTH);
 }
