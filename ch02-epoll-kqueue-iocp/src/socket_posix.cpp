@@ -197,6 +197,35 @@ IoResult receive_some(Handle socket, std::span<std::byte> buffer) noexcept {
   return {.error = errno};
 }
 
+IoResult accept_some(Handle listener, Socket& accepted) noexcept {
+  for (;;) {
+#if defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC)
+    // Linux: both flags in the same call, so no other thread's fork() sees the descriptor
+    // without close-on-exec.
+    int s = ::accept4(static_cast<int>(listener), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+#else
+    // macOS has no accept4: set the flags right after (a window in which a fork() elsewhere
+    // inherits the descriptor; this repository does not fork).
+    int s = ::accept(static_cast<int>(listener), nullptr, nullptr);
+#endif
+    if (s < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;  // a signal; a client that gave up
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return {.would_block = true};
+      return {.error = errno};
+    }
+    accepted = Socket(s);
+#if !(defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC))
+    ::fcntl(s, F_SETFD, FD_CLOEXEC);
+    ::fcntl(s, F_SETFL, ::fcntl(s, F_GETFL) | O_NONBLOCK);
+#endif
+#if defined(SO_NOSIGPIPE)
+    int on = 1;
+    ::setsockopt(s, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on);
+#endif
+    return {};
+  }
+}
+
 ErrorDomain socket_error_domain() noexcept {
   return ErrorDomain::errno_value;
 }

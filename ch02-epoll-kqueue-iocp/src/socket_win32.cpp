@@ -190,6 +190,22 @@ IoResult receive_some(Handle socket, std::span<std::byte> buffer) noexcept {
   return {.error = error};
 }
 
+IoResult accept_some(Handle listener, Socket& accepted) noexcept {
+  for (;;) {
+    SOCKET s = accept(static_cast<SOCKET>(listener), nullptr, nullptr);
+    if (s == INVALID_SOCKET) {
+      int error = WSAGetLastError();
+      if (error == WSAECONNRESET) continue;  // a client that gave up in the backlog
+      if (error == WSAEWOULDBLOCK) return {.would_block = true};
+      return {.error = error};
+    }
+    accepted = Socket(static_cast<Handle>(s));
+    u_long on = 1;
+    ioctlsocket(s, FIONBIO, &on);
+    return {};
+  }
+}
+
 // Winsock's codes are Win32 error codes (WSAECONNRESET == 10054); FormatMessage knows them.
 ErrorDomain socket_error_domain() noexcept {
   return ErrorDomain::win32;

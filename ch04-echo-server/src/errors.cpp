@@ -12,8 +12,10 @@ namespace {
 std::string describe_duration(std::chrono::nanoseconds after) {
   using std::chrono::duration;
   const double seconds = duration<double>(after).count();
-  if (seconds >= 1.0) return fmt::format("{:g} s", seconds);
-  return fmt::format("{:g} ms", duration<double, std::milli>(after).count());
+  // Three significant digits: a deadline set a few microseconds before the call began
+  // still reads "50 ms", not "49.9995 ms".
+  if (seconds >= 1.0) return fmt::format("{:.3g} s", seconds);
+  return fmt::format("{:.3g} ms", duration<double, std::milli>(after).count());
 }
 
 }  // namespace
@@ -24,8 +26,8 @@ TimedOut::TimedOut(std::string_view call, std::chrono::nanoseconds after)
     : rt::OsError(fmt::format("{}: timed out after {}", call, describe_duration(after)),
                   rt::poll::timed_out_error(), rt::poll::socket_error_domain()) {}
 
-Cancelled::Cancelled(std::string_view call)
-    : std::runtime_error(fmt::format("{}: cancelled (the loop is shutting down)", call)) {}
+Cancelled::Cancelled(std::string_view call, std::string_view why)
+    : std::runtime_error(fmt::format("{}: cancelled ({})", call, why)) {}
 
 bool is_connection_reset(const rt::OsError& error) noexcept {
   return error.domain() == rt::poll::socket_error_domain() &&

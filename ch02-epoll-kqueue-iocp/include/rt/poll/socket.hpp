@@ -107,6 +107,11 @@ struct IoResult {
 // The Handle forms serve code that holds a socket it does not own (io_operation.hpp).
 IoResult send_some(Handle socket, std::span<const std::byte> data) noexcept;
 IoResult receive_some(Handle socket, std::span<std::byte> buffer) noexcept;
+// One non-blocking accept on a listener (would_block: no connection waiting). The new socket,
+// in `accepted`, is non-blocking, not inherited by child processes and never raises SIGPIPE.
+// EMFILE/ENFILE come back as errors (is_out_of_descriptors), with the connection left in the
+// backlog. Connections that died in the backlog (ECONNABORTED) are skipped.
+IoResult accept_some(Handle listener, Socket& accepted) noexcept;
 inline IoResult send_some(const Socket& socket, std::span<const std::byte> data) noexcept {
   return send_some(socket.handle(), data);
 }

@@ -22,10 +22,12 @@ class TimedOut : public rt::OsError {
 };
 
 // The fiber was parked (or was about to park) on a Loop that is shutting down
-// (Loop::cancel_all). Not an OS error: nothing failed, the program asked to stop.
+// (Loop::cancel_all), or on a Listener that another fiber closed. Not an OS error: nothing
+// failed, the program asked to stop. The message reads "read: cancelled (the loop is
+// shutting down)" or "accept: cancelled (the listener was closed)".
 class Cancelled : public std::runtime_error {
  public:
-  explicit Cancelled(std::string_view call);
+  explicit Cancelled(std::string_view call, std::string_view why = "the loop is shutting down");
 };
 
 // The peer reset the connection or it broke (ECONNRESET, EPIPE, ECONNABORTED, and the

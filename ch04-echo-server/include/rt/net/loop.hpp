@@ -14,11 +14,14 @@
 //   loop.run();  // returns when no fiber is alive
 //
 // One turn of run():
-//   1. run every ready fiber until each parked, yielded its turn away or finished;
-//   2. fire the timers that are due (a sleeping fiber, or a deadline that cancels an I/O);
-//   3. wait in the Poller: not at all if a fiber is ready, until the next timer if there is
-//      one, forever if there is none; hand each event to its socket and unpark the fibers
-//      whose operations finished; a wake event runs the tasks other threads post()ed.
+//   1. run every ready fiber until each parked or finished (a fiber that yields runs again
+//      in the same step: yielding lets the other fibers run, not the loop's I/O);
+//   2. wait in the Poller until the next timer, or forever if there is none, or not at all
+//      (a poll) if a timer is already due; hand each event to its socket and unpark the
+//      fibers whose operations finished; a wake event runs the tasks other threads post()ed;
+//   3. fire the timers that are due: a sleeping fiber is unparked, a deadline cancels its
+//      I/O. The queue is read before the timers fire, so an operation that finished by its
+//      deadline keeps its result.
 //   Stops when no fiber is alive (ready, running or parked).
 //
 // Contract:
@@ -38,6 +41,8 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <type_traits>
+#include <utility>
 
 #include "rt/clock.hpp"
 #include "rt/fiber/scheduler.hpp"
@@ -60,9 +65,22 @@ class Loop {
   // rt::fiber::Scheduler, it stops the process with a message.
   static Loop& current();
 
-  // Creates a fiber that runs `body` on this loop (ready at once). On the loop's thread,
-  // from a fiber or before/between run()s. Throws as Scheduler::spawn (no stack: OsError).
-  rt::fiber::JoinHandle spawn(rt::fiber::FiberOptions options, std::function<void()> body);
+  // Creates a fiber that runs `body` (any callable taking no arguments) on this loop, ready
+  // at once. On the loop's thread, from a fiber or before/between run()s. Throws as
+  // Scheduler::spawn (no stack: rt::OsError). `body` may be move-only, such as a lambda that
+  // owns the connection's Stream ([s = listener.accept()]() mutable {...}): chapter 3 keeps
+  // bodies in a std::function, which needs copies, so a move-only body is kept behind a
+  // shared_ptr (one allocation).
+  template <typename Body>
+  rt::fiber::JoinHandle spawn(rt::fiber::FiberOptions options, Body&& body) {
+    using Stored = std::decay_t<Body>;
+    if constexpr (std::is_copy_constructible_v<Stored>) {
+      return spawn_function(std::move(options), std::function<void()>(std::forward<Body>(body)));
+    } else {
+      auto owned = std::make_shared<Stored>(std::forward<Body>(body));
+      return spawn_function(std::move(options), [owned] { (*owned)(); });
+    }
+  }
 
   // Runs fibers, timers and I/O as described above until no fiber is alive. Not from a
   // fiber (checked). Rethrows nothing: an exception that escapes a fiber's body goes to its
@@ -103,7 +121,7 @@ class Loop {
   // Counters for tests and the bench (loop thread only).
   struct Stats {
     std::size_t waits = 0;         // Poller::wait calls that could block (timeout != 0)
-    std::size_t polls = 0;         // Poller::wait calls with timeout 0 (a fiber was ready)
+    std::size_t polls = 0;         // Poller::wait calls with timeout 0 (a timer was due)
     std::size_t timers_fired = 0;  // timers that came due (sleeps and deadlines)
     std::size_t tasks_run = 0;     // post()ed tasks run
     std::size_t events = 0;        // events handed to sockets
@@ -116,6 +134,8 @@ class Loop {
   Impl& impl() noexcept { return *impl_; }
 
  private:
+  rt::fiber::JoinHandle spawn_function(rt::fiber::FiberOptions options, std::function<void()> body);
+
   std::unique_ptr<Impl> impl_;
 };
 

@@ -27,8 +27,8 @@
 //   After write_some/write_all time out, an unknown part of the data may have been sent: the
 //   byte stream is no longer in a known state, so close the Stream.
 // - Lifetime: close() and the destructor require that no fiber is parked on the Stream
-//   (checked: the process stops with a message). Moving a Stream with a fiber parked on it
-//   is the same error.
+//   (checked: the process stops with a message). Moving a Stream is fine even then: what
+//   the parked call uses lives on the heap and does not move.
 #pragma once
 
 #include <cstddef>
@@ -89,6 +89,9 @@ class Stream {
  private:
   friend class Listener;
   explicit Stream(std::unique_ptr<State> state) noexcept;
+  // The state, after checking the Stream is open (std::logic_error) and that the caller is
+  // a fiber of its loop (stops the process otherwise).
+  State& checked(const char* call) const;
   std::unique_ptr<State> state_;
 };
 
