@@ -82,9 +82,11 @@ struct Connection {
         }
         if (!more_to_send(number)) break;
         fill_pattern(message, id, number);
+        // Counted as sent before it is written: the echo of a large message starts arriving
+        // while write_all is still parked on the rest.
         send_times.push_back(Clock::now());
-        stream.write_all(message);
         ++sent;
+        stream.write_all(message);
       }
       writer_done = true;
       stream.shutdown_send();  // the server echoes the rest, then closes

@@ -208,11 +208,11 @@ class EventsServer final : public ModelServer {
 
   void close(Connection& c, ServerStats::End how) {
     assert(c.state != Connection::State::closed);
+    stats_.closed(how);  // before the close: a client that saw the close sees the count
     poller_.remove(c.socket.handle());
     c.socket.close();
     c.state = Connection::State::closed;
     closed_.push_back(c.id);
-    stats_.closed(how);
   }
 
   // Each open connection has one entry in the heap. An entry that comes due for a

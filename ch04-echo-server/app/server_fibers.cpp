@@ -101,8 +101,8 @@ class FibersServer final : public ModelServer {
     } catch (const rt::OsError&) {
       end = ServerStats::End::reset;  // reset, broken pipe, or another socket error
     }
+    stats_.closed(end);  // before the close: a client that saw the close sees the count
     stream.close();
-    stats_.closed(end);
     if (--open_ == 0 && grace_running_) rt::net::Loop::current().cancel_all();
   }
 

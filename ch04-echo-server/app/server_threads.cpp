@@ -139,10 +139,11 @@ class ThreadsServer final : public ModelServer {
     }
     std::lock_guard lock(mutex_);
     if (forced_) end = ServerStats::End::stopped;
+    // Counted before the close, so a client that saw the close also sees the count.
+    stats_.closed(end);
     socket.close();  // under the mutex: finish() must not shut down a reused descriptor
     connection.handle = rt::poll::kInvalidHandle;
     connection.done = true;
-    stats_.closed(end);
   }
 
   ServerStats::End send_all(const rt::poll::Socket& socket, std::span<const std::byte> data) {
