@@ -5,7 +5,6 @@
 //
 // Everything here runs on the server thread, except request_stop(), which post()s.
 #include <array>
-#include <memory>
 #include <mutex>
 
 #include "rt/net/net.hpp"
@@ -76,10 +75,7 @@ class FibersServer final : public ModelServer {
       stats_.opened();
       rt::net::Loop::current().spawn(
           {.name = "echo", .stack_size = kStackSize},
-          // shared_ptr: std::function needs a copyable callable, and a Stream moves only.
-          [this, s = std::make_shared<rt::net::Stream>(std::move(stream))] {
-            serve(std::move(*s));
-          });
+          [this, s = std::move(stream)]() mutable { serve(std::move(s)); });
     }
   }
 
