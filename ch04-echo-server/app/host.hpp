@@ -20,8 +20,9 @@ void set_blocking_timeouts(const rt::poll::Socket& socket, std::chrono::millisec
 bool timed_out(const rt::poll::IoResult& result) noexcept;
 // Makes a socket blocking again (chapter 2's set_nonblocking undone). Throws rt::OsError.
 void set_blocking(const rt::poll::Socket& socket);
-// shutdown(SHUT_RDWR / SD_BOTH): a thread blocked in recv() or send() on this socket returns
-// (recv with 0, send with an error). Errors are ignored (the peer may be gone already).
+// Ends the blocking calls of other threads on this socket: shutdown(SHUT_RDWR) on Unix
+// (recv returns 0, send fails); on Windows shutdown(SD_BOTH) and CancelIoEx (recv and send
+// fail). Errors are ignored (the peer may be gone already).
 void shutdown_both(rt::poll::Handle socket) noexcept;
 
 // Raises the soft open-file limit to the hard limit and says what it did, e.g. "open-file

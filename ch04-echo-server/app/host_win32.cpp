@@ -1,4 +1,5 @@
 // host.hpp on Windows (Winsock).
+#include <windows.h>
 #include <winsock2.h>
 
 #include <stdexcept>
@@ -34,6 +35,9 @@ void set_blocking(const rt::poll::Socket& socket) {
 
 void shutdown_both(rt::poll::Handle socket) noexcept {
   shutdown(static_cast<SOCKET>(socket), SD_BOTH);
+  // A blocking recv() on Windows is an overlapped receive the calling thread waits for, and
+  // shutdown() alone does not end it (seen under wine); cancelling the socket's I/O does.
+  CancelIoEx(reinterpret_cast<HANDLE>(socket), nullptr);
 }
 
 std::string raise_open_file_limit() {
