@@ -37,4 +37,9 @@ void set_open_file_limit(std::size_t soft);
 // cannot be counted cheaply.
 std::optional<std::size_t> open_descriptor_count();
 
+// Seconds CPU `cpu` has spent busy (not idle) since boot, all processes and interrupts
+// included (Linux: /proc/stat), or nullopt where that is not available. The bench reads it
+// around a run to tell whether the server's CPU was saturated.
+std::optional<double> cpu_busy_seconds(int cpu);
+
 }  // namespace ch04::host

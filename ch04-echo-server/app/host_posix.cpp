@@ -5,8 +5,11 @@
 #include <sys/time.h>
 
 #include <fmt/format.h>
+#include <unistd.h>
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <system_error>
 
 #include "host.hpp"
@@ -83,6 +86,26 @@ std::optional<std::size_t> open_descriptor_count() {
     ++count;
   }
   return count - 1;  // the iterator's own descriptor for the directory
+}
+
+std::optional<double> cpu_busy_seconds(int cpu) {
+  std::ifstream stat("/proc/stat");  // macOS: no /proc, nullopt
+  std::string line;
+  std::string name = fmt::format("cpu{}", cpu);
+  while (std::getline(stat, line)) {
+    std::istringstream fields(line);
+    std::string label;
+    fields >> label;
+    if (label != name) continue;
+    // user nice system idle iowait irq softirq steal, in clock ticks
+    std::uint64_t value = 0;
+    std::uint64_t busy = 0;
+    for (int i = 0; i < 8 && fields >> value; ++i) {
+      if (i != 3 && i != 4) busy += value;
+    }
+    return static_cast<double>(busy) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  }
+  return std::nullopt;
 }
 
 }  // namespace ch04::host

@@ -56,4 +56,8 @@ std::optional<std::size_t> open_descriptor_count() {
   return std::nullopt;
 }
 
+std::optional<double> cpu_busy_seconds(int) {
+  return std::nullopt;
+}
+
 }  // namespace ch04::host
