@@ -80,8 +80,11 @@ void Loop::Impl::await(rt::poll::IoSocket& io, rt::poll::Operation& operation, D
     case Waiter::Reason::timed_out:
       // Only if the cancel took effect: an operation that finished first keeps its result.
       if (rt::poll::is_cancelled(operation.error())) {
-        throw TimedOut(call,
-                       *deadline.at > started ? *deadline.at - started : Clock::duration::zero());
+        Clock::duration after = deadline.budget;
+        if (after == Clock::duration::zero() && *deadline.at > started) {
+          after = *deadline.at - started;
+        }
+        throw TimedOut(call, after);
       }
       return;
     case Waiter::Reason::none:

@@ -77,7 +77,17 @@ void Loop::run() {
   if (rt::fiber::this_fiber::on_fiber()) fail("Loop::run called from a fiber");
   for (;;) {
     loop.scheduler.run();  // every ready fiber, until each parked or finished
-    if (loop.scheduler.alive() == 0) return;
+    if (loop.scheduler.alive() == 0) {
+      // Done, unless tasks are queued (they may spawn fibers): run those first.
+      bool queued;
+      {
+        std::lock_guard lock(loop.posted_mutex);
+        queued = !loop.posted.empty();
+      }
+      if (!queued) return;
+      loop.run_posted();  // the wake that came with them is reported to a later wait: harmless
+      continue;
+    }
     // Sleep until the next timer, rounded up (rounding down would wake early and wait
     // again), or until an event when there is no timer at all. A timer already due makes
     // this a poll (timeout 0): the queue is still read before the timers fire, so an

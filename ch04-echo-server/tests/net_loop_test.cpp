@@ -1,6 +1,7 @@
 // loop.hpp: run() returns when no fiber is alive, post() from other threads, cancel_all().
 #include <gtest/gtest.h>
 
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -154,4 +155,17 @@ TEST(Loop, CancelAllUnwindsEveryParkedFiberAndRunReturns) {
   loop.run();
   EXPECT_EQ(cancelled, 4);
   EXPECT_EQ(unwound, 4);
+}
+
+TEST(Loop, TasksPostedBeforeRunAreRunByItEvenWithoutFibers) {
+  Loop loop;
+  std::string order;
+  loop.post([&] { order += "a"; });
+  loop.post([&] {
+    order += "b";
+    loop.spawn({.name = "spawned by a task"}, [&] { order += "c"; });
+  });
+  loop.run();
+  EXPECT_EQ(order, "abc");
+  EXPECT_EQ(loop.stats().tasks_run, 2u);
 }

@@ -40,7 +40,7 @@ TEST_P(StreamEcho, EveryByteComesBackInOrder) {
   std::vector<std::byte> received;
   on_loop([&] {
     auto [client, server] = connected_streams();
-    Loop::current().spawn({.name = "server"}, [&server] { echo(server); });
+    auto echoer = Loop::current().spawn({.name = "server"}, [&server] { echo(server); });
     // One fiber writes while another reads the same Stream: a writer alone would fill both
     // directions' buffers and wait for ever on a large message.
     auto writer = Loop::current().spawn({.name = "writer"}, [&client, &sent] {
@@ -49,6 +49,7 @@ TEST_P(StreamEcho, EveryByteComesBackInOrder) {
     });
     received = read_exactly(client, size + 1);  // +1: also sees the server's close
     writer.join();
+    echoer.join();
   });
   ASSERT_EQ(received.size(), sent.size());
   EXPECT_TRUE(received == sent) << "the echoed bytes differ";
@@ -158,7 +159,7 @@ TEST(Stream, DataThatArrivesByTheDeadlineIsNotLost) {
   on_loop([] {
     auto [client, server] = connected_streams();
     const Deadline deadline = Deadline::after(20ms);
-    Loop::current().spawn({.name = "late writer"}, [&] {
+    auto writer = Loop::current().spawn({.name = "late writer"}, [&] {
       server.write_all(as_bytes("just in time"));
       // Keep the loop from running until the deadline has passed (a busy wait on purpose:
       // the data and the deadline are then both due in the same turn of the loop).
@@ -175,6 +176,7 @@ TEST(Stream, DataThatArrivesByTheDeadlineIsNotLost) {
       received = read_exactly(client, 12, Deadline::after(10s));
     }
     EXPECT_EQ(text_of(received), "just in time");
+    writer.join();  // on IOCP its write may still be parked: the completion comes through the queue
   });
 }
 
@@ -205,7 +207,10 @@ TEST(Stream, AThousandConnectionsEchoConcurrentlyOnOneLoopWithoutLeakingDescript
     acceptor.join();  // the listener lives in this frame
   });
   EXPECT_EQ(verified, kConnections);
+  // Where descriptors can be counted (Linux), none was left open: every socket and the
+  // loop's own (epoll, eventfd) were closed. Elsewhere the echo claim above stands alone.
   const auto after = open_descriptors();
-  if (!before || !after) GTEST_SKIP() << "no /proc/self/fd here: descriptors not counted";
-  EXPECT_EQ(*after, *before) << "every socket and the loop's own descriptors were closed";
+  if (before && after) {
+    EXPECT_EQ(*after, *before) << "descriptors leaked";
+  }
 }

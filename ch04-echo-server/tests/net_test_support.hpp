@@ -9,12 +9,14 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "rt/net/listener.hpp"
 #include "rt/net/loop.hpp"
 #include "rt/net/stream.hpp"
+#include "rt/platform.hpp"
 
 namespace rt::net::testing {
 
@@ -66,8 +68,10 @@ inline std::string text_of(const std::vector<std::byte>& bytes) {
   return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
-// Open descriptors of this process, where the OS tells (Linux: /proc/self/fd).
+// Open descriptors of this process, where the OS tells (Linux: /proc/self/fd; under wine
+// that path would list the wine process's descriptors, not the program's handles).
 inline std::optional<std::size_t> open_descriptors() {
+  if (std::string_view(rt::kOsName) != "Linux") return std::nullopt;
   std::error_code error;
   std::filesystem::directory_iterator it("/proc/self/fd", error);
   if (error) return std::nullopt;

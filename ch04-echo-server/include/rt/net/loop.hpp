@@ -22,7 +22,7 @@
 //   3. fire the timers that are due: a sleeping fiber is unparked, a deadline cancels its
 //      I/O. The queue is read before the timers fire, so an operation that finished by its
 //      deadline keeps its result.
-//   Stops when no fiber is alive (ready, running or parked).
+//   Stops when no fiber is alive (ready, running or parked) and no post()ed task is queued.
 //
 // Contract:
 // - Threads: a Loop belongs to the thread that created it; at most one Loop per thread (it
@@ -82,17 +82,18 @@ class Loop {
     }
   }
 
-  // Runs fibers, timers and I/O as described above until no fiber is alive. Not from a
-  // fiber (checked). Rethrows nothing: an exception that escapes a fiber's body goes to its
-  // JoinHandle (chapter 3's rule; a detached fiber's stops the process).
+  // Runs fibers, timers, I/O and posted tasks as described above until no fiber is alive
+  // and no task is queued. Not from a fiber (checked). Rethrows nothing: an exception that
+  // escapes a fiber's body goes to its JoinHandle (chapter 3's rule; a detached fiber's
+  // stops the process).
   void run();
 
   // ANY thread: runs `task` on the loop's thread, between fibers, soon: the poster wakes the
   // Poller, so a loop blocked in wait() returns at once. Tasks run in the order they were
   // posted, each exactly once, and may spawn fibers or call cancel_all(). Everything the
-  // posting thread wrote before post() is visible to `task` (the queue's mutex). A task
-  // posted after run() returned runs in the next run(). Tasks must not throw (the process
-  // stops with a message if one does).
+  // posting thread wrote before post() is visible to `task` (the queue's mutex). run()
+  // returns only with the queue empty; a task posted after that runs in the next run().
+  // Tasks must not throw (the process stops with a message if one does).
   void post(std::function<void()> task);
 
   // Shutdown. On the loop's thread (a fiber, or a posted task). Every fiber parked on I/O

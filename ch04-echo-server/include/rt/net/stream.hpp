@@ -26,8 +26,9 @@
 //   consumed (a read that finished while its deadline fired returns its data; the data wins).
 //   After write_some/write_all time out, an unknown part of the data may have been sent: the
 //   byte stream is no longer in a known state, so close the Stream.
-// - Lifetime: close() and the destructor require that no fiber is parked on the Stream
-//   (checked: the process stops with a message). Moving a Stream is fine even then: what
+// - Lifetime: a Stream must not outlive its Loop (it stays registered with the Loop's
+//   Poller until it closes). close() and the destructor require that no fiber is parked on
+//   the Stream (checked: the process stops with a message). Moving a Stream is fine even then: what
 //   the parked call uses lives on the heap and does not move.
 #pragma once
 

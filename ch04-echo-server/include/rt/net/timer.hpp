@@ -30,8 +30,11 @@ void sleep_until(Clock::time_point t);
 // operation that can finish at once succeed: only an operation that would park times out.
 struct Deadline {
   std::optional<Clock::time_point> at;  // nullopt: never
+  // The duration after() was given, for TimedOut's message ("timed out after 5 s"); zero
+  // for a Deadline made from a time point (the message then counts from the call's start).
+  Clock::duration budget{};
 
-  static Deadline after(Clock::duration d) { return Deadline{Clock::now() + d}; }
+  static Deadline after(Clock::duration d) { return Deadline{Clock::now() + d, d}; }
   static Deadline never() { return Deadline{}; }
 };
 
