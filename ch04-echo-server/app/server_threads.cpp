@@ -102,15 +102,17 @@ class ThreadsServer final : public ModelServer {
       connection->handle = socket.handle();
     }
     stats_.opened();
+    // The thread gets the bare handle and owns it from its first line (std::function needs a
+    // copyable body, and a Socket moves only).
+    rt::poll::Handle handle = socket.release();
     try {
       connection->thread.emplace(
           rt::os::ThreadOptions{.stack_size = kStackSize, .name = "echo-conn", .cpu = options_.cpu},
-          [this, connection, s = std::make_shared<rt::poll::Socket>(std::move(socket))] {
-            serve(*connection, std::move(*s));
-          });
+          [this, connection, handle] { serve(*connection, rt::poll::Socket(handle)); });
     } catch (const rt::OsError&) {
       // No thread to be had (too many threads, no memory for a stack): refuse this one
-      // connection, keep serving the others. The socket closes with the lambda.
+      // connection, keep serving the others. The body never ran, so the handle is ours.
+      rt::poll::Socket(handle).close();
       std::lock_guard lock(mutex_);
       connection->done = true;
       stats_.closed(ServerStats::End::reset);
