@@ -9,6 +9,10 @@
 // runs between that EAGAIN and the registration of the waiting operation but this thread,
 // and this thread is also the one that dequeues events: an edge that arrives meanwhile is
 // simply queued until the next wait.)
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <cassert>
 #include <cerrno>
 
@@ -18,15 +22,77 @@ namespace rt::poll {
 
 namespace {
 
-// One non-blocking attempt; true if the operation finished (successfully or not).
-bool attempt(Handle handle, Operation& operation, std::size_t& bytes, int& error) {
-  IoResult r = operation.kind() == Operation::Kind::receive
-                   ? receive_some(handle, operation.buffer())
-                   : send_some(handle, operation.buffer());
-  if (r.would_block) return false;
-  bytes = r.error == 0 ? static_cast<std::size_t>(r.bytes) : 0;
-  error = r.error;
-  return true;
+struct Attempt {
+  bool finished = false;  // false: it would block; wait for the next edge
+  std::size_t bytes = 0;
+  int error = 0;
+  Socket accepted;  // an accept's new connection
+};
+
+Attempt finished_with(IoResult r) {
+  return {.finished = true,
+          .bytes = r.error == 0 ? static_cast<std::size_t>(r.bytes) : 0,
+          .error = r.error};
+}
+
+// The first step of a connect: the non-blocking connect() itself.
+Attempt start_connect(Handle handle, const Ipv4Address& to) {
+  sockaddr_in raw{};
+  raw.sin_family = AF_INET;
+  raw.sin_port = htons(to.port);
+  raw.sin_addr.s_addr = htonl(to.host);
+  if (::connect(static_cast<int>(handle), reinterpret_cast<sockaddr*>(&raw), sizeof raw) == 0) {
+    return {.finished = true};  // loopback may connect at once
+  }
+  // EINTR: the handshake goes on in the kernel, as with EINPROGRESS (calling connect() again
+  // would say EALREADY); both end with an event.
+  if (errno == EINPROGRESS || errno == EINTR) return {};
+  return {.finished = true, .error = errno};
+}
+
+// After an event: has the handshake ended, and how? SO_ERROR holds a failure (reading it
+// clears it); no failure and a peer address means connected; no peer yet means the event was
+// not about the handshake (ENOTCONN: keep waiting).
+Attempt finish_connect(Handle handle) {
+  int error = 0;
+  socklen_t size = sizeof error;
+  if (::getsockopt(static_cast<int>(handle), SOL_SOCKET, SO_ERROR, &error, &size) != 0) {
+    return {.finished = true, .error = errno};
+  }
+  if (error != 0) return {.finished = true, .error = error};
+  sockaddr_in peer{};
+  socklen_t peer_size = sizeof peer;
+  if (::getpeername(static_cast<int>(handle), reinterpret_cast<sockaddr*>(&peer), &peer_size) ==
+      0) {
+    return {.finished = true};
+  }
+  if (errno == ENOTCONN) return {};
+  return {.finished = true, .error = errno};
+}
+
+// One non-blocking attempt. `first`: called from start() (a connect then calls connect()).
+Attempt attempt(Handle handle, Operation& operation, bool first) {
+  switch (operation.kind()) {
+    case Operation::Kind::receive: {
+      IoResult r = receive_some(handle, operation.buffer());
+      return r.would_block ? Attempt{} : finished_with(r);
+    }
+    case Operation::Kind::send: {
+      IoResult r = send_some(handle, operation.buffer());
+      return r.would_block ? Attempt{} : finished_with(r);
+    }
+    case Operation::Kind::accept: {
+      Attempt result;
+      IoResult r = accept_some(handle, result.accepted);
+      if (r.would_block) return {};
+      result.finished = true;
+      result.error = r.error;
+      return result;
+    }
+    case Operation::Kind::connect:
+      return first ? start_connect(handle, operation.address()) : finish_connect(handle);
+  }
+  return {.finished = true, .error = EINVAL};  // unreachable: every Kind is handled above
 }
 
 }  // namespace
@@ -46,13 +112,13 @@ IoSocket::~IoSocket() {
 }
 
 bool IoSocket::start(Operation& operation) {
-  Operation*& slot = operation.kind() == Operation::Kind::receive ? receiving_ : sending_;
+  Operation*& slot = slot_of(operation);
   assert(slot == nullptr && "one receive and one send at a time per socket");
   operation.mark_pending();
-  std::size_t bytes = 0;
-  int error = 0;
-  if (attempt(handle_, operation, bytes, error)) {
-    operation.finish(bytes, error);
+  Attempt result = attempt(handle_, operation, /*first=*/true);
+  if (result.finished) {
+    operation.accepted_ = result.accepted.release();
+    operation.finish(result.bytes, result.error);
     return true;
   }
   slot = &operation;  // EAGAIN: wait for the next edge in this direction
@@ -69,10 +135,10 @@ FinishedOperations IoSocket::on_event(const Event& event) {
     if (operation == nullptr) continue;
     bool concerned = any || (slot == &receiving_ ? event.readable : event.writable);
     if (!concerned) continue;
-    std::size_t bytes = 0;
-    int error = 0;
-    if (!attempt(handle_, *operation, bytes, error)) continue;  // spurious: keep waiting
-    operation->finish(bytes, error);
+    Attempt result = attempt(handle_, *operation, /*first=*/false);
+    if (!result.finished) continue;  // spurious: keep waiting
+    operation->accepted_ = result.accepted.release();
+    operation->finish(result.bytes, result.error);
     *slot = nullptr;
     --pending_;
     finished.items[finished.count++] = operation;
@@ -81,7 +147,7 @@ FinishedOperations IoSocket::on_event(const Event& event) {
 }
 
 bool IoSocket::cancel(Operation& operation) {
-  Operation*& slot = operation.kind() == Operation::Kind::receive ? receiving_ : sending_;
+  Operation*& slot = slot_of(operation);
   assert(slot == &operation && "cancel() of an operation not pending here");
   // Nothing is in the kernel: the operation was only waiting for an edge.
   operation.finish(0, ECANCELED);

@@ -48,6 +48,16 @@ Socket new_socket(int type) {
   return socket;
 }
 
+sockaddr_in socket_address(const Ipv4Address& address) {
+  sockaddr_in raw{};
+  raw.sin_family = AF_INET;
+  raw.sin_port = htons(address.port);
+  raw.sin_addr.s_addr = htonl(address.host);
+  return raw;
+}
+
+}  // namespace
+
 void set_nodelay(const Socket& socket) {
   int on = 1;
   if (::setsockopt(fd(socket), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0) {
@@ -55,7 +65,33 @@ void set_nodelay(const Socket& socket) {
   }
 }
 
-}  // namespace
+Socket tcp_socket() {
+  Socket socket = new_socket(SOCK_STREAM);
+  set_nonblocking(socket);
+  return socket;
+}
+
+Socket listen_tcp(const Ipv4Address& address, int backlog) {
+  Socket socket = new_socket(SOCK_STREAM);
+  int on = 1;
+  ::setsockopt(fd(socket), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // as listen_loopback
+  sockaddr_in raw = socket_address(address);
+  if (::bind(fd(socket), reinterpret_cast<sockaddr*>(&raw), sizeof raw) != 0) {
+    throw_errno(fmt::format("bind {}", to_string(address)));
+  }
+  if (::listen(fd(socket), backlog) != 0) throw_errno("listen");
+  set_nonblocking(socket);
+  return socket;
+}
+
+std::uint16_t peer_port(const Socket& socket) {
+  sockaddr_in address{};
+  socklen_t size = sizeof address;
+  if (::getpeername(fd(socket), reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+    throw_errno("getpeername");
+  }
+  return ntohs(address.sin_port);
+}
 
 void Socket::close() noexcept {
   if (valid()) ::close(static_cast<int>(release()));
@@ -161,6 +197,35 @@ IoResult receive_some(Handle socket, std::span<std::byte> buffer) noexcept {
   return {.error = errno};
 }
 
+IoResult accept_some(Handle listener, Socket& accepted) noexcept {
+  for (;;) {
+#if defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC)
+    // Linux: both flags in the same call, so no other thread's fork() sees the descriptor
+    // without close-on-exec.
+    int s = ::accept4(static_cast<int>(listener), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+#else
+    // macOS has no accept4: set the flags right after (a window in which a fork() elsewhere
+    // inherits the descriptor; this repository does not fork).
+    int s = ::accept(static_cast<int>(listener), nullptr, nullptr);
+#endif
+    if (s < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;  // a signal; a client that gave up
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return {.would_block = true};
+      return {.error = errno};
+    }
+    accepted = Socket(s);
+#if !(defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC))
+    ::fcntl(s, F_SETFD, FD_CLOEXEC);
+    ::fcntl(s, F_SETFL, ::fcntl(s, F_GETFL) | O_NONBLOCK);
+#endif
+#if defined(SO_NOSIGPIPE)
+    int on = 1;
+    ::setsockopt(s, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on);
+#endif
+    return {};
+  }
+}
+
 ErrorDomain socket_error_domain() noexcept {
   return ErrorDomain::errno_value;
 }
@@ -170,6 +235,18 @@ int last_socket_error() noexcept {
 
 bool is_connection_reset(int error) noexcept {
   return error == ECONNRESET || error == EPIPE || error == ECONNABORTED;
+}
+
+bool is_connection_refused(int error) noexcept {
+  return error == ECONNREFUSED;
+}
+
+bool is_out_of_descriptors(int error) noexcept {
+  return error == EMFILE || error == ENFILE;
+}
+
+int timed_out_error() noexcept {
+  return ETIMEDOUT;
 }
 
 }  // namespace rt::poll

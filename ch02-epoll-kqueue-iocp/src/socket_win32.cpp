@@ -51,6 +51,16 @@ Socket new_socket(int type, int protocol) {
   return Socket(static_cast<Handle>(s));
 }
 
+sockaddr_in socket_address(const Ipv4Address& address) {
+  sockaddr_in raw{};
+  raw.sin_family = AF_INET;
+  raw.sin_port = htons(address.port);
+  raw.sin_addr.s_addr = htonl(address.host);
+  return raw;
+}
+
+}  // namespace
+
 void set_nodelay(const Socket& socket) {
   BOOL on = TRUE;
   if (setsockopt(sock(socket), IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&on),
@@ -59,7 +69,34 @@ void set_nodelay(const Socket& socket) {
   }
 }
 
-}  // namespace
+Socket tcp_socket() {
+  Socket socket = new_socket(SOCK_STREAM, IPPROTO_TCP);
+  set_nonblocking(socket);
+  return socket;
+}
+
+Socket listen_tcp(const Ipv4Address& address, int backlog) {
+  Socket socket = new_socket(SOCK_STREAM, IPPROTO_TCP);
+  BOOL on = TRUE;  // as listen_loopback
+  setsockopt(sock(socket), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, reinterpret_cast<const char*>(&on),
+             sizeof on);
+  sockaddr_in raw = socket_address(address);
+  if (bind(sock(socket), reinterpret_cast<sockaddr*>(&raw), sizeof raw) != 0) {
+    throw_wsa(fmt::format("bind {}", to_string(address)));
+  }
+  if (listen(sock(socket), backlog) != 0) throw_wsa("listen");
+  set_nonblocking(socket);
+  return socket;
+}
+
+std::uint16_t peer_port(const Socket& socket) {
+  sockaddr_in address{};
+  int size = sizeof address;
+  if (getpeername(sock(socket), reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+    throw_wsa("getpeername");
+  }
+  return ntohs(address.sin_port);
+}
 
 void Socket::close() noexcept {
   if (valid()) closesocket(static_cast<SOCKET>(release()));
@@ -153,6 +190,22 @@ IoResult receive_some(Handle socket, std::span<std::byte> buffer) noexcept {
   return {.error = error};
 }
 
+IoResult accept_some(Handle listener, Socket& accepted) noexcept {
+  for (;;) {
+    SOCKET s = accept(static_cast<SOCKET>(listener), nullptr, nullptr);
+    if (s == INVALID_SOCKET) {
+      int error = WSAGetLastError();
+      if (error == WSAECONNRESET) continue;  // a client that gave up in the backlog
+      if (error == WSAEWOULDBLOCK) return {.would_block = true};
+      return {.error = error};
+    }
+    accepted = Socket(static_cast<Handle>(s));
+    u_long on = 1;
+    ioctlsocket(s, FIONBIO, &on);
+    return {};
+  }
+}
+
 // Winsock's codes are Win32 error codes (WSAECONNRESET == 10054); FormatMessage knows them.
 ErrorDomain socket_error_domain() noexcept {
   return ErrorDomain::win32;
@@ -164,6 +217,18 @@ int last_socket_error() noexcept {
 bool is_connection_reset(int error) noexcept {
   return error == WSAECONNRESET || error == WSAECONNABORTED || error == WSAESHUTDOWN ||
          error == ERROR_NETNAME_DELETED || error == ERROR_CONNECTION_ABORTED;
+}
+
+bool is_connection_refused(int error) noexcept {
+  return error == WSAECONNREFUSED || error == ERROR_CONNECTION_REFUSED;
+}
+
+bool is_out_of_descriptors(int error) noexcept {
+  return error == WSAEMFILE || error == WSAENOBUFS;
+}
+
+int timed_out_error() noexcept {
+  return WSAETIMEDOUT;
 }
 
 }  // namespace rt::poll

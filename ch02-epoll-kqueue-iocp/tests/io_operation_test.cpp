@@ -203,3 +203,100 @@ TEST(IoOperation, ThousandSocketsInOnePollerEachFinishTheirReceive) {
     ASSERT_EQ(buffers[i][0], static_cast<std::byte>(i % 251)) << "socket " << i;
   }
 }
+
+namespace {
+
+rt::poll::Ipv4Address loopback(std::uint16_t port) {
+  return rt::poll::parse_ipv4("127.0.0.1", port);
+}
+
+// A port on 127.0.0.1 that nobody listens on: bound once by us, then released.
+std::uint16_t unused_port() {
+  rt::poll::Socket probe = rt::poll::listen_loopback(0, 1);
+  return rt::poll::local_port(probe);
+}
+
+}  // namespace
+
+TEST(IoOperation, AnAcceptFinishesWithTheConnectionOfAClientThatArrivesLater) {
+  Poller poller;
+  rt::poll::Socket listener = rt::poll::listen_tcp(loopback(0), 16);
+  IoSocket io(poller, listener);
+  std::array<std::byte, Operation::kAcceptBufferBytes> addresses{};
+  Operation accept(Operation::Kind::accept, addresses);
+  ASSERT_FALSE(io.start(accept)) << "no client yet: the accept must be pending";
+  EXPECT_EQ(io.pending(), 1);
+  rt::poll::Socket client = rt::poll::connect_loopback(rt::poll::local_port(listener));
+  run_until_finished(poller, io, accept);
+  ASSERT_EQ(accept.error(), 0);
+  rt::poll::Socket server = accept.take_accepted();
+  ASSERT_TRUE(server.valid());
+  EXPECT_FALSE(accept.take_accepted().valid()) << "the socket is handed out once";
+  EXPECT_EQ(rt::poll::peer_port(server), rt::poll::local_port(client))
+      << "it is the client's connection, with its properties (SO_UPDATE_ACCEPT_CONTEXT)";
+  rt::poll::send_all(client, "hi");
+  // The accepted socket is non-blocking: a receive operation on it works like any other.
+  IoSocket server_io(poller, server);
+  std::string buffer(8, '\0');
+  Operation receive(Operation::Kind::receive, bytes_of(buffer));
+  if (!server_io.start(receive)) run_until_finished(poller, server_io, receive);
+  EXPECT_EQ(buffer.substr(0, receive.bytes()), std::string("hi").substr(0, receive.bytes()));
+  EXPECT_GT(receive.bytes(), 0u);
+}
+
+TEST(IoOperation, AnAcceptOfAClientAlreadyWaitingFinishes) {
+  Poller poller;
+  rt::poll::Socket listener = rt::poll::listen_tcp(loopback(0), 16);
+  rt::poll::Socket client = rt::poll::connect_loopback(rt::poll::local_port(listener));
+  IoSocket io(poller, listener);
+  std::array<std::byte, Operation::kAcceptBufferBytes> addresses{};
+  Operation accept(Operation::Kind::accept, addresses);
+  if (!io.start(accept)) run_until_finished(poller, io, accept);
+  ASSERT_EQ(accept.error(), 0);
+  EXPECT_TRUE(accept.take_accepted().valid());
+}
+
+TEST(IoOperation, CancelFinishesAPendingAcceptAsCancelled) {
+  Poller poller;
+  rt::poll::Socket listener = rt::poll::listen_tcp(loopback(0), 16);
+  IoSocket io(poller, listener);
+  std::array<std::byte, Operation::kAcceptBufferBytes> addresses{};
+  Operation accept(Operation::Kind::accept, addresses);
+  ASSERT_FALSE(io.start(accept));
+  if (!io.cancel(accept)) run_until_finished(poller, io, accept);
+  EXPECT_TRUE(rt::poll::is_cancelled(accept.error())) << "error " << accept.error();
+  EXPECT_FALSE(accept.take_accepted().valid()) << "a cancelled accept holds no socket";
+}
+
+TEST(IoOperation, AConnectFinishesAndLeavesTheSocketConnected) {
+  Poller poller;
+  rt::poll::Socket listener = rt::poll::listen_loopback();
+  rt::poll::Socket socket = rt::poll::tcp_socket();
+  IoSocket io(poller, socket);
+  Operation connect(loopback(rt::poll::local_port(listener)));
+  EXPECT_EQ(connect.kind(), Operation::Kind::connect);
+  if (!io.start(connect)) run_until_finished(poller, io, connect);
+  ASSERT_EQ(connect.error(), 0);
+  EXPECT_EQ(connect.bytes(), 0u);
+  rt::poll::Socket server = rt::poll::accept_connection(listener);
+  EXPECT_EQ(rt::poll::peer_port(socket), rt::poll::local_port(listener))
+      << "getpeername works: the socket is connected (SO_UPDATE_CONNECT_CONTEXT on IOCP)";
+  std::string text = "connected";
+  Operation send(Operation::Kind::send, bytes_of(text));
+  if (!io.start(send)) run_until_finished(poller, io, send);
+  ASSERT_EQ(send.bytes(), text.size());
+  EXPECT_EQ(rt::poll::receive_exactly(server, text.size()), text);
+}
+
+TEST(IoOperation, AConnectToAPortNobodyListensOnFinishesWithRefusedInsteadOfThrowing) {
+  Poller poller;
+  const std::uint16_t port = unused_port();
+  rt::poll::Socket socket = rt::poll::tcp_socket();
+  IoSocket io(poller, socket);
+  Operation connect(loopback(port));
+  bool finished_at_once = false;
+  ASSERT_NO_THROW(finished_at_once = io.start(connect));
+  if (!finished_at_once) run_until_finished(poller, io, connect);
+  EXPECT_TRUE(rt::poll::is_connection_refused(connect.error())) << "error " << connect.error();
+  EXPECT_EQ(io.pending(), 0);
+}

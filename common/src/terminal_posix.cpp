@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 
 #include "rt/terminal.hpp"
 
@@ -13,11 +14,22 @@ namespace {
 std::atomic<bool> g_interrupted{false};
 static_assert(std::atomic<bool>::is_always_lock_free);
 
+// The registered notifier, or null. acquire in the handler pairs with the release in
+// set_interrupt_notifier(): the handler sees the notifier's fields as they were written.
+std::atomic<const InterruptNotifier*> g_notifier{nullptr};
+static_assert(std::atomic<const InterruptNotifier*>::is_always_lock_free);
+
 extern "C" void on_sigint(int) {
   if (g_interrupted.exchange(true, std::memory_order_relaxed)) {
     // Second Ctrl-C: the program did not stop in time; die as SIGINT would have.
     signal(SIGINT, SIG_DFL);
     raise(SIGINT);
+    return;
+  }
+  if (const InterruptNotifier* notifier = g_notifier.load(std::memory_order_acquire)) {
+    const int saved = errno;  // the interrupted code may be about to read errno
+    notifier->notify(notifier->context);
+    errno = saved;
   }
 }
 
@@ -37,6 +49,17 @@ void install_interrupt_handler() {
 
 bool interrupted() {
   return g_interrupted.load(std::memory_order_relaxed);
+}
+
+bool set_interrupt_notifier(const InterruptNotifier* notifier) {
+  if (notifier == nullptr) {
+    g_notifier.store(nullptr, std::memory_order_release);  // pairs with on_sigint's acquire
+    return true;
+  }
+  const InterruptNotifier* none = nullptr;
+  // release: publishes *notifier to on_sigint (pairs with its acquire load).
+  return g_notifier.compare_exchange_strong(none, notifier, std::memory_order_release,
+                                            std::memory_order_relaxed);
 }
 
 void clear_interrupt() {

@@ -12,10 +12,18 @@ namespace {
 // relaxed: nothing else is published with the flag.
 std::atomic<bool> g_interrupted{false};
 
+// The registered notifier, or null. acquire in the handler pairs with the release in
+// set_interrupt_notifier(): the handler sees the notifier's fields as they were written.
+std::atomic<const InterruptNotifier*> g_notifier{nullptr};
+
 BOOL WINAPI on_console_event(DWORD event) {
   if (event != CTRL_C_EVENT && event != CTRL_BREAK_EVENT) return FALSE;
   // Second Ctrl-C: returning FALSE lets the default handler end the process.
-  return g_interrupted.exchange(true, std::memory_order_relaxed) ? FALSE : TRUE;
+  if (g_interrupted.exchange(true, std::memory_order_relaxed)) return FALSE;
+  if (const InterruptNotifier* notifier = g_notifier.load(std::memory_order_acquire)) {
+    notifier->notify(notifier->context);
+  }
+  return TRUE;
 }
 
 }  // namespace
@@ -30,6 +38,17 @@ void install_interrupt_handler() {
 
 bool interrupted() {
   return g_interrupted.load(std::memory_order_relaxed);
+}
+
+bool set_interrupt_notifier(const InterruptNotifier* notifier) {
+  if (notifier == nullptr) {
+    g_notifier.store(nullptr, std::memory_order_release);  // pairs with the handler's acquire
+    return true;
+  }
+  const InterruptNotifier* none = nullptr;
+  // release: publishes *notifier to the handler (pairs with its acquire load).
+  return g_notifier.compare_exchange_strong(none, notifier, std::memory_order_release,
+                                            std::memory_order_relaxed);
 }
 
 void clear_interrupt() {

@@ -29,11 +29,31 @@
 //   usual workaround, zero-byte receives used as a readiness signal, costs an extra call;
 //   not used here).
 //
+// Accept and connect are operations too (Kind::accept, Kind::connect), so that a fiber can
+// park on them like on a receive:
+// - accept, epoll/kqueue: accept4(SOCK_NONBLOCK | SOCK_CLOEXEC) (macOS: accept + fcntl); on
+//   EAGAIN wait for the listener to be readable and try again. Cost: as for a receive.
+//   IOCP: AcceptEx into a socket created by start() beforehand, then SO_UPDATE_ACCEPT_CONTEXT
+//   when it completed. Costs: a socket is created per accept before any client arrives; the
+//   operation's buffer receives the two addresses (kAcceptBufferBytes), so it, too, belongs
+//   to the kernel while pending; AcceptEx is an extension loaded once through WSAIoctl.
+// - connect, epoll/kqueue: a non-blocking connect(); EINPROGRESS waits for writability, then
+//   getsockopt(SO_ERROR) says how it ended (an event before the handshake ended, such as the
+//   hangup epoll reports for a socket registered before connecting, is spurious: getpeername
+//   still fails with ENOTCONN, and the operation keeps waiting). IOCP: ConnectEx, which needs
+//   a bound socket (start() binds 0.0.0.0:0 if it is not bound yet), then
+//   SO_UPDATE_CONNECT_CONTEXT so that shutdown() and getpeername() work on it.
+// Both use the socket's receive or send slot: an accept is pending as its receive (it waits
+// for readability), a connect as its send (it waits for writability).
+//
 // Contract (every backend):
 // - At most one receive and one send pending per IoSocket at a time (asserted).
 // - An Operation is idle -> pending -> finished; bytes()/error() are valid when finished;
 //   reset() makes it idle again for reuse. A receive that finishes with 0 bytes and no
 //   error means the peer closed. A send may finish after moving only part of the buffer.
+//   An accept that finished without error holds the new socket (take_accepted()); a connect
+//   that finished without error left its IoSocket's socket connected. Both report 0 bytes.
+//   A connect the peer refused finishes with is_connection_refused(error()).
 // - Errors finish the operation (error() != 0: an errno on Unix, a Win32 error on Windows;
 //   use is_connection_reset() / is_cancelled() to classify); nothing here throws for a
 //   peer's misbehaviour. start() does not throw: a request the OS refuses at once finishes
@@ -58,18 +78,44 @@ namespace rt::poll {
 
 class Operation {
  public:
-  enum class Kind : std::uint8_t { receive, send };
+  enum class Kind : std::uint8_t {
+    receive,  // fills buffer(); pending as the socket's receive
+    send,     // sends buffer(); pending as the socket's send
+    accept,   // on a listener: a new connection (take_accepted()); pending as the receive
+    connect,  // connects the socket to address(); pending as the send
+  };
   enum class State : std::uint8_t {
     idle,      // not started (or reset): the buffer belongs to the caller
     pending,   // started: the buffer belongs to the IoSocket (and, on IOCP, to the kernel)
     finished,  // done: bytes() and error() tell how; the buffer is the caller's again
   };
 
-  // For a receive, `buffer` is filled; for a send, its bytes are sent. It must stay valid
-  // while the operation is pending.
+  // The room an accept needs in its buffer: AcceptEx writes the local and the remote address
+  // there, each sizeof(sockaddr_in) + 16 bytes as its documentation demands. Readiness
+  // backends do not touch it; portable code provides it anyway.
+  static constexpr std::size_t kAcceptBufferBytes = 64;
+
+  // For a receive, `buffer` is filled; for a send, its bytes are sent; for an accept, see
+  // kAcceptBufferBytes (asserted size). It must stay valid while the operation is pending.
   Operation(Kind kind, std::span<std::byte> buffer) noexcept : kind_(kind), buffer_(buffer) {}
+  // A connect to `to`.
+  explicit Operation(const Ipv4Address& to) noexcept : kind_(Kind::connect), address_(to) {}
+  // Closes an accepted socket nobody took. Precondition: not pending (asserted).
+  ~Operation();
   Operation(const Operation&) = delete;
   Operation& operator=(const Operation&) = delete;
+
+  // An accept that finished without error: the new connection, non-blocking, not inherited
+  // by child processes, never raising SIGPIPE. Once; afterwards (or for any other operation)
+  // an invalid Socket.
+  Socket take_accepted() noexcept;
+  // A connect's destination.
+  const Ipv4Address& address() const noexcept { return address_; }
+
+  // The owner's pointer, carried along untouched (chapter 4 keeps the parked fiber here, to
+  // find it again from the Operation* that on_event() returns).
+  void* context() const noexcept { return context_; }
+  void set_context(void* context) noexcept { context_ = context; }
 
   Kind kind() const noexcept { return kind_; }
   State state() const noexcept { return state_; }
@@ -94,6 +140,9 @@ class Operation {
   std::span<std::byte> buffer_;
   std::size_t bytes_ = 0;
   int error_ = 0;
+  Ipv4Address address_{};             // connect: where to
+  Handle accepted_ = kInvalidHandle;  // accept: the new socket (IOCP: created by start())
+  void* context_ = nullptr;
 };
 
 // The operations one event finished: none (spurious readiness, or an event about the other
@@ -124,7 +173,8 @@ class IoSocket {
   bool start(Operation& operation);
 
   // Handles one Event from poller.wait() whose token == token(); returns the operations it
-  // finished. Readiness backends retry the system call of each pending operation the event
+  // finished (a connect's socket is connected, an accept holds its socket, before they are
+  // returned). Readiness backends retry the system call of each pending operation the event
   // concerns (still would block: it stays pending); IOCP finishes the one operation whose
   // completion this is.
   FinishedOperations on_event(const Event& event);
@@ -139,6 +189,13 @@ class IoSocket {
   int pending() const noexcept { return pending_; }
 
  private:
+  // Receives and accepts wait in receiving_, sends and connects in sending_.
+  Operation*& slot_of(const Operation& operation) noexcept {
+    const bool inbound =
+        operation.kind() == Operation::Kind::receive || operation.kind() == Operation::Kind::accept;
+    return inbound ? receiving_ : sending_;
+  }
+
   Poller& poller_;
   Handle handle_;
   Operation* receiving_ = nullptr;  // the pending receive, if any

@@ -67,7 +67,30 @@ std::pair<Socket, Socket> connected_pair();
 // An unconnected UDP socket on 127.0.0.1 (cheap registrations for benchmarks).
 Socket udp_socket();
 
+// An IPv4 address and port, in host byte order.
+struct Ipv4Address {
+  std::uint32_t host = 0;  // 127.0.0.1 is 0x7F000001
+  std::uint16_t port = 0;
+};
+// Parses a numeric dotted IPv4 address ("127.0.0.1", "0.0.0.0"), or "localhost" (as
+// 127.0.0.1; no name resolution). Throws std::invalid_argument naming `host` otherwise.
+Ipv4Address parse_ipv4(std::string_view host, std::uint16_t port);
+std::string to_string(const Ipv4Address& address);  // "127.0.0.1:8080"
+
+// A new TCP socket, non-blocking, not inherited by child processes, never raising SIGPIPE,
+// not yet bound or connected: for a connect Operation (io_operation.hpp). On Windows it is
+// created for overlapped I/O (IOCP).
+Socket tcp_socket();
+// A non-blocking TCP listener on `address` (port 0: ephemeral), SO_REUSEADDR on Unix,
+// SO_EXCLUSIVEADDRUSE on Windows. A port in use throws rt::OsError("bind 127.0.0.1:<port>:
+// Address already in use ...").
+Socket listen_tcp(const Ipv4Address& address, int backlog);
+// The address at the other end of a connected socket.
+std::uint16_t peer_port(const Socket& socket);
+
 void set_nonblocking(const Socket& socket);
+// Nagle off: small writes leave at once instead of waiting for the previous one's ACK.
+void set_nodelay(const Socket& socket);
 // Closing the socket will send a reset (RST) instead of an orderly FIN (SO_LINGER 0).
 void set_reset_on_close(const Socket& socket);
 // Half-close: no more sends (the peer reads end-of-stream).
@@ -84,6 +107,11 @@ struct IoResult {
 // The Handle forms serve code that holds a socket it does not own (io_operation.hpp).
 IoResult send_some(Handle socket, std::span<const std::byte> data) noexcept;
 IoResult receive_some(Handle socket, std::span<std::byte> buffer) noexcept;
+// One non-blocking accept on a listener (would_block: no connection waiting). The new socket,
+// in `accepted`, is non-blocking, not inherited by child processes and never raises SIGPIPE.
+// EMFILE/ENFILE come back as errors (is_out_of_descriptors), with the connection left in the
+// backlog. Connections that died in the backlog (ECONNABORTED) are skipped.
+IoResult accept_some(Handle listener, Socket& accepted) noexcept;
 inline IoResult send_some(const Socket& socket, std::span<const std::byte> data) noexcept {
   return send_some(socket.handle(), data);
 }
@@ -102,6 +130,14 @@ ErrorDomain socket_error_domain() noexcept;
 int last_socket_error() noexcept;
 // True for the "connection reset / broken pipe" family, on any OS.
 bool is_connection_reset(int error) noexcept;
+// True for "connection refused": nobody listens there (ECONNREFUSED; WSAECONNREFUSED, or
+// ERROR_CONNECTION_REFUSED as an IOCP ConnectEx completion reports it).
+bool is_connection_refused(int error) noexcept;
+// True when the process or the system is out of descriptors (EMFILE, ENFILE; WSAEMFILE,
+// WSAENOBUFS).
+bool is_out_of_descriptors(int error) noexcept;
+// The socket error that means "timed out" (ETIMEDOUT; WSAETIMEDOUT), in socket_error_domain().
+int timed_out_error() noexcept;
 [[noreturn]] void throw_socket_error(std::string_view call, int code);
 
 }  // namespace rt::poll

@@ -1,0 +1,262 @@
+#include "client.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <memory>
+
+#include "pattern.hpp"
+#include "rt/net/net.hpp"
+#include "rt/progress.hpp"
+#include "rt/table.hpp"
+#include "rt/terminal.hpp"
+
+namespace ch04 {
+
+namespace {
+
+using rt::net::Clock;
+constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kMaxReportedErrors = 5;
+// After the run should end (duration, Ctrl-C), connections get this long to drain; then the
+// loop is cancelled, so a server that stopped answering cannot hang the client.
+constexpr auto kDrainTime = std::chrono::seconds(2);
+
+// What every fiber of the run shares; all on the loop thread, so plain fields.
+struct Run {
+  const ClientOptions& options;
+  bool stop = false;  // the writers send no more messages
+  std::size_t connected = 0;
+  std::size_t alive = 0;  // connections not yet finished
+  std::uint64_t messages = 0;
+  std::uint64_t bytes = 0;
+  std::vector<double> latencies_us;
+  std::uint64_t errors = 0;
+  std::vector<std::string> first_errors;
+  Clock::time_point last_echo;
+
+  void error(std::string message) {
+    ++errors;
+    if (first_errors.size() < kMaxReportedErrors) first_errors.push_back(std::move(message));
+  }
+};
+
+// One connection: the reader fiber runs read_echoes(); it spawns the writer fiber.
+struct Connection {
+  Run& run;
+  std::uint64_t id;
+  rt::net::Stream stream;
+  std::uint64_t sent = 0;                     // messages written
+  std::uint64_t received = 0;                 // echoes read and verified
+  std::deque<Clock::time_point> send_times;   // of the messages in flight, oldest first
+  rt::fiber::Fiber* parked_writer = nullptr;  // the writer, parked while the window is full
+  bool writer_done = false;
+  bool reader_done = false;  // the writer must not wait for echoes any more
+  bool failed = false;       // a wrong byte or a socket error: drain, count once
+
+  bool window_full() const {
+    return sent - received >= static_cast<std::uint64_t>(run.options.pipeline);
+  }
+  bool more_to_send(std::uint64_t number) const {
+    if (run.stop || failed || reader_done) return false;
+    return run.options.messages == 0 || number < run.options.messages;
+  }
+  void wake_writer() {
+    if (parked_writer != nullptr) {
+      rt::fiber::this_fiber::scheduler().unpark(*std::exchange(parked_writer, nullptr));
+    }
+  }
+
+  void fail(std::string message) {
+    if (!failed) run.error(std::move(message));
+    failed = true;
+    wake_writer();
+  }
+
+  void write_messages() {
+    std::vector<std::byte> message(run.options.size);
+    try {
+      for (std::uint64_t number = 0;; ++number) {
+        while (window_full() && !failed && !reader_done) {
+          parked_writer = &rt::fiber::this_fiber::current();
+          rt::fiber::this_fiber::park();
+        }
+        if (!more_to_send(number)) break;
+        fill_pattern(message, id, number);
+        // Counted as sent before it is written: the echo of a large message starts arriving
+        // while write_all is still parked on the rest.
+        send_times.push_back(Clock::now());
+        ++sent;
+        stream.write_all(message);
+      }
+      writer_done = true;
+      stream.shutdown_send();  // the server echoes the rest, then closes
+    } catch (const rt::net::Cancelled&) {
+      writer_done = true;
+    } catch (const rt::OsError& error) {
+      writer_done = true;
+      fail(fmt::format("connection {}: {}", id, error.what()));
+    }
+  }
+
+  // Reads echoes until the server closes; verifies each byte as it arrives.
+  void read_echoes() {
+    const std::size_t size = run.options.size;
+    std::vector<std::byte> buffer(std::min(size == 0 ? 1 : size, kReadChunk));
+    std::size_t offset = 0;  // bytes of message `received` read so far
+    for (;;) {
+      std::size_t n = stream.read_some(buffer);
+      if (n == 0) break;
+      if (failed) continue;  // out of step: drain until the server closes
+      std::span<const std::byte> data(buffer.data(), n);
+      while (!data.empty() && !failed) {
+        if (received >= sent) {
+          fail(
+              fmt::format("connection {}: {} bytes arrived that were never sent", id, data.size()));
+          break;
+        }
+        std::size_t take = std::min(data.size(), size - offset);
+        if (auto wrong =
+                check_pattern(data.first(take), id, received, offset, size, run.options.upper)) {
+          fail(*wrong);
+          break;
+        }
+        data = data.subspan(take);
+        offset += take;
+        if (offset == size) {
+          message_done();
+          offset = 0;
+        }
+      }
+    }
+    if (!failed && (received != sent || offset != 0)) {
+      fail(
+          fmt::format("connection {}: the server closed after {} of {} echoes ({} bytes of "
+                      "the next)",
+                      id, received, sent, offset));
+    }
+  }
+
+  void message_done() {
+    auto now = Clock::now();
+    auto latency = std::chrono::duration<double, std::micro>(now - send_times.front());
+    send_times.pop_front();
+    run.latencies_us.push_back(latency.count());
+    ++received;
+    ++run.messages;
+    run.bytes += run.options.size;
+    run.last_echo = now;
+    wake_writer();
+  }
+
+  // The reader fiber's body.
+  void run_connection() {
+    try {
+      stream = rt::net::Stream::connect(run.options.host, run.options.port,
+                                        rt::net::Deadline::after(std::chrono::seconds(10)));
+      ++run.connected;
+      auto writer = rt::net::Loop::current().spawn({.name = "writer", .stack_size = 64 * 1024},
+                                                   [this] { write_messages(); });
+      try {
+        read_echoes();
+      } catch (const rt::net::Cancelled&) {
+      } catch (const rt::OsError& error) {
+        fail(fmt::format("connection {}: {}", id, error.what()));
+      }
+      reader_done = true;
+      wake_writer();
+      writer.join();
+    } catch (const rt::net::Cancelled&) {
+    } catch (const std::exception& error) {
+      fail(fmt::format("connection {}: {}", id, error.what()));
+    }
+    stream.close();
+  }
+};
+
+}  // namespace
+
+ClientResult run_load(const ClientOptions& options) {
+  Run run{.options = options};
+  rt::net::Loop loop;
+  std::vector<std::unique_ptr<Connection>> connections;
+  auto start = Clock::now();
+  run.last_echo = start;
+  for (int i = 0; i < options.connections; ++i) {
+    auto& c = connections.emplace_back(
+        std::make_unique<Connection>(Connection{.run = run, .id = static_cast<std::uint64_t>(i)}));
+    ++run.alive;
+    loop.spawn({.name = "reader", .stack_size = 64 * 1024}, [&run, &c = *c, &loop] {
+      c.run_connection();
+      if (--run.alive == 0) loop.cancel_all();  // ends the ticker's sleep
+    });
+  }
+  bool interrupted = false;
+  // The ticker: the progress line, the duration, Ctrl-C, and the drain limit.
+  loop.spawn({.name = "ticker"}, [&] {
+    std::uint64_t total = options.messages * static_cast<std::uint64_t>(options.connections);
+    rt::Progress progress("echo messages", options.duration_s > 0 ? 0 : total);
+    std::optional<Clock::time_point> stop_at;
+    if (options.duration_s > 0) {
+      stop_at = start + std::chrono::duration_cast<Clock::duration>(
+                            std::chrono::duration<double>(options.duration_s));
+    }
+    try {
+      for (;;) {
+        rt::net::sleep_for(std::chrono::milliseconds(100));
+        progress.update(run.messages);
+        auto now = Clock::now();
+        if (!run.stop && rt::interrupted()) {
+          interrupted = true;
+          run.stop = true;
+          stop_at = now;
+        }
+        if (stop_at && now >= *stop_at) run.stop = true;
+        if (run.stop && now >= *stop_at + kDrainTime) loop.cancel_all();
+      }
+    } catch (const rt::net::Cancelled&) {
+      // every connection finished (or the drain time ran out)
+    }
+  });
+  loop.run();
+
+  ClientResult result;
+  result.connections = run.connected;
+  result.messages = run.messages;
+  result.bytes = run.bytes;
+  result.seconds = std::chrono::duration<double>(run.last_echo - start).count();
+  result.latency_us = rt::summarize(run.latencies_us);
+  result.errors = run.errors;
+  result.first_errors = std::move(run.first_errors);
+  result.interrupted = interrupted;
+  return result;
+}
+
+void client(const ClientOptions& options, rt::Output& out) {
+  auto r = run_load(options);
+  rt::Table table(
+      fmt::format("echo client: {} connections to {}:{}, {} B messages, pipeline {}",
+                  options.connections, options.host, options.port, options.size, options.pipeline),
+      {"connections", "messages", "msgs/s", "MB/s", "p50 us", "p99 us", "p999 us", "errors"});
+  table.add_row({std::to_string(r.connections), std::to_string(r.messages),
+                 rt::format_number(r.messages_per_second(), 0),
+                 rt::format_number(r.megabytes_per_second(), 1),
+                 rt::format_number(r.latency_us.median, 1), rt::format_number(r.latency_us.p99, 1),
+                 rt::format_number(r.latency_us.p999, 1), std::to_string(r.errors)});
+  if (options.json) {
+    table.print_json(out);
+  } else {
+    table.print(out);
+    if (r.interrupted) out.print("interrupted (Ctrl-C): the figures cover the run until then\n");
+    if (r.latency_us.count < 1000) out.print("p999 of fewer than 1,000 echoes is their maximum\n");
+  }
+  for (const auto& e : r.first_errors) out.print("error: {}\n", e);
+  if (r.errors > r.first_errors.size()) {
+    out.print("... and {} more errors\n", r.errors - r.first_errors.size());
+  }
+  if (r.errors > 0) {
+    throw std::runtime_error(fmt::format("{} of {} connections failed (see the errors above)",
+                                         r.errors, options.connections));
+  }
+}
+
+}  // namespace ch04

@@ -1,0 +1,34 @@
+// The commands of chapter 4, one function each; commands.cpp maps subcommands onto them.
+#pragma once
+
+#include <vector>
+
+#include "client.hpp"
+#include "echo.hpp"
+#include "rt/cli.hpp"
+#include "rt/output.hpp"
+
+namespace ch04 {
+
+const rt::cli::Program& program();
+
+// `serve`: one echo server until Ctrl-C (or `seconds`), then the graceful stop.
+struct ServeOptions {
+  ServerOptions server;
+  double seconds = 0;  // 0: until Ctrl-C
+};
+void serve(const ServeOptions& options, rt::Output& out);
+
+// `bench`: every model x every connection count, each driven by the client.
+struct BenchOptions {
+  double duration_s = 2;
+  std::vector<int> connection_counts = {1, 100, 1000, 10'000};
+  std::size_t size = 64;
+  bool json = false;
+};
+void bench(const BenchOptions& options, rt::Output& out);
+
+// The chapter's step in the tour: echo msgs/s of the three models at one connection count.
+void tour(rt::Output& out);
+
+}  // namespace ch04

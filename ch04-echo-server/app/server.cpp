@@ -1,0 +1,69 @@
+#include "server.hpp"
+
+#include <fmt/format.h>
+
+#include "rt/os/latch.hpp"
+
+namespace ch04 {
+
+namespace {
+std::unique_ptr<ModelServer> make_model(const ServerOptions& options, ServerStats& stats) {
+  switch (options.model) {
+    case Model::threads:
+      return make_threads_server(options, stats);
+    case Model::events:
+      return make_events_server(options, stats);
+    case Model::fibers:
+      return make_fibers_server(options, stats);
+  }
+  throw std::invalid_argument("unknown model");
+}
+}  // namespace
+
+EchoServer::EchoServer(const ServerOptions& options)
+    : options_(options), model_(make_model(options, stats_)) {
+  // Counted down once: when the model listens, or when run() failed before that.
+  rt::os::Latch ready(1);
+  bool listening = false;  // written before count_down, read after wait (the latch's mutex)
+  thread_.emplace(rt::os::ThreadOptions{.stack_size = 256 * 1024,
+                                        .name = fmt::format("echo-{}", to_string(options.model)),
+                                        .cpu = options.cpu},
+                  [this, &ready, &listening] {
+                    try {
+                      model_->run([&](std::uint16_t port) {
+                        port_ = port;
+                        listening = true;
+                        ready.count_down();
+                      });
+                    } catch (...) {
+                      error_ = std::current_exception();
+                      if (!listening) ready.count_down();
+                      // A failure after start-up has nobody to report to: the thread ends, stop()
+                      // rethrows it.
+                    }
+                  });
+  ready.wait();
+  if (!listening) {
+    thread_->join();
+    stopped_ = true;
+    std::rethrow_exception(error_);
+  }
+}
+
+EchoServer::~EchoServer() {
+  try {
+    stop();
+  } catch (...) {
+    // Destructors do not throw; stop() called directly reports the error.
+  }
+}
+
+void EchoServer::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  model_->request_stop();
+  thread_->join();
+  if (error_) std::rethrow_exception(error_);
+}
+
+}  // namespace ch04

@@ -1,0 +1,79 @@
+// A running echo server of any model: listening when the constructor returns, serving on
+// threads of its own until stop(). The `serve` command, the bench and the tests all start
+// servers this way.
+//
+//   ch04::EchoServer server({.model = ch04::Model::fibers});
+//   connect to 127.0.0.1:server.port() ...
+//   server.stop();  // graceful: no new connections, open ones get options.grace to finish
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+
+#include "echo.hpp"
+#include "rt/os/thread.hpp"
+
+namespace ch04 {
+
+// What each model implements (server_threads.cpp, server_events.cpp, server_fibers.cpp).
+class ModelServer {
+ public:
+  virtual ~ModelServer() = default;
+  // On the server thread: binds 127.0.0.1:options.port, calls `listening(port)` once bound
+  // (or lets the bind error escape), then serves until a stop requested by request_stop()
+  // has finished: no more accepts, open connections got the grace period, the rest were
+  // closed, every thread the model started has ended.
+  virtual void run(const std::function<void(std::uint16_t port)>& listening) = 0;
+  // Any thread, once, after `listening` was called: begins the graceful stop.
+  virtual void request_stop() = 0;
+};
+
+std::unique_ptr<ModelServer> make_threads_server(const ServerOptions& options, ServerStats& stats);
+// On Windows this throws EventsModelUnavailable (server_events_unavailable.cpp).
+std::unique_ptr<ModelServer> make_events_server(const ServerOptions& options, ServerStats& stats);
+std::unique_ptr<ModelServer> make_fibers_server(const ServerOptions& options, ServerStats& stats);
+
+// Thrown by make_events_server where the events model does not exist (Windows: IOCP
+// completes operations instead of reporting readiness; README, "the three models").
+class EventsModelUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+// Whether the events model exists on this OS.
+bool events_model_available() noexcept;
+
+class EchoServer {
+ public:
+  // Starts the model on its own thread (named "echo-<model>", pinned to options.cpu if
+  // set) and returns once it listens. Throws what the bind threw (rt::OsError "bind
+  // 127.0.0.1:8080: Address already in use ..."), or EventsModelUnavailable.
+  explicit EchoServer(const ServerOptions& options);
+  // Stops as stop() does, if not stopped yet.
+  ~EchoServer();
+  EchoServer(const EchoServer&) = delete;
+  EchoServer& operator=(const EchoServer&) = delete;
+
+  std::uint16_t port() const noexcept { return port_; }
+  Model model() const noexcept { return options_.model; }
+  ServerStats& stats() noexcept { return stats_; }
+
+  // The graceful stop: accepts no more connections, gives the open ones up to
+  // options.grace to finish (the client half-closes and reads its echo), closes the rest,
+  // and returns when every server thread has ended. Idempotent; not from a server thread.
+  void stop();
+
+ private:
+  ServerOptions options_;
+  ServerStats stats_;
+  std::unique_ptr<ModelServer> model_;
+  std::uint16_t port_ = 0;
+  std::exception_ptr error_;  // what run() threw, rethrown by the constructor if early
+  bool stopped_ = false;
+  std::optional<rt::os::Thread> thread_;  // last: starts after everything above is ready
+};
+
+}  // namespace ch04

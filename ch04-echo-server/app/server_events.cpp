@@ -1,0 +1,270 @@
+// The events model: one thread, no fibers, a hand-written readiness state machine on
+// chapter 2's Poller (epoll, kqueue). This is the code fibers save you from writing: the
+// "read, then write" of the threads model is cut into states, because the thread may not
+// wait inside either call; where a connection was when it would have blocked must be kept
+// in a struct, not on a stack.
+//
+// One turn of the loop: wait in the Poller (until the next idle deadline, back-off retry or
+// grace deadline); for each event, run that connection's state machine until a system call
+// would block; then expire the idle timers that are due.
+//
+// Registration is edge-triggered, for reading and writing, once per socket: an event says
+// "something changed", so every handler goes on until a call reports EAGAIN (or it cannot
+// go on: a connection with unsent bytes reads nothing more until they are sent, which is
+// how a slow reader pushes back on its sender). A handler that stopped early without
+// EAGAIN would never hear about that socket again.
+//
+// Unix only (poller.hpp: IOCP reports completions, not readiness); Windows builds
+// server_events_unavailable.cpp instead.
+#include <atomic>
+#include <cassert>
+#include <cerrno>
+#include <memory>
+#include <queue>
+#include <unordered_map>
+#include <vector>
+
+#include "host.hpp"
+#include "rt/clock.hpp"
+#include "rt/error.hpp"
+#include "rt/poll/poller.hpp"
+#include "server.hpp"
+
+namespace ch04 {
+
+namespace {
+
+using rt::Clock;
+constexpr std::size_t kBufferSize = 16 * 1024;
+constexpr std::uint64_t kListenerToken = 0;  // connections get 1, 2, 3, ...
+
+struct Connection {
+  enum class State : std::uint8_t {
+    reading,  // nothing unsent: read until EAGAIN (a readable edge resumes it)
+    writing,  // buffer[sent, received) unsent: send until done (a writable edge resumes it);
+              // reading is paused, so a client that does not read stops being read
+    closed,   // socket closed, deregistered; erased at the end of the event batch
+  };
+
+  std::uint64_t id = 0;
+  rt::poll::Socket socket;
+  std::vector<std::byte> buffer = std::vector<std::byte>(kBufferSize);
+  std::size_t sent = 0;  // buffer[sent, received) is still to be echoed
+  std::size_t received = 0;
+  Clock::time_point last_progress;  // for the idle timeout: the last byte moved
+  State state = State::reading;
+
+  void transition(State from, State to) {
+    assert(state == from && "echo connection: transition from the wrong state");
+    (void)from;
+    state = to;
+  }
+};
+
+class EventsServer final : public ModelServer {
+ public:
+  EventsServer(const ServerOptions& options, ServerStats& stats)
+      : options_(options), stats_(stats) {}
+
+  void run(const std::function<void(std::uint16_t)>& listening) override {
+    listener_ = rt::poll::listen_loopback(options_.port, 1024);
+    rt::poll::set_nonblocking(listener_);
+    poller_.add(listener_.handle(), rt::poll::Interest::read, kListenerToken,
+                rt::poll::Trigger::edge);
+    listening(rt::poll::local_port(listener_));
+    loop();
+  }
+
+  void request_stop() override {
+    // release: the loop's acquire load after the wake event sees the request (the Poller's
+    // Waker orders them as well; the atomic makes the handoff explicit).
+    stop_requested_.store(true, std::memory_order_release);
+    poller_.wake();
+  }
+
+ private:
+  void loop() {
+    std::vector<rt::poll::Event> events(256);
+    while (!stopping_ || (!connections_.empty() && Clock::now() < grace_deadline_)) {
+      std::size_t count = poller_.wait(events, next_timeout());
+      for (std::size_t i = 0; i < count; ++i) {
+        const auto& event = events[i];
+        if (event.token == rt::poll::kWakeToken) {
+          // acquire: pairs with the release in request_stop().
+          if (stop_requested_.load(std::memory_order_acquire) && !stopping_) begin_stop();
+        } else if (event.token == kListenerToken) {
+          if (!stopping_ && !backing_off_) accept_all();
+        } else if (auto it = connections_.find(event.token); it != connections_.end()) {
+          advance(*it->second);
+        }
+      }
+      auto now = Clock::now();
+      if (backing_off_ && now >= retry_at_ && !stopping_) {
+        backing_off_ = false;
+        accept_all();
+      }
+      expire_idle(now);
+      erase_closed();
+    }
+    for (auto& [id, connection] : connections_) close(*connection, ServerStats::End::stopped);
+    erase_closed();
+  }
+
+  // How long the Poller may sleep: until the earliest of the idle timers, the back-off
+  // retry and the end of the grace period; forever if there is none.
+  std::optional<std::chrono::milliseconds> next_timeout() const {
+    std::optional<Clock::time_point> at;
+    auto earliest = [&](Clock::time_point t) { at = at ? std::min(*at, t) : t; };
+    if (!idle_timers_.empty()) earliest(idle_timers_.top().first);
+    if (backing_off_) earliest(retry_at_);
+    if (stopping_) earliest(grace_deadline_);
+    if (!at) return std::nullopt;
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(*at - Clock::now());
+    return std::max(left, std::chrono::milliseconds(0));
+  }
+
+  void begin_stop() {
+    stopping_ = true;
+    poller_.remove(listener_.handle());
+    listener_.close();
+    grace_deadline_ = Clock::now() + options_.grace;
+  }
+
+  // Accepts until EAGAIN (the listener is edge-triggered), or backs off when out of
+  // descriptors: the pending connection stays in the backlog, and only the retry timer,
+  // not a readiness event, tries again.
+  void accept_all() {
+    for (;;) {
+      rt::poll::Socket socket;
+      try {
+        socket = rt::poll::accept_connection(listener_);
+      } catch (const rt::OsError& error) {
+        if (error.code() == EAGAIN || error.code() == EWOULDBLOCK) break;
+        if (rt::poll::is_connection_reset(error.code())) continue;
+        if (!rt::poll::is_out_of_descriptors(error.code())) throw;
+        stats_.accept_failed();
+        backing_off_ = true;
+        retry_at_ = Clock::now() + backoff_;
+        backoff_ = options_.backoff.next(backoff_);
+        return;
+      }
+      backoff_ = options_.backoff.first;
+      add_connection(std::move(socket));
+    }
+  }
+
+  void add_connection(rt::poll::Socket socket) {
+    auto connection = std::make_unique<Connection>();
+    connection->id = next_id_++;
+    connection->socket = std::move(socket);
+    rt::poll::set_nonblocking(connection->socket);
+    poller_.add(connection->socket.handle(), rt::poll::Interest::read_write, connection->id,
+                rt::poll::Trigger::edge);
+    connection->last_progress = Clock::now();
+    if (options_.idle_timeout.count() > 0) {
+      idle_timers_.push({connection->last_progress + options_.idle_timeout, connection->id});
+    }
+    stats_.opened();
+    Connection& c = *connection;
+    connections_.emplace(c.id, std::move(connection));
+    advance(c);  // data may have arrived before registration: no edge would report it
+  }
+
+  // The state machine: runs until a call would block or the connection closed.
+  void advance(Connection& c) {
+    while (c.state != Connection::State::closed) {
+      if (c.state == Connection::State::writing) {
+        if (!send_pending(c)) return;
+        c.transition(Connection::State::writing, Connection::State::reading);
+      }
+      auto got = rt::poll::receive_some(c.socket, c.buffer);
+      if (got.would_block) return;
+      if (got.error != 0) return close(c, ServerStats::End::reset);
+      if (got.bytes == 0) return close(c, ServerStats::End::finished);  // all echoed
+      c.sent = 0;
+      c.received = static_cast<std::size_t>(got.bytes);
+      if (options_.upper) to_upper_ascii({c.buffer.data(), c.received});
+      c.last_progress = Clock::now();
+      c.transition(Connection::State::reading, Connection::State::writing);
+    }
+  }
+
+  // Sends buffer[sent, received); true when all of it went, false when it would block or
+  // the connection closed.
+  bool send_pending(Connection& c) {
+    while (c.sent < c.received) {
+      auto put = rt::poll::send_some(c.socket, {c.buffer.data() + c.sent, c.received - c.sent});
+      if (put.would_block) return false;
+      if (put.error != 0) {
+        close(c, ServerStats::End::reset);
+        return false;
+      }
+      c.sent += static_cast<std::size_t>(put.bytes);
+      stats_.echoed(static_cast<std::size_t>(put.bytes));
+      c.last_progress = Clock::now();
+    }
+    return true;
+  }
+
+  void close(Connection& c, ServerStats::End how) {
+    assert(c.state != Connection::State::closed);
+    stats_.closed(how);  // before the close: a client that saw the close sees the count
+    poller_.remove(c.socket.handle());
+    c.socket.close();
+    c.state = Connection::State::closed;
+    closed_.push_back(c.id);
+  }
+
+  // Each open connection has one entry in the heap. An entry that comes due for a
+  // connection that made progress since is pushed again with its new deadline (a lazy
+  // heap: progress costs one clock read, not a heap update).
+  void expire_idle(Clock::time_point now) {
+    while (!idle_timers_.empty() && idle_timers_.top().first <= now) {
+      auto id = idle_timers_.top().second;
+      idle_timers_.pop();
+      auto it = connections_.find(id);
+      if (it == connections_.end() || it->second->state == Connection::State::closed) continue;
+      Connection& c = *it->second;
+      auto deadline = c.last_progress + options_.idle_timeout;
+      if (deadline > now) {
+        idle_timers_.push({deadline, id});
+      } else {
+        close(c, ServerStats::End::idle_timeout);
+      }
+    }
+  }
+
+  void erase_closed() {
+    for (auto id : closed_) connections_.erase(id);
+    closed_.clear();
+  }
+
+  // All members but stop_requested_ belong to the server thread.
+  const ServerOptions options_;
+  ServerStats& stats_;
+  rt::poll::Poller poller_;
+  rt::poll::Socket listener_;
+  std::atomic<bool> stop_requested_{false};  // set by request_stop() on any thread
+  bool stopping_ = false;                    // the listener is closed; grace period running
+  Clock::time_point grace_deadline_;
+  bool backing_off_ = false;  // accept failed for lack of descriptors; retry at retry_at_
+  Clock::time_point retry_at_;
+  std::chrono::milliseconds backoff_ = options_.backoff.first;
+  std::uint64_t next_id_ = kListenerToken + 1;
+  std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
+  std::vector<std::uint64_t> closed_;  // closed during this turn, erased at its end
+  using Timer = std::pair<Clock::time_point, std::uint64_t>;  // (deadline, connection id)
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> idle_timers_;
+};
+
+}  // namespace
+
+bool events_model_available() noexcept {
+  return true;
+}
+
+std::unique_ptr<ModelServer> make_events_server(const ServerOptions& options, ServerStats& stats) {
+  return std::make_unique<EventsServer>(options, stats);
+}
+
+}  // namespace ch04

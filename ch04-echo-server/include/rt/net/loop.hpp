@@ -1,0 +1,143 @@
+// rt::net::Loop: the netpoller. One thread runs fibers (chapter 3) until none is ready, then
+// sleeps in the OS event queue (chapter 2) until a socket is ready or an operation finished,
+// the next timer is due, or another thread posted work. A fiber that "blocks" on a socket
+// parks; the loop unparks it when the queue says its operation finished.
+//
+//   rt::net::Loop loop;
+//   loop.spawn({.name = "server"}, [] {
+//     auto listener = rt::net::Listener::bind("127.0.0.1", 0);
+//     for (;;) {
+//       rt::net::Stream stream = listener.accept();
+//       rt::net::Loop::current().spawn({.name = "echo"}, [s = std::move(stream)]() mutable {...});
+//     }
+//   });
+//   loop.run();  // returns when no fiber is alive
+//
+// One turn of run():
+//   1. run every ready fiber until each parked or finished (a fiber that yields runs again
+//      in the same step: yielding lets the other fibers run, not the loop's I/O);
+//   2. wait in the Poller until the next timer, or forever if there is none, or not at all
+//      (a poll) if a timer is already due; hand each event to its socket and unpark the
+//      fibers whose operations finished; a wake event runs the tasks other threads post()ed;
+//   3. fire the timers that are due: a sleeping fiber is unparked, a deadline cancels its
+//      I/O. The queue is read before the timers fire, so an operation that finished by its
+//      deadline keeps its result.
+//   Stops when no fiber is alive (ready, running or parked) and no post()ed task is queued.
+//
+// Contract:
+// - Threads: a Loop belongs to the thread that created it; at most one Loop per thread (it
+//   owns that thread's rt::fiber::Scheduler, and chapter 3 allows one). Every member but
+//   post() must be called on that thread; post() is for any thread.
+// - Streams, Listeners, sleep_for and Deadlines belong to the Loop of the fiber that uses
+//   them; using one on a fiber of another Loop, or off any fiber, is a checked error (the
+//   process stops with a message).
+// - Destroying a Loop with fibers still parked frees their stacks without unwinding them
+//   (rt::fiber::Scheduler's rule); call cancel_all() and run() first to unwind them.
+// - Joining: JoinHandle::join() on a fiber of this loop works as in chapter 3. Called on the
+//   thread outside run(), it runs only the Scheduler (no I/O, no timers): use run() instead.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+#include "rt/clock.hpp"
+#include "rt/fiber/scheduler.hpp"
+
+namespace rt::net {
+
+using Clock = rt::Clock;  // std::chrono::steady_clock
+
+class Loop {
+ public:
+  // Creates the Scheduler, the Poller (and its Waker) and an empty timer heap. Throws
+  // rt::OsError if the OS refuses the event queue. Stops the process with a message if this
+  // thread already has a Loop or a Scheduler.
+  Loop();
+  ~Loop();
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
+
+  // The Loop of the running fiber. Called off a fiber, or on a fiber of a bare
+  // rt::fiber::Scheduler, it stops the process with a message.
+  static Loop& current();
+
+  // Creates a fiber that runs `body` (any callable taking no arguments) on this loop, ready
+  // at once. On the loop's thread, from a fiber or before/between run()s. Throws as
+  // Scheduler::spawn (no stack: rt::OsError). `body` may be move-only, such as a lambda that
+  // owns the connection's Stream ([s = listener.accept()]() mutable {...}): chapter 3 keeps
+  // bodies in a std::function, which needs copies, so a move-only body is kept behind a
+  // shared_ptr (one allocation).
+  template <typename Body>
+  rt::fiber::JoinHandle spawn(rt::fiber::FiberOptions options, Body&& body) {
+    using Stored = std::decay_t<Body>;
+    if constexpr (std::is_copy_constructible_v<Stored>) {
+      return spawn_function(std::move(options), std::function<void()>(std::forward<Body>(body)));
+    } else {
+      auto owned = std::make_shared<Stored>(std::forward<Body>(body));
+      return spawn_function(std::move(options), [owned] { (*owned)(); });
+    }
+  }
+
+  // Runs fibers, timers, I/O and posted tasks as described above until no fiber is alive
+  // and no task is queued. Not from a fiber (checked). Rethrows nothing: an exception that
+  // escapes a fiber's body goes to its JoinHandle (chapter 3's rule; a detached fiber's
+  // stops the process).
+  void run();
+
+  // ANY thread: runs `task` on the loop's thread, between fibers, soon: the poster wakes the
+  // Poller, so a loop blocked in wait() returns at once. Tasks run in the order they were
+  // posted, each exactly once, and may spawn fibers or call cancel_all(). Everything the
+  // posting thread wrote before post() is visible to `task` (the queue's mutex). run()
+  // returns only with the queue empty; a task posted after that runs in the next run().
+  // Tasks must not throw (the process stops with a message if one does).
+  void post(std::function<void()> task);
+
+  // Shutdown. On the loop's thread (a fiber, or a posted task). Every fiber parked on I/O
+  // or on a timer of this loop resumes with rt::net::Cancelled thrown from the call it was
+  // parked in, and every blocking call made on this loop afterwards throws Cancelled at once
+  // (the loop is shutting down for good). On IOCP a fiber parked on I/O resumes only once
+  // its cancelled operation's completion arrived, because until then the kernel owns its
+  // buffer. A cancelled I/O that had already finished successfully still throws Cancelled;
+  // its data is dropped (the connection is being torn down anyway). Idempotent.
+  void cancel_all();
+  // True once cancel_all() was called.
+  bool cancelled() const noexcept;
+
+  // Ctrl-C: arranges that `on_interrupt` runs once on the loop's thread (like a post()ed
+  // task) when the user presses Ctrl-C (SIGINT; on Windows the console's Ctrl-C or
+  // Ctrl-Break). Installs rt::install_interrupt_handler(); a second Ctrl-C still ends the
+  // process at once. No polling: the signal handler wakes the Poller (loop.cpp says why that
+  // is async-signal-safe). At most one Loop per process may ask for this (checked).
+  // A Ctrl-C that arrived before this call (rt::interrupted() already true) runs
+  // `on_interrupt` on the next turn.
+  void on_interrupt(std::function<void()> on_interrupt);
+
+  // The loop's clock (Clock::now(); no cached time).
+  Clock::time_point now() const noexcept { return Clock::now(); }
+
+  // Counters for tests and the bench (loop thread only).
+  struct Stats {
+    std::size_t waits = 0;         // Poller::wait calls that could block (timeout != 0)
+    std::size_t polls = 0;         // Poller::wait calls with timeout 0 (a timer was due)
+    std::size_t timers_fired = 0;  // timers that came due (sleeps and deadlines)
+    std::size_t tasks_run = 0;     // post()ed tasks run
+    std::size_t events = 0;        // events handed to sockets
+  };
+  const Stats& stats() const noexcept;
+
+  // The machinery behind the other headers (timer.cpp, stream.cpp, listener.cpp). Not for
+  // application code.
+  struct Impl;
+  Impl& impl() noexcept { return *impl_; }
+
+ private:
+  rt::fiber::JoinHandle spawn_function(rt::fiber::FiberOptions options, std::function<void()> body);
+
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rt::net

@@ -1,0 +1,226 @@
+// rt::net::Loop: one thread, fibers over the OS event queue, timers (loop.hpp).
+#include "rt/net/loop.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+#include <utility>
+
+#include "loop_impl.hpp"
+#include "rt/terminal.hpp"
+
+namespace rt::net {
+
+namespace {
+
+// The Loop of this thread (at most one: it owns the thread's Scheduler).
+thread_local Loop* this_thread_loop = nullptr;
+
+// Events one wait may report; more ready sockets are reported by the next wait.
+constexpr std::size_t kEventsPerWait = 256;
+
+[[noreturn]] void fail(const char* message) {
+  fail_misuse(message);
+}
+
+}  // namespace
+
+void fail_misuse(std::string_view message) {
+  std::fprintf(stderr, "rt::net: %.*s\n", static_cast<int>(message.size()), message.data());
+  std::fflush(stderr);
+  std::abort();
+}
+
+Loop::Impl::Impl() : events(kEventsPerWait) {}
+
+Loop::Loop() : impl_(std::make_unique<Impl>()) {
+  this_thread_loop = this;
+}
+
+Loop::~Loop() {
+  if (impl_->on_interrupt) rt::set_interrupt_notifier(nullptr);
+  this_thread_loop = nullptr;
+}
+
+Loop& Loop::current() {
+  if (this_thread_loop == nullptr || !rt::fiber::this_fiber::on_fiber()) {
+    fail("Loop::current() called outside a fiber of a Loop (sockets and sleeps need one)");
+  }
+  return *this_thread_loop;
+}
+
+void Loop::Impl::check_on_fiber(const char* call) const {
+  if (this_thread_loop == nullptr || &this_thread_loop->impl() != this ||
+      !rt::fiber::this_fiber::on_fiber()) {
+    fail_misuse(std::string(call) + " called off a fiber of the Loop it belongs to");
+  }
+}
+
+rt::fiber::JoinHandle Loop::spawn_function(rt::fiber::FiberOptions options,
+                                           std::function<void()> body) {
+  if (this_thread_loop != this) fail("Loop::spawn called on another thread");
+  return impl_->scheduler.spawn(std::move(options), std::move(body));
+}
+
+const Loop::Stats& Loop::stats() const noexcept {
+  return impl_->stats;
+}
+
+bool Loop::cancelled() const noexcept {
+  return impl_->cancelling;
+}
+
+void Loop::run() {
+  Impl& loop = *impl_;
+  if (this_thread_loop != this) fail("Loop::run called on another thread");
+  if (rt::fiber::this_fiber::on_fiber()) fail("Loop::run called from a fiber");
+  for (;;) {
+    loop.scheduler.run();  // every ready fiber, until each parked or finished
+    if (loop.scheduler.alive() == 0) {
+      // Done, unless tasks are queued (they may spawn fibers): run those first.
+      bool queued;
+      {
+        std::lock_guard lock(loop.posted_mutex);
+        queued = !loop.posted.empty();
+      }
+      if (!queued) return;
+      loop.run_posted();  // the wake that came with them is reported to a later wait: harmless
+      continue;
+    }
+    // Sleep until the next timer, rounded up (rounding down would wake early and wait
+    // again), or until an event when there is no timer at all. A timer already due makes
+    // this a poll (timeout 0): the queue is still read before the timers fire, so an
+    // operation that finished by its deadline keeps its result (the data wins).
+    std::optional<std::chrono::milliseconds> timeout;
+    if (const Timer* next = loop.timers.top()) {
+      auto left = next->deadline - Clock::now();
+      timeout =
+          std::chrono::ceil<std::chrono::milliseconds>(std::max(left, Clock::duration::zero()));
+    }
+    ++(timeout && timeout->count() == 0 ? loop.stats.polls : loop.stats.waits);
+    const std::size_t n = loop.poller.wait(loop.events, timeout);
+    // Sockets first, the wake (posted tasks, Ctrl-C) last: only the loop's own code runs
+    // while this batch is handled, so no task can close a socket whose event is still in it.
+    bool woken = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (loop.events[i].token == rt::poll::kWakeToken) {
+        woken = true;
+      } else {
+        loop.handle(loop.events[i]);
+      }
+    }
+    if (woken) loop.run_posted();
+    loop.fire_due_timers();
+  }
+}
+
+void Loop::Impl::fire_due_timers() {
+  const Clock::time_point now = Clock::now();
+  while (const Timer* first = timers.top()) {
+    if (first->deadline > now) break;
+    Timer& timer = timers.pop();
+    ++stats.timers_fired;
+    Waiter& waiter = *timer.waiter;
+    if (waiter.operation == nullptr) {
+      wake_up(waiter);  // a sleep: its time has come
+    } else {
+      request_cancel(waiter, Waiter::Reason::timed_out);  // a deadline: end the I/O
+    }
+  }
+}
+
+void Loop::Impl::handle(const rt::poll::Event& event) {
+  ++stats.events;
+  // The token is the IoSocket's address (io_operation.hpp); each finished Operation carries
+  // its Waiter (await() put it there).
+  auto* io = reinterpret_cast<rt::poll::IoSocket*>(static_cast<std::uintptr_t>(event.token));
+  for (rt::poll::Operation* operation : io->on_event(event)) {
+    wake_up(*static_cast<Waiter*>(operation->context()));
+  }
+}
+
+void Loop::post(std::function<void()> task) {
+  bool was_empty;
+  {
+    std::lock_guard lock(impl_->posted_mutex);
+    was_empty = impl_->posted.empty();
+    impl_->posted.push_back(std::move(task));
+  }
+  // One wake per batch: a non-empty queue already has a wake on its way that the loop has
+  // not yet acted on (run_posted empties the queue only after the wake was reported), and
+  // the loop will take this task with the others.
+  if (was_empty) impl_->poller.wake();
+}
+
+void Loop::Impl::run_posted() {
+  std::vector<std::function<void()>> tasks;
+  {
+    std::lock_guard lock(posted_mutex);
+    tasks.swap(posted);
+  }
+  for (auto& task : tasks) {
+    ++stats.tasks_run;
+    try {
+      task();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "rt::net: a task posted to the loop threw: %s\n", e.what());
+      std::fflush(stderr);
+      std::abort();
+    }
+  }
+  if (on_interrupt && !interrupt_handled && rt::interrupted()) {
+    interrupt_handled = true;
+    on_interrupt();
+  }
+}
+
+void Loop::cancel_all() {
+  Impl& loop = *impl_;
+  if (this_thread_loop != this) fail("Loop::cancel_all called on another thread");
+  loop.cancelling = true;
+  // request_cancel only unparks fibers (or asks the kernel); nobody runs and unlinks a
+  // Waiter during this walk.
+  for (Waiter* waiter = loop.waiters; waiter != nullptr; waiter = waiter->next) {
+    loop.request_cancel(*waiter, Waiter::Reason::cancelled);
+  }
+}
+
+// Ctrl-C. The path from the key to the loop, and why each step is allowed where it runs:
+// 1. Unix: the kernel runs common/terminal_posix.cpp's SIGINT handler on some thread, in
+//    the middle of whatever that thread was doing. It records the request in a lock-free
+//    atomic, then loads the notifier (one lock-free atomic pointer) and calls
+//    notify_loop below, which calls Poller::wake(). On epoll that is one write() to an
+//    eventfd: write() is on POSIX's list of async-signal-safe functions, and wake() touches
+//    no other memory (no lock, no allocation, no errno left changed: the handler restores it).
+//    On kqueue it is one kevent(NOTE_TRIGGER) call: a plain system call with no user-space
+//    state, though not on POSIX's list (macOS documents no list of its own); a self-pipe
+//    would be the strictly portable alternative.
+//    Windows: the console runs its control handler on a thread of its own, an ordinary
+//    thread, and wake() is PostQueuedCompletionStatus, documented thread-safe.
+// 2. The loop's wait returns with a kWakeToken event; run_posted() sees rt::interrupted()
+//    and calls the callback on the loop's thread, where it may do anything a task may.
+// The Loop removes the notifier in its destructor before its Poller goes. (A SIGINT handled
+// on another thread at that very moment could still reach the Poller as it dies; programs
+// ask for on_interrupt on a Loop that lives as long as they do.)
+namespace {
+void notify_loop(void* context) noexcept {
+  static_cast<Loop::Impl*>(context)->poller.wake();
+}
+}  // namespace
+
+void Loop::on_interrupt(std::function<void()> on_interrupt) {
+  Impl& loop = *impl_;
+  if (this_thread_loop != this) fail("Loop::on_interrupt called on another thread");
+  const bool first = !loop.on_interrupt;
+  loop.on_interrupt = std::move(on_interrupt);
+  loop.interrupt_handled = false;
+  rt::install_interrupt_handler();
+  loop.interrupt_notifier = {notify_loop, &loop};
+  if (first && !rt::set_interrupt_notifier(&loop.interrupt_notifier)) {
+    fail("Loop::on_interrupt: another Loop already receives Ctrl-C");
+  }
+  if (rt::interrupted()) loop.poller.wake();  // pressed already: handle it on the next turn
+}
+
+}  // namespace rt::net

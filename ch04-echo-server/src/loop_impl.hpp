@@ -1,0 +1,116 @@
+// Inside the loop: what a parked fiber leaves behind (Waiter), and the loop's state.
+//
+// The parking protocol, the one rule that keeps a fiber from being woken twice or never:
+//   a fiber parked on I/O is unparked exactly when its Operation finishes.
+// An Operation finishes in one of two places: in IoSocket::on_event() (the queue reported
+// it), or in IoSocket::cancel() when that returns true (readiness backends finish a cancelled
+// operation at once). Both places unpark the Waiter found through Operation::context(). A
+// deadline or a shutdown therefore never wakes an I/O fiber itself: it only asks for the
+// operation to be cancelled, and on IOCP the fiber sleeps on until the cancelled completion
+// arrives (the kernel owns the buffer until then). A fiber parked in a sleep has no
+// Operation: its timer firing, or cancel_all(), unparks it.
+//
+//   fiber                          loop (same thread, between fibers)
+//   -----                          ----
+//   io.start(op) -> pending
+//   op.context = &waiter
+//   timers.push(waiter.timer)
+//   park() ----------------------> wait(...) -> event -> io.on_event -> op finished
+//                                    wake_up(waiter): parked -> woken, unpark(fiber)
+//   <----------------------------- scheduler.run()
+//   timers.remove(waiter.timer)
+//   unlink waiter; check reason
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "rt/fiber/scheduler.hpp"
+#include "rt/net/loop.hpp"
+#include "rt/net/timer.hpp"
+#include "rt/poll/io_operation.hpp"
+#include "rt/poll/poller.hpp"
+#include "rt/terminal.hpp"
+#include "timer_queue.hpp"
+
+namespace rt::net {
+
+// Misuse the contract calls a checked error: prints "rt::net: <message>" and aborts.
+[[noreturn]] void fail_misuse(std::string_view message);
+
+// One fiber parked on the loop. Lives in the parked fiber's stack frame.
+struct Waiter {
+  enum class State {
+    parked,  // in the loop's list, its fiber parked
+    woken,   // unparked (ready to run); still in the list until the fiber unlinks it
+  };
+  // Why the loop asked for the operation to end early (or ended the sleep early).
+  enum class Reason {
+    none,       // nobody asked: the operation finished (or the sleep's timer fired)
+    timed_out,  // the deadline's timer fired first
+    cancelled,  // Loop::cancel_all()
+    closed,     // the Listener was closed by another fiber
+  };
+
+  rt::fiber::Fiber* fiber = nullptr;
+  rt::poll::IoSocket* io = nullptr;          // null for a sleep
+  rt::poll::Operation* operation = nullptr;  // null for a sleep
+  Timer timer;                               // queued when there is a deadline (or a sleep)
+  State state = State::parked;
+  Reason reason = Reason::none;
+  bool cancel_requested = false;  // IoSocket::cancel() was called for `operation`
+  Waiter* previous = nullptr;     // the loop's list of waiters
+  Waiter* next = nullptr;
+};
+
+struct Loop::Impl {
+  Impl();
+
+  // On a fiber of this loop: starts `operation` on `io`; if it did not finish at once,
+  // parks until it finished. Returns when it finished (its error() tells how); throws
+  // TimedOut if the deadline cancelled it, Cancelled if cancel_all() or a close did.
+  // `published`, if given, points at the Waiter while the fiber is parked (Listener::close).
+  void await(rt::poll::IoSocket& io, rt::poll::Operation& operation, Deadline deadline,
+             std::string_view call, Waiter** published = nullptr);
+  // On a fiber of this loop: parks until `deadline` (sleep_until).
+  void sleep_until(Clock::time_point deadline);
+  // Ends `waiter`'s wait early for `reason` (see the protocol above). Idempotent per waiter.
+  void request_cancel(Waiter& waiter, Waiter::Reason reason);
+
+  // The loop's turn (loop.cpp).
+  void fire_due_timers();
+  void handle(const rt::poll::Event& event);
+  void run_posted();
+  void wake_up(Waiter& waiter);  // parked -> woken, and unpark its fiber
+
+  void link(Waiter& waiter) noexcept;
+  void unlink(Waiter& waiter) noexcept;
+  // Stops the process with a message unless called on a fiber of this loop.
+  void check_on_fiber(const char* call) const;
+
+  rt::fiber::Scheduler scheduler;
+  rt::poll::Poller poller;
+  TimerQueue timers;
+  Waiter* waiters = nullptr;  // every Waiter of a parked (or woken, not yet run) fiber
+  bool cancelling = false;    // cancel_all() was called: blocking calls throw Cancelled
+  Stats stats;
+  std::vector<rt::poll::Event> events;
+
+  // post(): any thread. posted_mutex guards posted. A mutex is right here: posts are rare
+  // (start-up, shutdown, the odd cross-thread request), so the lock is uncontended and costs
+  // two atomic operations; it also gives post()'s "everything written before is visible"
+  // for free. Chapter 5 adds the lock-free, batched path for traffic that is not rare.
+  std::mutex posted_mutex;
+  std::vector<std::function<void()>> posted;  // guarded by posted_mutex
+
+  // Ctrl-C (loop thread only).
+  std::function<void()> on_interrupt;
+  bool interrupt_handled = false;
+  rt::InterruptNotifier interrupt_notifier{};  // registered with rt/terminal.hpp
+};
+
+}  // namespace rt::net

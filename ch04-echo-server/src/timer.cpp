@@ -1,0 +1,40 @@
+// Sleeping fibers (timer.hpp): a Waiter with a timer and no operation.
+#include <cassert>
+
+#include "loop_impl.hpp"
+#include "rt/net/errors.hpp"
+
+namespace rt::net {
+
+void Loop::Impl::sleep_until(Clock::time_point deadline) {
+  check_on_fiber("sleep");
+  if (cancelling) throw Cancelled("sleep");
+  if (deadline <= Clock::now()) {
+    rt::fiber::this_fiber::yield();  // due already: let the others run once, no timer
+    return;
+  }
+  Waiter waiter;
+  waiter.fiber = &rt::fiber::this_fiber::current();
+  waiter.timer.deadline = deadline;
+  waiter.timer.waiter = &waiter;
+  timers.push(waiter.timer);
+  link(waiter);
+
+  rt::fiber::this_fiber::park();  // until the timer fired or cancel_all()
+
+  assert(waiter.state == Waiter::State::woken);
+  assert(!waiter.timer.queued());
+  unlink(waiter);
+  if (waiter.reason == Waiter::Reason::cancelled) throw Cancelled("sleep");
+}
+
+void sleep_until(Clock::time_point t) {
+  Loop::current().impl().sleep_until(t);
+}
+
+void sleep_for(Clock::duration d) {
+  // now + d, not a relative timer: "never before its deadline by Clock" (timer.hpp).
+  Loop::current().impl().sleep_until(Clock::now() + d);
+}
+
+}  // namespace rt::net
