@@ -6,6 +6,7 @@
 #include "compare.hpp"
 #include "demos.hpp"
 #include "measure.hpp"
+#include "rt/fiber/context.hpp"
 #include "rt/os/cost.hpp"
 #include "rt/os/thread.hpp"
 #include "rt/platform.hpp"
@@ -35,8 +36,25 @@ void bench(const BenchOptions& options, rt::Output& out) {
   const auto n = options.round_trips;
   const auto same = fmt::format("{} round trips, 2 switches each", n);
 
+  const auto policy = rt::fiber::control_word_load();
+  context_round_trip_ns(n / 10 + 1);  // not shown: a process's first timed loop runs cold
   double ours = context_round_trip_ns(n);
-  table.add_row({"round trip: switch_context (ours)", rt::format_number(ours), "ns", same});
+  table.add_row({"round trip: switch_context (ours)", rt::format_number(ours), "ns",
+                 rt::kIsX86_64 ? fmt::format("{}; control words loaded {} (this CPU's default)",
+                                             same, rt::fiber::to_string(policy))
+                               : same});
+  if (rt::kIsX86_64) {
+    // The other way to restore MXCSR and the x87 control word (context.hpp): what the
+    // default saves on this CPU.
+    auto other = policy == rt::fiber::ControlWordLoad::always
+                     ? rt::fiber::ControlWordLoad::when_different
+                     : rt::fiber::ControlWordLoad::always;
+    rt::fiber::set_control_word_load(other);
+    double ns = context_round_trip_ns(n);
+    rt::fiber::set_control_word_load(policy);
+    table.add_row({fmt::format("  ... control words loaded {}", rt::fiber::to_string(other)),
+                   rt::format_number(ns), "ns", "the same, with the other policy"});
+  }
   auto fcontext = boost_fcontext_round_trip_ns(n);
   auto swapcontext = swapcontext_round_trip_ns(n);
   for (auto [name, result] : {std::pair{"round trip: Boost fcontext", &fcontext},

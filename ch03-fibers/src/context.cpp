@@ -54,6 +54,7 @@ void* take_resume_point(Context& to, const char* running_message, const char* ex
 Context make_context(std::span<std::byte> stack, ContextStart start, void* argument) {
   if (stack.size() < kMinimumStack)
     detail::context_misuse("make_context: a stack needs at least 16 KiB");
+  detail::choose_control_word_load();
   Context context;
   // First: under ASan this clears what an exited context left poisoned on these addresses,
   // which the writes below must not trip over.
@@ -82,6 +83,10 @@ void exit_context(Context& from, Context& to) {
 void destroy_context(Context& context) {
   detail::sanitizer_on_destroy(context);
   context.stack_pointer = nullptr;
+}
+
+const char* to_string(ControlWordLoad policy) noexcept {
+  return policy == ControlWordLoad::always ? "always" : "when different";
 }
 
 }  // namespace rt::fiber

@@ -21,4 +21,9 @@ namespace rt::fiber::detail {
 // written.
 void* build_first_frame(std::byte* low, std::byte* high, void (*start)(void*), void* argument);
 
+// Puts the CPU vendor's default ControlWordLoad policy in force, once per process, unless
+// set_control_word_load came first (control_words_x86_64.cpp; nothing to do on ARM64).
+// make_context calls it: no switch can happen before some context was made.
+void choose_control_word_load() noexcept;
+
 }  // namespace rt::fiber::detail

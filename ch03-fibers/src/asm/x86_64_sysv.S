@@ -18,12 +18,18 @@
  *   MXCSR's status flags (bits 0-5) and the x87 status word: caller-saved status.
  *   rflags: DF is clear at every call (ABI), the rest is status.
  *   fs (the thread pointer): fibers switched on one thread share its thread_locals.
- * Why the control words are loaded only when they differ: the result is the same as always
- *   loading them (the control bits end up as the resumed context saved them; the status
- *   flags may be anything after a call), and an unconditional ldmxcsr was measured to be
- *   very expensive here: 300 ns per Scheduler yield round trip against 20 ns with the
- *   compare (README, lab 2). It showed only where `ret`s follow the switch (see below);
- *   without performance counters on this machine its mechanism was not isolated.
+ * How the control words are restored: two ways with the same result, chosen at run time by
+ *   one byte, rt_context_control_words_always_load (context.hpp, ControlWordLoad): the
+ *   control bits end up as the resumed context saved them either way, and the status
+ *   flags are caller-saved. Which is cheaper depends on the CPU (README, "Performance"):
+ *   - when they differ (0, the default on Intel): compare, load only what differs. An
+ *     unconditional ldmxcsr was measured to cost 300 ns per Scheduler yield round trip on
+ *     an Intel Xeon, against 20 ns with the compare.
+ *   - always (1, the default on AMD): load both, as Boost.Context does. On an AMD EPYC
+ *     (Zen 1) the compare was the slow part: it reads back the word stmxcsr just stored,
+ *     and that load waits on stmxcsr (8 ns more per round trip than loading always).
+ *   The byte is set before fibers run and never changes under them, so its branch is
+ *   always predicted.
  * Why `pop; jmp` (as Boost.Context's jump_fcontext) and not `ret`: the CPU predicts a `ret`
  *   from its return-stack buffer, which holds the return address of *this* context's call,
  *   so a `ret` into the other context is mispredicted on every switch. An indirect `jmp` is
@@ -59,10 +65,12 @@
 #define RT_SYMBOL(name) _##name  /* Mach-O prefixes C symbols with an underscore */
 #define RT_FUNCTION_TYPE(name)
 #define RT_FUNCTION_SIZE(name)
+#define RT_HIDDEN(name) .private_extern _##name
 #else
 #define RT_SYMBOL(name) name
 #define RT_FUNCTION_TYPE(name) .type name, @function
 #define RT_FUNCTION_SIZE(name) .size name, .-name  /* for perf, gdb, objdump */
+#define RT_HIDDEN(name) .hidden name
 #endif
 
   .text
@@ -81,6 +89,9 @@ RT_SYMBOL(rt_switch_context):
   movq %r15, RT_FRAME_R15(%rsp)
   movq %rbx, RT_FRAME_RBX(%rsp)
   movq %rbp, RT_FRAME_RBP(%rsp)
+
+  cmpb $0, RT_SYMBOL(rt_context_control_words_always_load)(%rip)
+  jne 5f                       /* the "always" policy: load both (below) */
 
   /* Compare the control words first, while this stack is still ours alone: once its
    * stack pointer is published below, another thread may resume it (chapter 6). */
@@ -118,6 +129,12 @@ RT_SYMBOL(rt_switch_context):
 3:
   fldcw RT_FRAME_X87_CONTROL(%rsp)
   jmp 4b
+5:
+  movq %rsp, (%rdi)            /* as above: suspended */
+  movq %rsi, %rsp
+  ldmxcsr RT_FRAME_MXCSR(%rsp)
+  fldcw RT_FRAME_X87_CONTROL(%rsp)
+  jmp 4b
   .cfi_endproc
   RT_FUNCTION_SIZE(rt_switch_context)
 
@@ -136,6 +153,15 @@ RT_SYMBOL(rt_context_trampoline):
   ud2                          /* start returned: a defined crash, not a jump into garbage */
   .cfi_endproc
   RT_FUNCTION_SIZE(rt_context_trampoline)
+
+/* The policy byte (0: load the control words when they differ, 1: always), written by
+ * set_control_word_load (control_words_x86_64.cpp) before fibers run. Hidden: the switch
+ * reads it RIP-relative, which a symbol another module could interpose would not allow. */
+  .data
+  .globl RT_SYMBOL(rt_context_control_words_always_load)
+  RT_HIDDEN(rt_context_control_words_always_load)
+RT_SYMBOL(rt_context_control_words_always_load):
+  .byte 0
 
 #if defined(__ELF__)
   .section .note.GNU-stack, "", @progbits  /* this code needs no executable stack */

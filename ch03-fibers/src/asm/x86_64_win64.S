@@ -6,9 +6,10 @@
  *
  * Saved (Microsoft x64 "callee-saved/nonvolatile" registers): rbx, rbp, rdi, rsi, r12-r15,
  *   xmm6-xmm15 (all 128 bits), MXCSR and the x87 control word (their control bits are
- *   nonvolatile; like x86_64_sysv.S, and for the reason its header measures, each is loaded
- *   only when it differs from the one in force; when MXCSR is not loaded, its volatile
- *   status flags are left as they are); and three words of the thread's TEB (gs:),
+ *   nonvolatile; as in x86_64_sysv.S, the byte rt_context_control_words_always_load picks
+ *   how: 0, each is loaded only when it differs from the one in force (when MXCSR is not
+ *   loaded, its volatile status flags are left as they are); 1, both are always loaded.
+ *   That file's header says why there are two ways); and three words of the thread's TEB (gs:),
  *   because Windows reads them as "this thread's stack": StackBase and StackLimit (exception dispatch and
  *   unwinding refuse frames outside them; __chkstk probes against StackLimit) and
  *   DeallocationStack (the thread's own: the bottom of its allocation; a fiber's: its
@@ -86,13 +87,15 @@ rt_switch_context:
   stmxcsr RT_FRAME_MXCSR(%rsp)
   fnstcw RT_FRAME_X87_CONTROL(%rsp)
 
+  cmpb $0, rt_context_control_words_always_load(%rip)
+  jne 5f                       /* the "always" policy (below) */
   /* Compare the control words first, while this stack is still ours alone: once its
    * stack pointer is published below, another thread may resume it (chapter 6). */
   movl RT_FRAME_MXCSR(%rdx), %r10d
   xorl RT_FRAME_MXCSR(%rsp), %r10d         /* r10d: the MXCSR bits that differ */
   movzwl RT_FRAME_X87_CONTROL(%rdx), %r11d
   xorw RT_FRAME_X87_CONTROL(%rsp), %r11w   /* r11w: the x87 control bits that differ */
-
+6:
   movq %rsp, (%rcx)            /* *save_stack_pointer = rsp: this context is now suspended */
   movq %rdx, %rsp              /* the other context's stack, same frame shape */
 
@@ -138,7 +141,19 @@ rt_switch_context:
 3:
   fldcw RT_FRAME_X87_CONTROL(%rsp)
   jmp 4b
+5:
+  movl $-1, %r10d              /* "every bit differs": both words are loaded below, */
+  movl $-1, %r11d              /* with one restore sequence for both policies */
+  jmp 6b
   .seh_endproc
+
+/* The policy byte (0: load the control words when they differ, 1: always), written by
+ * set_control_word_load (control_words_x86_64.cpp) before fibers run. */
+  .data
+  .globl rt_context_control_words_always_load
+rt_context_control_words_always_load:
+  .byte 0
+  .text
 
 /* The first code a new context runs, entered by the jmp above with the frame that
  * first_frame_x86_64_win64.cpp built: rbx = start function, r12 = its argument, rsp

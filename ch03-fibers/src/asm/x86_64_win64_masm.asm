@@ -11,6 +11,11 @@ ENDIF
 
 include x86_64_win64_layout.inc
 
+.data
+; The policy byte (0: load the control words when they differ, 1: always); x86_64_win64.S.
+PUBLIC rt_context_control_words_always_load
+rt_context_control_words_always_load BYTE 0
+
 .code
 
 rt_switch_context PROC FRAME
@@ -46,12 +51,14 @@ rt_switch_context PROC FRAME
   stmxcsr dword ptr [rsp + RT_FRAME_MXCSR]
   fnstcw word ptr [rsp + RT_FRAME_X87_CONTROL]
 
+  cmp rt_context_control_words_always_load, 0
+  jne always_load                ; the "always" policy (below)
   ; Compare the control words first, while this stack is still ours alone.
   mov r10d, dword ptr [rdx + RT_FRAME_MXCSR]
   xor r10d, dword ptr [rsp + RT_FRAME_MXCSR]           ; r10d: the MXCSR bits that differ
   movzx r11d, word ptr [rdx + RT_FRAME_X87_CONTROL]
   xor r11w, word ptr [rsp + RT_FRAME_X87_CONTROL]      ; r11w: the x87 bits that differ
-
+compared:
   mov [rcx], rsp                 ; *save_stack_pointer = rsp: this context is now suspended
   mov rsp, rdx                   ; the other context's stack, same frame shape
 
@@ -97,6 +104,10 @@ load_mxcsr:
 load_x87:
   fldcw word ptr [rsp + RT_FRAME_X87_CONTROL]
   jmp x87_done
+always_load:
+  mov r10d, -1                   ; "every bit differs": both words are loaded below
+  mov r11d, -1
+  jmp compared
 rt_switch_context ENDP
 
 ; The first code a new context runs: rbx = start, r12 = argument (see x86_64_win64.S).

@@ -35,4 +35,10 @@ inline constexpr const char* kArchName =
 #else
     "ARM64";
 #endif
+inline constexpr bool kIsX86_64 =
+#if defined(RT_ARCH_X86_64)
+    true;
+#else
+    false;
+#endif
 }  // namespace rt

@@ -81,6 +81,24 @@ inline void switch_context(Context& from, Context& to);
 // or if it never ran. Does not touch the stack memory, which belongs to the caller.
 void destroy_context(Context& context);
 
+// How a switch on x86-64 restores the FP control words (MXCSR, the x87 control word), which
+// the ABI makes callee-saved. Both ways give the same result: the resumed context gets back
+// exactly its own control bits. They differ only in cost, which depends on the CPU (README,
+// "Performance"; src/asm/x86_64_sysv.S says what was measured):
+enum class ControlWordLoad : unsigned char {
+  when_different,  // compare with the words in force, load only what differs
+  always,          // load both on every switch, as Boost.Context does
+};
+// The policy in force: at start-up, the one measured to be cheaper on this CPU's vendor
+// (always on AMD and Hygon, when_different elsewhere), until set_control_word_load.
+ControlWordLoad control_word_load() noexcept;
+// Changes the policy for every switch on every thread. Call it only while no thread is
+// switching (before fibers run): the switch reads it without synchronisation. On ARM64
+// there are no such words to choose for (FPCR, where saved, is always loaded): the policy
+// is recorded and has no effect.
+void set_control_word_load(ControlWordLoad policy) noexcept;
+const char* to_string(ControlWordLoad policy) noexcept;
+
 }  // namespace rt::fiber
 
 // ---- the inline switch ----
