@@ -216,8 +216,17 @@ func exchange(conn *net.TCPConn, message, reply []byte) error {
 
 // fill writes message `number` of connection `id`: xorshift64 bytes seeded by both, so a
 // byte lost, duplicated, reordered or taken from another message or connection differs.
+// The seed goes through splitmix64's mixer first: without it, seeds that differ only in
+// their high bits (the connection) would give the same first bytes.
 func fill(message []byte, id, number int) {
-	state := uint64(id)<<32 ^ uint64(number) ^ 0x9e3779b97f4a7c15
+	state := uint64(id)<<32 | uint64(uint32(number))
+	state += 0x9e3779b97f4a7c15
+	state = (state ^ state>>30) * 0xbf58476d1ce4e5b9
+	state = (state ^ state>>27) * 0x94d049bb133111eb
+	state ^= state >> 31
+	if state == 0 {
+		state = 1 // xorshift's one fixed point
+	}
 	for i := range message {
 		state ^= state << 13
 		state ^= state >> 7
