@@ -1,6 +1,7 @@
-// `bench`: each model x each connection count, the server on one CPU and the client on the
-// other; and `tour`, the chapter's one figure.
+// `bench`: each model and each peer x each connection count, the server on one CPU and the
+// client on the other; and `tour`, the chapter's one figure.
 #include <exception>
+#include <stdexcept>
 
 #include "demos.hpp"
 #include "host.hpp"
@@ -14,11 +15,18 @@ namespace ch04 {
 
 namespace {
 
-// Descriptors a run of n connections needs in this one process: both ends of each
-// connection, plus the listener, event queues and the runtime's own (a measured handful;
-// 64 is generous).
-std::size_t descriptors_needed(int connections) {
-  return 2 * static_cast<std::size_t>(connections) + 64;
+// Descriptors a run needs besides the connections' own: the listener, event queues and the
+// runtime's (a measured handful; 64 is generous).
+constexpr std::size_t kDescriptorMargin = 64;
+
+// A row of one of our models: client and server share this process, which holds both ends
+// of every connection.
+std::size_t in_process_descriptors(int connections) {
+  return 2 * static_cast<std::size_t>(connections) + kDescriptorMargin;
+}
+// A peer's row: the server is another process; this one holds only the client's ends.
+std::size_t client_descriptors(int connections) {
+  return static_cast<std::size_t>(connections) + kDescriptorMargin;
 }
 
 struct Placement {
@@ -45,18 +53,18 @@ struct Measurement {
   std::optional<double> server_cpu_busy;  // seconds the server's CPU was busy in the run
 };
 
-// One server, driven by the client on its own (pinned) thread.
-Measurement measure(Model model, int connections, double seconds, std::size_t size,
-                    const Placement& where) {
-  EchoServer server({.model = model, .cpu = where.server_cpu});
+// The server at 127.0.0.1:`port`, driven by the client on its own (pinned) thread, with
+// the server's CPU watched around the run.
+Measurement drive(std::uint16_t port, int connections, double seconds, std::size_t size,
+                  const Placement& where) {
   ClientResult result;
   std::optional<double> busy_before;
   if (where.server_cpu) busy_before = host::cpu_busy_seconds(*where.server_cpu);
   std::exception_ptr error;
   rt::os::Thread client(rt::os::ThreadOptions{.name = "echo-client", .cpu = where.client_cpu}, [&] {
     try {
-      result = run_load(
-          {.port = server.port(), .connections = connections, .size = size, .duration_s = seconds});
+      result =
+          run_load({.port = port, .connections = connections, .size = size, .duration_s = seconds});
     } catch (...) {
       error = std::current_exception();
     }
@@ -64,9 +72,28 @@ Measurement measure(Model model, int connections, double seconds, std::size_t si
   client.join();
   std::optional<double> busy;
   if (busy_before) busy = *host::cpu_busy_seconds(*where.server_cpu) - *busy_before;
-  server.stop();
   if (error) std::rethrow_exception(error);
   return {result, busy};
+}
+
+// One fresh server of `model` in this process, pinned to the server's CPU, driven.
+Measurement measure(Model model, int connections, double seconds, std::size_t size,
+                    const Placement& where) {
+  EchoServer server({.model = model, .cpu = where.server_cpu});
+  auto m = drive(server.port(), connections, seconds, size, where);
+  server.stop();
+  return m;
+}
+
+// Before any row: one connection for a moment, every byte verified, so that a peer that is
+// not there (or does not echo) is one clear error instead of a table of failed rows.
+void check_peer(const Peer& peer, std::size_t size, const Placement& where) {
+  constexpr double kCheckSeconds = 0.05;
+  auto r = drive(peer.port, 1, kCheckSeconds, size, where).client;
+  if (r.errors == 0 && r.messages > 0) return;
+  throw std::runtime_error(fmt::format(
+      "peer {} at 127.0.0.1:{} does not echo: {}", peer.name, peer.port,
+      r.first_errors.empty() ? std::string("no echo came back") : r.first_errors.front()));
 }
 
 // The server CPU's busy share during the run, and its busy time per echoed message: when
@@ -77,47 +104,76 @@ std::pair<std::string, std::string> server_cpu(const Measurement& m) {
           rt::format_number(*m.server_cpu_busy * 1e6 / double(m.client.messages), 2)};
 }
 
+void add_row(rt::Table& table, const std::string& name, int connections, const Measurement& m) {
+  const auto& r = m.client;
+  auto [cpu_share, cpu_per_message] = server_cpu(m);
+  table.add_row({name, std::to_string(connections), rt::format_number(r.messages_per_second(), 0),
+                 rt::format_number(r.megabytes_per_second(), 2),
+                 rt::format_number(r.latency_us.median, 1), rt::format_number(r.latency_us.p99, 1),
+                 rt::format_number(r.latency_us.p999, 1), cpu_share, cpu_per_message,
+                 std::to_string(r.errors)});
+}
+
+std::string title(const BenchOptions& options, const Placement& where) {
+  std::string peers;
+  for (const auto& peer : options.peers) peers += (peers.empty() ? "" : ", ") + peer.name;
+  return fmt::format(
+      "chapter 4: echo, {} B messages, pipeline 1, {} s per cell ({} {}, {} CPUs, {}{})",
+      options.size, options.duration_s, rt::kOsName, rt::kArchName, rt::os::cpu_count(),
+      where.description, peers.empty() ? "" : "; peers outside this process: " + peers);
+}
+
 }  // namespace
 
 void bench(const BenchOptions& options, rt::Output& out) {
   std::string limit = host::raise_open_file_limit();
   auto fd_limit = host::open_file_limit();
   auto where = placement();
-  rt::Table table(fmt::format("chapter 4: echo, {} B messages, pipeline 1, {} s per cell ({} {}, "
-                              "{} CPUs, {})",
-                              options.size, options.duration_s, rt::kOsName, rt::kArchName,
-                              rt::os::cpu_count(), where.description),
+  const auto in_process = options.models.value_or(models());
+  if (in_process.empty() && where.server_cpu) {
+    where.description = fmt::format("client pinned to CPU {}, the servers' CPU taken to be CPU {}",
+                                    *where.client_cpu, *where.server_cpu);
+  }
+  for (const auto& peer : options.peers) check_peer(peer, options.size, where);
+  rt::Table table(title(options, where),
                   {"model", "connections", "msgs/s", "MB/s", "p50 us", "p99 us", "p999 us",
                    "server CPU %", "server CPU us/msg", "errors"});
   std::vector<std::string> notes{limit};
-  auto all = models();
-  rt::Progress progress("bench", all.size() * options.connection_counts.size());
+  const std::size_t per_count = in_process.size() + options.peers.size();
+  rt::Progress progress("bench", per_count * options.connection_counts.size());
   std::size_t done = 0;
   for (int connections : options.connection_counts) {
-    if (fd_limit && descriptors_needed(connections) > *fd_limit) {
+    if (!in_process.empty() && fd_limit && in_process_descriptors(connections) > *fd_limit) {
       notes.push_back(fmt::format(
-          "{} connections skipped: client and server in one process need ~{} descriptors, "
-          "the limit here is {}",
-          connections, descriptors_needed(connections), *fd_limit));
-      done += all.size();
+          "{} connections skipped{}: client and server in one process need ~{} descriptors, "
+          "the limit here is {}{}",
+          connections, options.peers.empty() ? "" : " for the in-process models",
+          in_process_descriptors(connections), *fd_limit,
+          options.peers.empty() ? "" : " (a peer's rows need only the client's)"));
+      done += in_process.size();
+    } else {
+      for (Model model : in_process) {
+        auto m = measure(model, connections, options.duration_s, options.size, where);
+        progress.update(++done);
+        add_row(table, to_string(model), connections, m);
+      }
+    }
+    if (!options.peers.empty() && fd_limit && client_descriptors(connections) > *fd_limit) {
+      notes.push_back(fmt::format(
+          "{} connections skipped for the peers: the client needs ~{} descriptors, the limit "
+          "here is {}",
+          connections, client_descriptors(connections), *fd_limit));
+      done += options.peers.size();
       continue;
     }
-    for (Model model : all) {
-      auto m = measure(model, connections, options.duration_s, options.size, where);
-      auto& r = m.client;
-      auto [cpu_share, cpu_per_message] = server_cpu(m);
+    for (const auto& peer : options.peers) {
+      auto m = drive(peer.port, connections, options.duration_s, options.size, where);
       progress.update(++done);
-      table.add_row({to_string(model), std::to_string(connections),
-                     rt::format_number(r.messages_per_second(), 0),
-                     rt::format_number(r.megabytes_per_second(), 2),
-                     rt::format_number(r.latency_us.median, 1),
-                     rt::format_number(r.latency_us.p99, 1),
-                     rt::format_number(r.latency_us.p999, 1), cpu_share, cpu_per_message,
-                     std::to_string(r.errors)});
+      add_row(table, peer.name, connections, m);
     }
   }
   progress.finish();
-  if (!events_model_available()) {
+  if (!events_model_available() && !options.models) {
     notes.push_back("events model: not on this OS (IOCP reports completions, not readiness)");
   }
   if (options.json) {
@@ -130,6 +186,16 @@ void bench(const BenchOptions& options, rt::Output& out) {
         "server CPU: how busy CPU {} (the server's) was, from /proc/stat, interrupts "
         "included; below 100%, the client or the loopback limited msgs/s\n",
         *where.server_cpu);
+    if (!options.peers.empty()) {
+      out.print(
+          "a peer's server CPU is CPU {}'s busy time, whatever ran there: right only if the "
+          "peer runs alone on CPU {} (taskset -c {}) and nothing else does\n",
+          *where.server_cpu, *where.server_cpu, *where.server_cpu);
+    }
+  }
+  for (const auto& peer : options.peers) {
+    out.print("peer {}: 127.0.0.1:{}, started outside this process (not pinned by the bench)\n",
+              peer.name, peer.port);
   }
   for (const auto& note : notes) out.print("{}\n", note);
 }

@@ -1,6 +1,8 @@
 // The command line of `ch04-echo-server`: one subcommand per demo.
+#include <algorithm>
 #include <map>
 #include <memory>
+#include <stdexcept>
 
 #include "demos.hpp"
 #include "server.hpp"
@@ -14,6 +16,56 @@ const std::map<std::string, Model> kModels{
 
 std::chrono::milliseconds to_ms(double seconds) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000 + 0.5));
+}
+
+// bench --peer's check: "" if `text` is NAME=PORT, else what is wrong with it.
+std::string peer_error(const std::string& text) {
+  try {
+    parse_peer(text);
+    return "";
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+}
+
+// bench --models: the named models in the order given, or none.
+std::vector<Model> bench_models(const std::vector<std::string>& names) {
+  std::vector<Model> chosen;
+  for (const auto& name : names) {
+    if (name == "none") {
+      if (names.size() > 1) throw CLI::ValidationError("--models", "none stands alone");
+      return chosen;
+    }
+    Model model = kModels.at(name);
+    if (model == Model::events && !events_model_available()) {
+      // Exit status 2, as `serve --model events` (a model this OS does not have).
+      throw CLI::ParseError(
+          "--models events: the events model needs readiness notification (epoll, kqueue); this OS "
+          "has IOCP",
+          2);
+    }
+    if (std::find(chosen.begin(), chosen.end(), model) == chosen.end()) chosen.push_back(model);
+  }
+  return chosen;
+}
+
+// A peer's name is its rows' label, so it must tell them apart from every other row.
+void add_peer(BenchOptions& options, Peer peer) {
+  for (const auto& other : options.peers) {
+    if (other.name == peer.name) {
+      throw CLI::ValidationError("--peer", "the name " + peer.name + " is given twice");
+    }
+  }
+  auto in_process =
+      options.models.value_or(std::vector<Model>{Model::threads, Model::events, Model::fibers});
+  for (Model model : in_process) {
+    if (to_string(model) == peer.name) {
+      throw CLI::ValidationError("--peer", "the name " + peer.name +
+                                               " is also an in-process model of this run "
+                                               "(rename the peer, or choose --models)");
+    }
+  }
+  options.peers.push_back(std::move(peer));
 }
 
 void add_commands(CLI::App& app, rt::Output& out) {
@@ -75,17 +127,39 @@ void add_commands(CLI::App& app, rt::Output& out) {
     });
   }
   {
-    auto o = std::make_shared<BenchOptions>();
-    auto* c = app.add_subcommand("bench",
-                                 "Every model x connection count, driven by the client: one table");
-    c->add_option("--duration", o->duration_s, "Seconds per cell")->check(CLI::Range(0.05, 600.0));
-    c->add_option("--conns", o->connection_counts, "Connection counts, comma-separated")
+    struct Flags {
+      BenchOptions options;
+      std::vector<std::string> models;
+      std::vector<std::string> peers;
+    };
+    auto f = std::make_shared<Flags>();
+    auto* c = app.add_subcommand(
+        "bench", "Every model (and peer) x connection count, driven by the client: one table");
+    c->add_option("--duration", f->options.duration_s, "Seconds per cell")
+        ->check(CLI::Range(0.05, 600.0));
+    c->add_option("--conns", f->options.connection_counts, "Connection counts, comma-separated")
         ->delimiter(',')
         ->expected(1, 16)
         ->check(CLI::Range(1, 100'000));
-    c->add_option("--size", o->size, "Bytes per message")->check(CLI::Range(1, 1 << 24));
-    rt::cli::add_json_flag(c, &o->json);
-    c->callback([&out, o] { bench(*o, out); });
+    c->add_option("--size", f->options.size, "Bytes per message")->check(CLI::Range(1, 1 << 24));
+    auto* models = c->add_option("--models", f->models,
+                                 "In-process models, comma-separated, or none (default: all)")
+                       ->delimiter(',')
+                       ->check(CLI::IsMember({"threads", "events", "fibers", "none"}));
+    c->add_option("--peer", f->peers,
+                  "NAME=PORT: also drive an echo server already running on 127.0.0.1:PORT "
+                  "(repeatable)")
+        ->check(CLI::Validator(peer_error, "NAME=PORT"));
+    rt::cli::add_json_flag(c, &f->options.json);
+    c->callback([&out, f, models] {
+      auto options = f->options;
+      if (models->count() > 0) options.models = bench_models(f->models);
+      for (const auto& text : f->peers) add_peer(options, parse_peer(text));
+      if (options.models && options.models->empty() && options.peers.empty()) {
+        throw CLI::ValidationError("--models", "none leaves nothing to measure: add a --peer");
+      }
+      bench(options, out);
+    });
   }
   {
     auto* c = app.add_subcommand("tour", "The chapter's headline figure, in a few seconds");

@@ -1,10 +1,12 @@
 // The commands of chapter 4, one function each; commands.cpp maps subcommands onto them.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "client.hpp"
 #include "echo.hpp"
+#include "peer.hpp"
 #include "rt/cli.hpp"
 #include "rt/output.hpp"
 
@@ -19,11 +21,15 @@ struct ServeOptions {
 };
 void serve(const ServeOptions& options, rt::Output& out);
 
-// `bench`: every model x every connection count, each driven by the client.
+// `bench`: every model and peer x every connection count, each driven by the client.
+// Before the first row it checks that every peer echoes, and throws std::runtime_error
+// naming the peer and its port if one does not (nothing is measured then).
 struct BenchOptions {
   double duration_s = 2;
   std::vector<int> connection_counts = {1, 100, 1000, 10'000};
   std::size_t size = 64;
+  std::optional<std::vector<Model>> models;  // in-process models; nullopt: all this OS has
+  std::vector<Peer> peers;                   // servers outside this process
   bool json = false;
 };
 void bench(const BenchOptions& options, rt::Output& out);
