@@ -34,7 +34,7 @@ struct Bouncer {
 double context_round_trip_ns(std::uint64_t round_trips) {
   Bouncer bouncer;
   bouncer.round_trips = round_trips;
-  bouncer.context = rt::fiber::make_context(bouncer.stack.usable(), &Bouncer::start, &bouncer);
+  bouncer.context = rt::fiber::make_context(bouncer.stack, &Bouncer::start, &bouncer);
   rt::Stopwatch clock;
   for (std::uint64_t i = 0; i < round_trips; ++i) {
     rt::fiber::switch_context(bouncer.main, bouncer.context);

@@ -41,7 +41,7 @@ std::string label(const rt::fiber::FrameLayout& layout, std::size_t offset, std:
 
 void show_stack(rt::Output& out) {
   rt::fiber::Stack stack(16 * 1024);
-  rt::fiber::Context context = rt::fiber::make_context(stack.usable(), &never_runs, &the_argument);
+  rt::fiber::Context context = rt::fiber::make_context(stack, &never_runs, &the_argument);
   const auto layout = rt::fiber::saved_frame_layout();
   const auto* saved = static_cast<const std::byte*>(context.stack_pointer);
   const auto top = reinterpret_cast<std::uintptr_t>(stack.top());

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "first_frame.hpp"
+#include "rt/fiber/stack.hpp"
 
 namespace rt::fiber {
 
@@ -51,7 +52,10 @@ void* take_resume_point(Context& to, const char* running_message, const char* ex
 
 }  // namespace
 
-Context make_context(std::span<std::byte> stack, ContextStart start, void* argument) {
+namespace {
+
+Context make_context_on(std::span<std::byte> stack, detail::StackExtent extent, ContextStart start,
+                        void* argument) {
   if (stack.size() < kMinimumStack)
     detail::context_misuse("make_context: a stack needs at least 16 KiB");
   detail::choose_control_word_load();
@@ -64,8 +68,21 @@ Context make_context(std::span<std::byte> stack, ContextStart start, void* argum
                    ~std::uintptr_t{alignof(std::max_align_t) - 1};
   auto* record = ::new (reinterpret_cast<void*>(record_at)) StartRecord{start, argument};
   context.stack_pointer = detail::build_first_frame(
-      stack.data(), reinterpret_cast<std::byte*>(record_at), &start_context, record);
+      stack.data(), reinterpret_cast<std::byte*>(record_at), extent, &start_context, record);
   return context;
+}
+
+}  // namespace
+
+// A buffer: committed throughout, and nothing below it belongs to it.
+Context make_context(std::span<std::byte> stack, ContextStart start, void* argument) {
+  return make_context_on(stack, {stack.data(), stack.data()}, start, argument);
+}
+
+Context make_context(const Stack& stack, ContextStart start, void* argument) {
+  return make_context_on(stack.usable(),
+                         {stack.top() - stack.reserved_size(), stack.committed_low()}, start,
+                         argument);
 }
 
 void exit_context(Context& from, Context& to) {

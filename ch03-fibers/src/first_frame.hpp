@@ -15,11 +15,20 @@ extern "C" void rt_context_trampoline() noexcept;
 
 namespace rt::fiber::detail {
 
+// What the OS must know about a stack besides its usable bytes; only the Windows frames
+// carry it (as the TEB's DeallocationStack and StackLimit), the others ignore it.
+struct StackExtent {
+  std::byte* reservation;    // where the stack's allocation begins (at most `low`)
+  std::byte* committed_low;  // the lowest committed address (at least `low`); below it, on
+                             // a Stack, a PAGE_GUARD page from which the kernel grows it
+};
+
 // Writes the first frame of a new context into the stack [low, high) (its top end) and
 // returns the stack pointer that rt_switch_context must load to enter it: the trampoline
 // then calls start(argument) on an ABI-aligned stack. Only the top few hundred bytes are
 // written.
-void* build_first_frame(std::byte* low, std::byte* high, void (*start)(void*), void* argument);
+void* build_first_frame(std::byte* low, std::byte* high, StackExtent extent, void (*start)(void*),
+                        void* argument);
 
 // Puts the CPU vendor's default ControlWordLoad policy in force, once per process, unless
 // set_control_word_load came first (control_words_x86_64.cpp; nothing to do on ARM64).

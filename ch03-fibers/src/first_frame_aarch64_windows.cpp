@@ -4,13 +4,15 @@
 //
 //   +--------------------------+ <- high (16-byte aligned)
 //   | (padding), FPCR = 0      |   round to nearest, no flush-to-zero, IEEE NaNs
-//   | ExceptionList = end of chain, DeallocationStack = low, StackLimit = low, StackBase = high
+//   | ExceptionList = end of chain, DeallocationStack = reservation,
+//   |   StackLimit = committed low, StackBase = high
 //   | d8-d15 = 0, x30 = trampoline, x29 = 0, x21-x28 = 0, x20 = argument, x19 = start
 //   +--------------------------+ <- returned stack pointer = high - 0xD0
 //
 // The trampoline starts with sp = high and pushes a frame record of zeros there (the end of
 // the stack for unwinders and frame-pointer walks) before it calls start.
-// Why the TEB words, and why DeallocationStack is `low`: see first_frame_x86_64_win64.cpp.
+// Why the TEB words, and why DeallocationStack and StackLimit must be exactly the Stack's
+// reservation and lowest committed byte: see first_frame_x86_64_win64.cpp.
 #include <cstdint>
 #include <new>
 
@@ -57,7 +59,9 @@ constexpr std::uint64_t kInitialFpcr = 0;
 
 }  // namespace
 
-void* build_first_frame(std::byte* low, std::byte* high, void (*start)(void*), void* argument) {
+void* build_first_frame(std::byte* low, std::byte* high, StackExtent extent, void (*start)(void*),
+                        void* argument) {
+  (void)low;  // the TEB is told where the memory is committed instead
   auto top = reinterpret_cast<std::uintptr_t>(high) & ~std::uintptr_t{15};
   auto* at = reinterpret_cast<std::byte*>(top - sizeof(Frame));
   // Built in place: a local copied with memcpy would be written field by field and
@@ -67,8 +71,8 @@ void* build_first_frame(std::byte* low, std::byte* high, void (*start)(void*), v
   frame->x20 = reinterpret_cast<std::uint64_t>(argument);
   frame->x30 = reinterpret_cast<void*>(&rt_context_trampoline);
   frame->stack_base = high;
-  frame->stack_limit = low;
-  frame->deallocation_stack = low;
+  frame->stack_limit = extent.committed_low;
+  frame->deallocation_stack = extent.reservation;
   frame->exception_list = reinterpret_cast<void*>(~std::uintptr_t{0});  // EXCEPTION_CHAIN_END
   frame->fpcr = kInitialFpcr;
   return at;
@@ -102,8 +106,8 @@ constexpr FrameSlot kSlots[] = {
     {RT_FRAME_D14, 8, "d14", "callee-saved"},
     {RT_FRAME_D14 + 8, 8, "d15", "callee-saved"},
     {RT_FRAME_STACK_BASE, 8, "TEB StackBase", "this stack's top, for exception dispatch"},
-    {RT_FRAME_STACK_BASE + 8, 8, "TEB StackLimit", "this stack's bottom"},
-    {RT_FRAME_DEALLOCATION_STACK, 8, "TEB DeallocationStack", "this stack's allocation"},
+    {RT_FRAME_STACK_BASE + 8, 8, "TEB StackLimit", "this stack's lowest committed byte"},
+    {RT_FRAME_DEALLOCATION_STACK, 8, "TEB DeallocationStack", "this stack's reservation"},
     {RT_FRAME_EXCEPTION_LIST, 8, "TEB ExceptionList", "SEH chain head"},
     {RT_FRAME_FPCR, 8, "FPCR", "rounding mode, flush-to-zero: non-volatile on Windows; new: 0"},
 };

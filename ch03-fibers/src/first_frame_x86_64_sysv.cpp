@@ -53,8 +53,9 @@ constexpr std::uint16_t kInitialX87Control = 0x037F;
 
 }  // namespace
 
-void* build_first_frame(std::byte* low, std::byte* high, void (*start)(void*), void* argument) {
-  (void)low;
+void* build_first_frame(std::byte* low, std::byte* high, StackExtent extent, void (*start)(void*),
+                        void* argument) {
+  (void)low, (void)extent;  // no TEB to describe the stack to
   auto top = reinterpret_cast<std::uintptr_t>(high) & ~std::uintptr_t{15};
   auto* at = reinterpret_cast<std::byte*>(top - sizeof(Frame));
   // Built in place: a local copied with memcpy would be written field by field and

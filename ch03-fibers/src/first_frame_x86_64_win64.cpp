@@ -9,16 +9,22 @@
 //   | return: trampoline          |      it reserves 32 bytes of home space and calls
 //   | ExceptionList = end of chain|      start, which so enters with rsp = 8 (mod 16)
 //   | x87 CW 0x027F, MXCSR 0x1F80 |
-//   | TEB: DeallocationStack, StackLimit = low, StackBase = high
+//   | TEB: DeallocationStack = reservation, StackLimit = committed low, StackBase = high
 //   | r15-r13 = 0, r12 = argument, rsi, rdi, rbp = 0, rbx = start
 //   | xmm6-xmm15 = 0              |
 //   +-----------------------------+ <- returned stack pointer = high - 0x120
 //   low addresses
 //
-// The TEB words describe this stack to Windows once the context runs: exception dispatch
-// and unwinding (C++ throw) check frames against StackBase/StackLimit. DeallocationStack is
-// set to `low` too, so the guard pages below are not "this thread's stack" to the kernel's
-// stack-growth logic: touching them raises an exception that overflow_win32.cpp reports.
+// The TEB words describe this stack to Windows once the context runs, and each must be
+// exact. DeallocationStack is where the stack's reservation begins: the kernel (and Wine)
+// grows a stack only from a guard page between DeallocationStack and StackBase, and raises
+// STATUS_STACK_OVERFLOW when growth reaches the guarantee above DeallocationStack
+// (stack_win32.cpp draws it). StackLimit is the lowest committed address, with the guard
+// page right below it: __chkstk (MSVC) probes only the pages below StackLimit, so a limit
+// too low lets a large frame skip the guard page into reserved memory (an access violation);
+// exception dispatch and unwinding refuse frames below StackLimit, so a limit too high
+// breaks a C++ throw from a deep frame. On a Stack both come from the Stack (its recorded
+// committed low is exact also when a pooled stack has grown); on a buffer both are `low`.
 // ExceptionList starts as an empty chain (x86_64_win64.S says why it is swapped at all).
 // If start returns, the trampoline executes ud2.
 #include <cstdint>
@@ -89,7 +95,9 @@ void* const kEndOfExceptionChain = reinterpret_cast<void*>(~std::uintptr_t{0});
 
 }  // namespace
 
-void* build_first_frame(std::byte* low, std::byte* high, void (*start)(void*), void* argument) {
+void* build_first_frame(std::byte* low, std::byte* high, StackExtent extent, void (*start)(void*),
+                        void* argument) {
+  (void)low;  // the TEB is told where the memory is committed instead
   auto top = reinterpret_cast<std::uintptr_t>(high) & ~std::uintptr_t{15};
   // sizeof(Frame) is 0x120 (alignas pads the end): the frame ends 8 bytes below `top`.
   auto* at = reinterpret_cast<std::byte*>(top - sizeof(Frame));
@@ -99,8 +107,8 @@ void* build_first_frame(std::byte* low, std::byte* high, void (*start)(void*), v
   frame->rbx = reinterpret_cast<std::uint64_t>(start);
   frame->r12 = reinterpret_cast<std::uint64_t>(argument);
   frame->stack_base = high;
-  frame->stack_limit = low;
-  frame->deallocation_stack = low;
+  frame->stack_limit = extent.committed_low;
+  frame->deallocation_stack = extent.reservation;
   frame->mxcsr = kInitialMxcsr;
   frame->x87_control = kInitialX87Control;
   frame->exception_list = kEndOfExceptionChain;
@@ -135,8 +143,8 @@ constexpr FrameSlot kSlots[] = {
     {RT_FRAME_R14, 8, "r14", "callee-saved"},
     {RT_FRAME_R15, 8, "r15", "callee-saved"},
     {RT_FRAME_STACK_BASE, 8, "TEB StackBase", "this stack's top, for exception dispatch"},
-    {RT_FRAME_STACK_LIMIT, 8, "TEB StackLimit", "this stack's bottom"},
-    {RT_FRAME_DEALLOCATION_STACK, 8, "TEB DeallocationStack", "this stack's allocation"},
+    {RT_FRAME_STACK_LIMIT, 8, "TEB StackLimit", "this stack's lowest committed byte"},
+    {RT_FRAME_DEALLOCATION_STACK, 8, "TEB DeallocationStack", "this stack's reservation"},
     {RT_FRAME_MXCSR, 8, "MXCSR, x87 CW", "FP control state, callee-saved: 0x1F80, 0x027F"},
     {RT_FRAME_EXCEPTION_LIST, 8, "TEB ExceptionList", "SEH chain head (Wine walks it)"},
     {RT_FRAME_RETURN, 8, "return address", "popped and jumped to; new context: the trampoline"},

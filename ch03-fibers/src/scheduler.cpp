@@ -67,7 +67,7 @@ Fiber::Fiber(Scheduler& scheduler, FiberOptions options, std::function<void()> b
       body_(std::move(body)) {
   completion_->name = name_;
   completion_->fiber = this;
-  context_ = make_context(stack_.usable(), &Fiber::start, this);
+  context_ = make_context(stack_, &Fiber::start, this);
 }
 
 Fiber::~Fiber() {
@@ -160,6 +160,8 @@ void Scheduler::finish_running() {
   completion.finished = true;
   if (completion.error && !completion.has_handle) fail_unjoined(completion);
   if (completion.joiner != nullptr) unpark(*std::exchange(completion.joiner, nullptr));
+  // Still on the fiber's stack: how far it grew, for the next fiber the pool gives it to.
+  fiber->stack_.record_committed_low();
   exit_context(fiber->context_, context_);
 }
 

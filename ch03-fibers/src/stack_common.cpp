@@ -79,6 +79,7 @@ Stack::Stack(Stack&& other) noexcept
       allocation_size_(std::exchange(other.allocation_size_, 0)),
       usable_low_(std::exchange(other.usable_low_, nullptr)),
       usable_size_(std::exchange(other.usable_size_, 0)),
+      committed_low_(std::exchange(other.committed_low_, nullptr)),
       guard_(other.guard_) {}
 
 Stack& Stack::operator=(Stack&& other) noexcept {
@@ -89,6 +90,7 @@ Stack& Stack::operator=(Stack&& other) noexcept {
     allocation_size_ = std::exchange(other.allocation_size_, 0);
     usable_low_ = std::exchange(other.usable_low_, nullptr);
     usable_size_ = std::exchange(other.usable_size_, 0);
+    committed_low_ = std::exchange(other.committed_low_, nullptr);
     guard_ = other.guard_;
   }
   return *this;

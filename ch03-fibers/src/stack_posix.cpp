@@ -36,6 +36,7 @@ void Stack::allocate(std::size_t usable_size) {
   if (memory == MAP_FAILED) throw_errno("mmap");
   allocation_ = static_cast<std::byte*>(memory);
   usable_low_ = allocation_ + guard_size;
+  committed_low_ = usable_low_;  // no TEB to tell: the kernel commits what is touched
   if (guard_size > 0 && mprotect(allocation_, guard_size, PROT_NONE) != 0) {
     int error = errno;
     release();
@@ -43,12 +44,16 @@ void Stack::allocate(std::size_t usable_size) {
   }
 }
 
+// Nothing to record: no context on Linux or macOS carries a committed bound of its stack.
+void Stack::record_committed_low() noexcept {}
+
 void Stack::release() noexcept {
   if (allocation_ != nullptr) munmap(allocation_, allocation_size_);
   allocation_ = nullptr;
   allocation_size_ = 0;
   usable_low_ = nullptr;
   usable_size_ = 0;
+  committed_low_ = nullptr;
 }
 
 }  // namespace rt::fiber

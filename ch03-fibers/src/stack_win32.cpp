@@ -1,12 +1,30 @@
-// rt::fiber::Stack on Windows: one VirtualAlloc, then VirtualProtect shapes the bottom.
+// rt::fiber::Stack on Windows: reserved whole, committed at the top, grown by the kernel.
 //
-//   | no access (1 page) | reserve (3 pages, read/write) | PAGE_GUARD (1 page) | usable ...
+//   | never committed | guarantee | usable: reserved ...  | PAGE_GUARD | committed | top
+//   |   (1 page)      | (2 pages) |                       |  (1 page)  | (1 page)  |
+//   ^ allocation_: the TEB's DeallocationStack            committed_low_ ^
 //
-// Windows delivers an exception on the stack of the code that faulted. A fiber that
-// overflows into a plain no-access page has no stack left for that: the process would die
-// without a word. So the first page below the usable stack is a PAGE_GUARD page, which
-// faults once and then becomes ordinary memory, and three committed pages under it give
-// the exception dispatcher and overflow_win32.cpp's handler room to report the overflow.
+// One VirtualAlloc reserves the whole allocation; two more commit the top page read/write and
+// the page below it read/write with PAGE_GUARD. A context made on this stack carries TEB
+// words that describe it (first_frame_*_windows/win64.cpp: DeallocationStack = allocation_,
+// StackLimit = committed_low_, StackBase = its top). So when it touches the guard page, the
+// kernel finds the fault inside "the thread's stack" (between DeallocationStack and
+// StackBase) and grows it, as for a thread's own stack: it commits that page, makes the next
+// one down the guard page, lowers the TEB's StackLimit to the page just committed, and lets
+// the context go on. Wine does the same (dlls/ntdll/unix/virtual.c, grow_thread_stack). A
+// guard page outside those bounds would only raise STATUS_GUARD_PAGE_VIOLATION, once.
+//
+// The bottom is the kernel's too. It stops growing when the guard page would move into the
+// thread's guarantee, max(GuaranteedStackBytes, 2 pages on 64-bit Windows) above the lowest
+// page: it commits the guarantee instead and raises STATUS_STACK_OVERFLOW on the overflowing
+// stack, where the guarantee leaves room to dispatch it and for overflow_win32.cpp to report
+// it. The lowest page stays reserved: the kernel never commits it (Wine refuses to dispatch
+// an exception whose frame would reach it). So the usable bytes begin three pages above the
+// allocation, and the page whose touch overflows lies just below them, where
+// is_guard_address looks. GuaranteedStackBytes belongs to the thread (the switch does not
+// swap it: x86_64_win64.S): a thread that raised it with SetThreadStackGuarantee gives its
+// fibers that much less stack, and the overflow then arrives inside the usable bytes, where
+// overflow_win32.cpp accepts it too.
 #include <windows.h>
 
 #include "rt/error.hpp"
@@ -16,10 +34,14 @@
 namespace rt::fiber {
 
 namespace {
-constexpr std::size_t kNoAccessPages = 1;
-constexpr std::size_t kReservePages = 3;
+constexpr std::size_t kNeverCommittedPages = 1;
+constexpr std::size_t kGuaranteePages = 2;  // the kernel's minimum guarantee on 64-bit Windows
+constexpr std::size_t kBelowUsablePages = kNeverCommittedPages + kGuaranteePages;
+// Committed up front: one page, as the linker's default commit for a thread's stack; a fiber
+// that needs more pays one page fault per further page, once (a pooled stack stays grown).
+// It holds the first frame that make_context writes, from outside the context.
+constexpr std::size_t kCommittedTopPages = 1;
 constexpr std::size_t kGuardPages = 1;
-constexpr std::size_t kBelowUsablePages = kNoAccessPages + kReservePages + kGuardPages;
 }  // namespace
 
 namespace detail {
@@ -29,28 +51,49 @@ bool is_refusal_for_lack_of_memory(const rt::OsError& error) noexcept {
 }
 }  // namespace detail
 
-// Without a guard (StackGuard::none) the allocation is the usable stack and nothing else.
 void Stack::allocate(std::size_t usable_size) {
   const std::size_t page = page_size();
-  const std::size_t below = guard_ == StackGuard::page ? kBelowUsablePages * page : 0;
   usable_size_ = usable_size == 0 ? page : (usable_size + page - 1) / page * page;
-  allocation_size_ = usable_size_ + below;
-  // Committed up front: Windows charges commit against the page file, but a page becomes
-  // resident only when it is touched, as on Linux.
-  void* memory = VirtualAlloc(nullptr, allocation_size_, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+  if (guard_ == StackGuard::none) {
+    // The allocation is the usable stack and nothing else. Without a guard page nothing
+    // makes the kernel grow it (touching a reserved page is an access violation), so it is
+    // committed whole: charged against the commit limit, resident only where touched.
+    allocation_size_ = usable_size_;
+    void* memory =
+        VirtualAlloc(nullptr, allocation_size_, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    if (memory == nullptr) throw_last_error("VirtualAlloc");
+    allocation_ = static_cast<std::byte*>(memory);
+    usable_low_ = allocation_;
+    committed_low_ = usable_low_;
+    return;
+  }
+  allocation_size_ = usable_size_ + kBelowUsablePages * page;
+  // Reserved read/write, as Windows reserves a thread's stack: a reserved page grants no
+  // access until it is committed, and Wine's growth commits the next guard page with the
+  // protection it was reserved with (reserved PAGE_NOACCESS, a fiber's second growth faulted
+  // again at once, now as an access violation: seen under Wine 8 here).
+  void* memory = VirtualAlloc(nullptr, allocation_size_, MEM_RESERVE, PAGE_READWRITE);
   if (memory == nullptr) throw_last_error("VirtualAlloc");
   allocation_ = static_cast<std::byte*>(memory);
-  usable_low_ = allocation_ + below;
-  if (below == 0) return;
-  DWORD previous = 0;
-  if (!VirtualProtect(allocation_, kNoAccessPages * page, PAGE_NOACCESS, &previous) ||
-      !VirtualProtect(usable_low_ - kGuardPages * page, kGuardPages * page,
-                      PAGE_READWRITE | PAGE_GUARD, &previous)) {
+  usable_low_ = allocation_ + kBelowUsablePages * page;
+  committed_low_ = top() - kCommittedTopPages * page;  // a one-page stack: all of it
+  std::byte* guard_low = committed_low_ - kGuardPages * page;
+  if (VirtualAlloc(committed_low_, static_cast<std::size_t>(top() - committed_low_), MEM_COMMIT,
+                   PAGE_READWRITE) == nullptr ||
+      VirtualAlloc(guard_low, kGuardPages * page, MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD) ==
+          nullptr) {
     DWORD error = GetLastError();
     release();
     SetLastError(error);
-    throw_last_error("VirtualProtect");
+    throw_last_error("VirtualAlloc");
   }
+}
+
+// The kernel keeps the TEB's StackLimit at the lowest committed page of the running stack
+// (below it lies the guard page): reading it is a load from the TEB, not a system call.
+void Stack::record_committed_low() noexcept {
+  auto* limit = static_cast<std::byte*>(reinterpret_cast<NT_TIB*>(NtCurrentTeb())->StackLimit);
+  if (limit >= usable_low_ && limit < top()) committed_low_ = limit;
 }
 
 void Stack::release() noexcept {
@@ -59,6 +102,7 @@ void Stack::release() noexcept {
   allocation_size_ = 0;
   usable_low_ = nullptr;
   usable_size_ = 0;
+  committed_low_ = nullptr;
 }
 
 }  // namespace rt::fiber

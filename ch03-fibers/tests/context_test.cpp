@@ -25,7 +25,7 @@ namespace {
 struct Child {
   explicit Child(void (*body)(Child&), std::size_t stack_size = 64 * 1024)
       : stack(stack_size), body(body) {
-    context = rt::fiber::make_context(stack.usable(), &Child::start, this);
+    context = rt::fiber::make_context(stack, &Child::start, this);
   }
   ~Child() { rt::fiber::destroy_context(context); }
   static void start(void* self) {
@@ -228,7 +228,7 @@ TEST(Context, MakeContextAcceptsAStackAnExitedContextLeftPoisoned) {
   static Context context;
   static bool ran = false;
   context = rt::fiber::make_context(
-      stack.usable(),
+      stack,
       [](void*) {
         ran = true;
         rt::fiber::exit_context(context, parent);
@@ -246,7 +246,7 @@ TEST(ContextDeathTest, AStartFunctionThatReturnsStopsTheProcessLoudly) {
         rt::fiber::Stack stack(64 * 1024);
         Context parent;
         Context child = rt::fiber::make_context(
-            stack.usable(), [](void*) { /* returns instead of calling exit_context */ }, nullptr);
+            stack, [](void*) { /* returns instead of calling exit_context */ }, nullptr);
         rt::fiber::switch_context(parent, child);
       },
       "the start function of a context returned");
@@ -302,7 +302,7 @@ TEST(ContextDeathTest, AMovedFromContextCannotBeResumed) {
         rt::fiber::Stack stack(64 * 1024);
         Context parent;
         Context original = rt::fiber::make_context(
-            stack.usable(), [](void*) {}, nullptr);
+            stack, [](void*) {}, nullptr);
         Context moved = std::move(original);
         EXPECT_NE(moved.stack_pointer, nullptr);
         rt::fiber::switch_context(parent, original);  // NOLINT(bugprone-use-after-move)

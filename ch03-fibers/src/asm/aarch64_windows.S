@@ -11,9 +11,10 @@
  *     stays its own. A new context starts with 0: round to nearest, no flush-to-zero.
  *   four words of the thread's TEB, which x18 always points at on Windows: StackBase and
  *     StackLimit (exception dispatch and unwinding refuse frames outside them; __chkstk
- *     probes against StackLimit), DeallocationStack (for a fiber: its usable bottom, as
- *     first_frame_x86_64_win64.cpp explains), and ExceptionList, for Wine (x86_64_win64.S
- *     says why). x18 itself is read, never written.
+ *     probes against StackLimit; the kernel lowers it as the stack grows),
+ *     DeallocationStack (the bottom of the stack's reservation, so that the kernel grows
+ *     a fiber's stack as it does a thread's: first_frame_x86_64_win64.cpp), and
+ *     ExceptionList, for Wine (x86_64_win64.S says why). x18 itself is read, never written.
  * Unwind data (.seh_*): Windows requires it of every function that is not a leaf. The
  *   switch declares its stack allocation; the trampoline pushes a frame record of zeros
  *   and points x29 at it, so an unwinder that reaches it restores lr = 0 and stops there.

@@ -11,9 +11,10 @@
  *   loaded, its volatile status flags are left as they are); 1, both are always loaded.
  *   That file's header says why there are two ways); and three words of the thread's TEB (gs:),
  *   because Windows reads them as "this thread's stack": StackBase and StackLimit (exception dispatch and
- *   unwinding refuse frames outside them; __chkstk probes against StackLimit) and
- *   DeallocationStack (the thread's own: the bottom of its allocation; a fiber's: its
- *   usable bottom, so that its guard pages are not stack the kernel may grow into:
+ *   unwinding refuse frames outside them; __chkstk probes against StackLimit; the kernel
+ *   lowers StackLimit as it grows the stack, so the value saved is the grown one) and
+ *   DeallocationStack (the bottom of the stack's reservation: the kernel grows a stack from
+ *   its guard page only between DeallocationStack and StackBase, a fiber's as a thread's:
  *   first_frame_x86_64_win64.cpp). And ExceptionList: unused by 64-bit Windows, but Wine
  *   keeps its own handler frames there and walks them by address, which breaks C++
  *   exceptions on a stack that lies above the thread's; each context keeps its own chain
@@ -23,8 +24,8 @@
  *   In particular the three words Win32's SwitchToFiber also swaps: FiberData and FlsData
  *   (read only by the Win32 fiber API and fiber-local storage, which these contexts do not
  *   use: they all see the thread's) and GuaranteedStackBytes (SetThreadStackGuarantee's
- *   reserve for handling an overflow of the thread's own stack; a fiber's overflow hits
- *   its guard page below DeallocationStack instead, which overflow_win32.cpp reports).
+ *   reserve for handling a stack overflow: the thread's applies to its fibers too, and
+ *   stack_win32.cpp leaves room below each fiber's stack for the default, two pages).
  * Why `jmp` and not `ret`: a `ret` into another context is mispredicted on every switch;
  *   x86_64_sysv.S explains and measures it. The unwinder: up to the `add` the routine is
  *   its own body, described by the unwind data, whose frame is the other context's from

@@ -34,6 +34,8 @@
 
 namespace rt::fiber {
 
+class Stack;
+
 // Move-only: a copy of a suspended context could be resumed twice, and the second resume
 // would run a frame that no longer exists. A moved-from Context counts as running
 // (resuming it is refused).
@@ -63,7 +65,14 @@ using ContextStart = void (*)(void* argument);
 // start(argument) with the stack aligned as the ABI requires. The returned context is
 // suspended. If start returns, the process stops with "rt::fiber: the start function of a
 // context returned".
+// The bytes must all be committed memory (an array, a vector): on Windows the context's TEB
+// then says that nothing below them is its stack, and nothing grows it.
 Context make_context(std::span<std::byte> stack, ContextStart start, void* argument);
+
+// The same on a Stack's usable bytes (stack.hpp). On Windows the context's TEB also
+// describes the Stack's reservation and how far it is committed (Stack::committed_low), so
+// the kernel grows it as the context goes deeper; elsewhere this is the span version.
+Context make_context(const Stack& stack, ContextStart start, void* argument);
 
 // Suspends the calling context into `from` and resumes `to`. Returns when some context
 // switches back to `from`. Preconditions, both checked (misuse aborts with a message):

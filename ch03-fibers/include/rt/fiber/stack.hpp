@@ -1,7 +1,7 @@
 // rt::fiber::Stack: memory for a context to run on, with a guard page below it.
 //
 // A stack grows down. If a fiber's calls go deeper than its stack, the next push lands in
-// the guard page, which the OS maps with no access rights: the CPU faults at once, instead
+// the guard page(s) below it, which the fiber may not use: the CPU faults at once, instead
 // of the fiber silently overwriting whatever memory lies below (another fiber's stack, the
 // heap). The fault is then reported with the fiber's name (overflow.hpp).
 //
@@ -9,21 +9,28 @@
 //   | guard (no access) | usable: the stack grows down from here <------ | top
 //   ^ allocation base   ^ usable().data()                                ^ top()
 //
-// Windows adds a few committed pages between guard and usable stack ("reserve"), so that
-// the exception raised on overflow has stack to be dispatched on (src/stack_win32.cpp).
+// On Windows the part below the usable stack is three pages: the lowest is never committed,
+// the two above it are what the kernel commits when it raises STATUS_STACK_OVERFLOW, so the
+// exception has stack to be dispatched on (src/stack_win32.cpp).
 //
-// Contract: the constructor reserves address space for the whole allocation and makes the
-// usable part readable and writable. What is committed, and when:
-// - Linux, macOS: nothing up front (MAP_NORESERVE); a page becomes resident when first
-//   touched, so a 256 KiB stack costs one or two pages until a fiber goes deep.
-// - Windows: the whole stack is committed (charged against the system's commit limit, the
-//   page file) at once, but as on Linux a page becomes resident only when touched. Growing
-//   the commitment page by page, as Windows does for a thread's own stack, would need the
-//   kernel's stack-growth path to accept a fiber's stack; we keep it simple and say so.
-// Errors throw rt::OsError naming the failing call (mmap, mprotect, VirtualAlloc,
-// VirtualProtect); a refusal for lack of memory or mappings throws StackRefused, which
-// also names the limit and the way out. Movable, not copyable; the destructor returns the
-// memory to the OS.
+// Contract: the constructor reserves address space for the whole allocation; the usable part
+// is readable and writable, committed as it is needed. What is committed, and when:
+// - Linux, macOS: nothing up front (MAP_NORESERVE); a page is committed and becomes
+//   resident when first touched, so a 256 KiB stack costs one or two pages until a fiber
+//   goes deep.
+// - Windows: the top page, and one PAGE_GUARD page below it (commit is charged against the
+//   system's commit limit, the page file). The kernel commits the rest a page at a time as
+//   the running context touches the guard page, as it does for a thread's own stack,
+//   because the context's TEB describes this stack (make_context(const Stack&, ...)).
+//   With StackGuard::none no guard page can trigger that: the whole stack is committed.
+//   So on Windows only the context running on a guarded stack may go below committed_low();
+//   other code touching it there faults (the guard page once, then reserved memory).
+// The kernel keeps the lowest committed address in the TEB as the stack grows; a Stack
+// remembers it (committed_low, record_committed_low) so that the next context made on a
+// reused, grown stack starts with the TEB telling the truth.
+// Errors throw rt::OsError naming the failing call (mmap, mprotect, VirtualAlloc); a refusal for
+// lack of memory or mappings throws StackRefused, which also names the limit and the way out.
+// Movable, not copyable; the destructor returns the memory to the OS.
 #pragma once
 
 #include <cstddef>
@@ -69,12 +76,27 @@ class Stack {
   // The bytes a context may use, lowest first. Empty for a default-constructed Stack.
   std::span<std::byte> usable() const noexcept { return {usable_low_, usable_size_}; }
   std::byte* top() const noexcept { return usable_low_ + usable_size_; }
-  // True if `address` lies below the usable bytes, in the guard (or reserve) pages: where a
-  // fault means this stack overflowed.
+  // True if `address` lies below the usable bytes, in the guard pages: where a fault means
+  // this stack overflowed.
   bool is_guard_address(const void* address) const noexcept;
-  // Bytes of address space reserved in all, guard included.
+  // Bytes of address space reserved in all, guard included: the reservation is
+  // [top() - reserved_size(), top()).
   std::size_t reserved_size() const noexcept { return allocation_size_; }
   StackGuard guard() const noexcept { return guard_; }
+
+  // The lowest committed address of the usable bytes, as last recorded: on Windows where a
+  // context made on this stack starts its TEB's StackLimit (the kernel grows the stack from
+  // the PAGE_GUARD page right below it). Elsewhere usable().data(): nothing to record.
+  std::byte* committed_low() const noexcept { return committed_low_; }
+  // Records how far the OS has committed this stack by now. Call it on the context that runs
+  // on this stack, as the last thing before it exits (the Scheduler does, as a fiber
+  // finishes), if another context may be made on the stack later: on Windows it reads the
+  // TEB's StackLimit, which the kernel lowers as the stack grows, because a later context
+  // whose StackLimit were left above the truth could not throw a C++ exception from the
+  // pages between (unwinding refuses frames below StackLimit). Costs no system call. A
+  // value that is not inside this stack (called on another one) is ignored. Elsewhere it
+  // does nothing.
+  void record_committed_low() noexcept;  // per OS: stack_posix.cpp, stack_win32.cpp
 
  private:
   void allocate(std::size_t usable_size);  // per OS: stack_posix.cpp, stack_win32.cpp
@@ -84,13 +106,15 @@ class Stack {
   std::size_t allocation_size_ = 0;
   std::byte* usable_low_ = nullptr;
   std::size_t usable_size_ = 0;
+  std::byte* committed_low_ = nullptr;  // usable_low_ .. top(): committed (Windows)
   StackGuard guard_ = StackGuard::page;
 };
 
 // Keeps freed stacks for reuse, so that a fiber's spawn costs no system call once the pool
 // is warm (an mmap, an mprotect and an munmap otherwise: microseconds). A reused stack
-// keeps the pages its last fiber touched resident: the pool trades memory for time, and
-// `capacity` bounds the trade. Not thread-safe: one pool per Scheduler, on its thread.
+// keeps the pages its last fiber touched resident (and on Windows committed): the pool
+// trades memory for time, and `capacity` bounds the trade. Not thread-safe: one pool per Scheduler,
+// on its thread.
 class StackPool {
  public:
   explicit StackPool(std::size_t capacity = 1024) : capacity_(capacity) {}
