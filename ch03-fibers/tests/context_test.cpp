@@ -6,9 +6,12 @@
 
 #include <cfenv>
 #include <cstdint>
+#include <span>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "rt/fiber/stack.hpp"
 #include "rt/platform.hpp"
@@ -82,6 +85,29 @@ TEST(Context, TheNewStackIsAlignedAsTheAbiRequires) {
   auto high = reinterpret_cast<std::uintptr_t>(child.stack.top());
   EXPECT_GE(child.value, low);
   EXPECT_LT(child.value, high);
+}
+
+TEST(Context, RunsOnAPlainBufferAndCatchesAnExceptionThere) {
+  // Not a Stack: heap memory, committed throughout, with no guard page. On Windows the
+  // context's TEB then describes just the buffer, which unwinding needs to walk its frames.
+  static std::vector<std::byte> buffer(64 * 1024);
+  static Context parent;
+  static Context context;
+  static std::string caught;
+  context = rt::fiber::make_context(
+      std::span<std::byte>(buffer),
+      [](void*) {
+        try {
+          throw std::runtime_error("thrown on a buffer");
+        } catch (const std::exception& e) {
+          caught = e.what();
+        }
+        rt::fiber::exit_context(context, parent);
+      },
+      nullptr);
+  rt::fiber::switch_context(parent, context);
+  EXPECT_EQ(caught, "thrown on a buffer");
+  rt::fiber::destroy_context(context);
 }
 
 TEST(Context, CalleeSavedStateSurvivesManySwitches) {

@@ -3,17 +3,80 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
+#include "rt/fiber/scheduler.hpp"
 #include "rt/memory.hpp"
 #include "rt/platform.hpp"
 
 #if defined(RT_SANITIZE_ADDRESS)
 #include <sanitizer/asan_interface.h>
 #endif
+#if defined(RT_OS_WINDOWS)
+#include <windows.h>
+#endif
 
 using rt::fiber::Stack;
+namespace this_fiber = rt::fiber::this_fiber;
+
+namespace {
+
+// Recurses until its frame lies below `stop`, then throws `message` if it is not null;
+// returns the depth reached. The frame address (not a local's: ASan may move locals to a
+// heap "fake stack") is what uses the stack.
+[[gnu::noinline]] int recurse_down_to(const std::byte* stop, const char* message = nullptr) {
+  volatile char frame[256];
+  frame[0] = 1;
+  if (static_cast<const std::byte*>(__builtin_frame_address(0)) < stop) {
+    if (message != nullptr) throw std::runtime_error(message);
+    return frame[0];
+  }
+  return recurse_down_to(stop, message) + frame[0];
+}
+
+#if defined(RT_OS_WINDOWS)
+// What VirtualQuery says of [low, high): the bytes committed read/write, the lowest of them,
+// and the PAGE_GUARD bytes and the lowest of those.
+struct Commitment {
+  std::size_t committed = 0;
+  const std::byte* committed_low = nullptr;
+  std::size_t guard = 0;
+  const std::byte* guard_low = nullptr;
+};
+
+Commitment commitment_of(const std::byte* low, const std::byte* high) {
+  Commitment result;
+  for (const std::byte* at = low; at < high;) {
+    MEMORY_BASIC_INFORMATION region{};
+    if (VirtualQuery(at, &region, sizeof region) == 0) break;
+    const std::byte* end = static_cast<const std::byte*>(region.BaseAddress) + region.RegionSize;
+    if (end > high) end = high;
+    auto size = static_cast<std::size_t>(end - at);
+    if (region.State == MEM_COMMIT && (region.Protect & PAGE_GUARD) != 0) {
+      result.guard += size;
+      if (result.guard_low == nullptr) result.guard_low = at;
+    } else if (region.State == MEM_COMMIT) {
+      result.committed += size;
+      if (result.committed_low == nullptr) result.committed_low = at;
+    }
+    at = end;
+  }
+  return result;
+}
+
+const std::byte* reservation_of(const Stack& stack) {
+  return stack.top() - stack.reserved_size();
+}
+
+// The TEB's StackLimit of the running context, which the kernel lowers as it grows a stack.
+const std::byte* teb_stack_limit() {
+  return static_cast<const std::byte*>(reinterpret_cast<NT_TIB*>(NtCurrentTeb())->StackLimit);
+}
+#endif
+
+}  // namespace
 
 TEST(Stack, RoundsUpToWholePagesAndItsCommittedBytesAreWritable) {
   const std::size_t page = rt::page_size();
@@ -117,4 +180,124 @@ TEST(StackPool, KeepsNoMoreThanItsCapacity) {
   rt::fiber::StackPool pool(2);
   for (int i = 0; i < 3; ++i) pool.release(Stack(16 * 1024));
   EXPECT_EQ(pool.kept(), 2u);
+}
+
+TEST(Stack, ANewGuardedStackCommitsOnlyItsTopPageOnWindows) {
+#if !defined(RT_OS_WINDOWS)
+  GTEST_SKIP() << "Windows only: Linux and macOS commit no stack page up front (MAP_NORESERVE), "
+                  "each page is committed when it is first touched";
+#else
+  const std::size_t page = rt::page_size();
+  Stack stack(256 * 1024);
+  Commitment commitment = commitment_of(reservation_of(stack), stack.top());
+  EXPECT_EQ(commitment.committed, page) << "the top page, and nothing else read/write";
+  EXPECT_EQ(commitment.guard, page) << "one PAGE_GUARD page below it; the rest only reserved";
+  EXPECT_EQ(commitment.committed_low, stack.top() - page);
+  EXPECT_EQ(commitment.guard_low, stack.top() - 2 * page);
+  EXPECT_EQ(stack.committed_low(), stack.top() - page) << "where a context's StackLimit starts";
+#endif
+}
+
+TEST(Stack, WithoutAGuardTheWholeStackIsCommittedOnWindows) {
+#if !defined(RT_OS_WINDOWS)
+  GTEST_SKIP() << "Windows only: Linux and macOS commit a page when it is first touched, "
+                  "guard page or not";
+#else
+  Stack stack(64 * 1024, rt::fiber::StackGuard::none);
+  Commitment commitment = commitment_of(reservation_of(stack), stack.top());
+  EXPECT_EQ(commitment.committed, stack.usable().size()) << "no guard page could grow it";
+  EXPECT_EQ(commitment.guard, 0u);
+  EXPECT_EQ(stack.committed_low(), stack.usable().data());
+#endif
+}
+
+TEST(Stack, AFiberThatGoesDeepCommitsItsStackPageByPageOnWindows) {
+#if !defined(RT_OS_WINDOWS)
+  GTEST_SKIP() << "Windows only: on Linux and macOS the kernel commits a touched page without "
+                  "a guard page (Scheduler.ADeepRecursionThatFitsRunsToTheEnd runs the same "
+                  "recursion there)";
+#else
+  // 200 KiB into a 256 KiB stack that starts with one committed page: every page on the way
+  // is a guard page the kernel turns into stack.
+  const std::size_t page = rt::page_size();
+  rt::fiber::Scheduler scheduler;
+  const std::byte* top = nullptr;
+  const std::byte* reservation = nullptr;
+  const std::byte* limit_when_deep = nullptr;
+  Commitment when_deep;
+  scheduler
+      .spawn({.name = "deep", .stack_size = 256 * 1024},
+             [&] {
+               const Stack& stack = this_fiber::current().stack();
+               top = stack.top();
+               reservation = reservation_of(stack);
+               recurse_down_to(top - 200 * 1024);
+               limit_when_deep = teb_stack_limit();
+               when_deep = commitment_of(reservation, top);
+             })
+      .join();
+  EXPECT_GE(when_deep.committed, std::size_t{200 * 1024}) << "the pages it went through";
+  EXPECT_LE(when_deep.committed_low, top - 200 * 1024);
+  EXPECT_EQ(when_deep.guard, page) << "still one guard page";
+  EXPECT_EQ(when_deep.guard_low, when_deep.committed_low - page) << "right below the stack";
+  EXPECT_EQ(limit_when_deep, when_deep.committed_low) << "the kernel kept StackLimit exact";
+  EXPECT_EQ(when_deep.committed, static_cast<std::size_t>(top - when_deep.committed_low))
+      << "committed without a hole, from the top down";
+#endif
+}
+
+TEST(StackPool, AReusedGrownStackLetsTheNextFiberThrowFromDeepAndGoDeeper) {
+  // The first fiber grows its stack to 100 KiB; the second gets the same stack from the pool,
+  // throws from 80 KiB down (inside what the first one grew: on Windows its StackLimit must
+  // already be below there, or unwinding refuses the frames) and from 200 KiB down (further
+  // than the stack has grown: the guard page must be right below its StackLimit).
+  rt::fiber::Scheduler scheduler;
+  const std::byte* first_top = nullptr;
+  scheduler
+      .spawn({.name = "grower", .stack_size = 256 * 1024},
+             [&] {
+               first_top = this_fiber::current().stack().top();
+               recurse_down_to(first_top - 100 * 1024);
+             })
+      .join();
+  const std::byte* second_top = nullptr;
+  std::string caught_inside, caught_below;
+  const std::byte* recorded_low = nullptr;
+  const std::byte* limit_at_start = nullptr;
+  const std::byte* committed_low_at_start = nullptr;
+  scheduler
+      .spawn({.name = "reuser", .stack_size = 256 * 1024},
+             [&] {
+               const Stack& stack = this_fiber::current().stack();
+               second_top = stack.top();
+               recorded_low = stack.committed_low();
+#if defined(RT_OS_WINDOWS)
+               limit_at_start = teb_stack_limit();
+               committed_low_at_start =
+                   commitment_of(reservation_of(stack), stack.top()).committed_low;
+#endif
+               try {
+                 recurse_down_to(stack.top() - 80 * 1024, "thrown 80 KiB down");
+               } catch (const std::exception& e) {
+                 caught_inside = e.what();
+               }
+               try {
+                 recurse_down_to(stack.top() - 200 * 1024, "thrown 200 KiB down");
+               } catch (const std::exception& e) {
+                 caught_below = e.what();
+               }
+             })
+      .join();
+  ASSERT_EQ(scheduler.stack_pool().reused(), 1u);
+  ASSERT_EQ(second_top, first_top) << "the second fiber runs on the first one's stack";
+  EXPECT_EQ(caught_inside, "thrown 80 KiB down");
+  EXPECT_EQ(caught_below, "thrown 200 KiB down");
+#if defined(RT_OS_WINDOWS)
+  EXPECT_LE(recorded_low, first_top - 100 * 1024) << "the first fiber's growth was recorded";
+  EXPECT_EQ(limit_at_start, committed_low_at_start) << "StackLimit starts exact";
+  EXPECT_EQ(recorded_low, committed_low_at_start);
+#else
+  (void)limit_at_start, (void)committed_low_at_start;
+  EXPECT_EQ(recorded_low, second_top - 256 * 1024) << "nothing to record: the usable bottom";
+#endif
 }
