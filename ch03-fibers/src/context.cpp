@@ -50,10 +50,6 @@ void* take_resume_point(Context& to, const char* running_message, const char* ex
   return std::exchange(to.stack_pointer, nullptr);
 }
 
-}  // namespace
-
-namespace {
-
 Context make_context_on(std::span<std::byte> stack, detail::StackExtent extent, ContextStart start,
                         void* argument) {
   if (stack.size() < kMinimumStack)
