@@ -7,7 +7,6 @@
 // instead of 20; on an AMD EPYC (Zen 1) reading back what stmxcsr just stored made the bare
 // round trip 8 ns slower than loading always. `ch03-fibers bench` measures both on the
 // machine it runs on, so a reader can check the choice on theirs.
-#include <atomic>
 #include <cstring>
 
 #include "first_frame.hpp"
@@ -63,9 +62,6 @@ ControlWordLoad control_word_load() noexcept {
 void set_control_word_load(ControlWordLoad policy) noexcept {
   detail::choose_control_word_load();
   rt_context_control_words_always_load = policy == ControlWordLoad::always ? 1 : 0;
-  // Keeps the compiler from sinking the store past a switch that follows (it cannot see
-  // that the assembly reads the byte).
-  std::atomic_signal_fence(std::memory_order_seq_cst);
 }
 
 }  // namespace rt::fiber

@@ -63,7 +63,21 @@ std::size_t format_overflow_message(char* buffer, std::size_t size, const Fiber&
   message.number(fiber.stack_size() / 1024, 10);
   message.text(" KiB): fault at 0x");
   message.number(reinterpret_cast<std::uintptr_t>(address), 16);
-  message.text(", in its guard page\n");
+  if (fiber.stack().is_guard_address(address)) {
+    message.text(", in its guard page\n");
+  } else {
+    // Windows only (overflow_win32.cpp): the kernel refused to grow the stack before its
+    // bottom, because the thread's stack guarantee is larger than the fiber's reserve
+    // (SetThreadStackGuarantee) or because it could not commit the next page.
+    message.text(", ");
+    message.number(
+        static_cast<std::uintptr_t>(fiber.stack().top() - static_cast<const std::byte*>(address)) /
+            1024,
+        10);
+    message.text(
+        " KiB below its top: the OS would not grow it further (a thread stack "
+        "guarantee larger than the fiber's reserve, or the system out of commit)\n");
+  }
   return message.length();
 }
 

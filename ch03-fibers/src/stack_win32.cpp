@@ -1,30 +1,34 @@
 // rt::fiber::Stack on Windows: reserved whole, committed at the top, grown by the kernel.
 //
-//   | never committed | guarantee | usable: reserved ...  | PAGE_GUARD | committed | top
-//   |   (1 page)      | (2 pages) |                       |  (1 page)  | (1 page)  |
-//   ^ allocation_: the TEB's DeallocationStack            committed_low_ ^
+//   | never committed | guarantee | overflow | usable: reserved ... | PAGE_GUARD | committed | top
+//   |   (1 page)      | (2 pages) | (1 page) |                      |            | (1 page)  |
+//   ^ allocation_: the TEB's DeallocationStack                committed_low_ ^
 //
 // One VirtualAlloc reserves the whole allocation; two more commit the top page read/write and
 // the page below it read/write with PAGE_GUARD. A context made on this stack carries TEB
 // words that describe it (first_frame_*_windows/win64.cpp: DeallocationStack = allocation_,
 // StackLimit = committed_low_, StackBase = its top). So when it touches the guard page, the
 // kernel finds the fault inside "the thread's stack" (between DeallocationStack and
-// StackBase) and grows it, as for a thread's own stack: it commits that page, makes the next
-// one down the guard page, lowers the TEB's StackLimit to the page just committed, and lets
-// the context go on. Wine does the same (dlls/ntdll/unix/virtual.c, grow_thread_stack). A
-// guard page outside those bounds would only raise STATUS_GUARD_PAGE_VIOLATION, once.
+// StackBase) and grows it, as for a thread's own stack: it commits that page, makes the
+// page(s) below it the new guard (one under Wine, dlls/ntdll/unix/virtual.c; two on x64
+// Windows, more under SetThreadStackGuarantee), lowers the TEB's StackLimit to the page just
+// committed, and lets the context go on. A guard page outside those bounds would only raise
+// STATUS_GUARD_PAGE_VIOLATION, once.
 //
-// The bottom is the kernel's too. It stops growing when the guard page would move into the
-// thread's guarantee, max(GuaranteedStackBytes, 2 pages on 64-bit Windows) above the lowest
-// page: it commits the guarantee instead and raises STATUS_STACK_OVERFLOW on the overflowing
-// stack, where the guarantee leaves room to dispatch it and for overflow_win32.cpp to report
-// it. The lowest page stays reserved: the kernel never commits it (Wine refuses to dispatch
-// an exception whose frame would reach it). So the usable bytes begin three pages above the
-// allocation, and the page whose touch overflows lies just below them, where
-// is_guard_address looks. GuaranteedStackBytes belongs to the thread (the switch does not
-// swap it: x86_64_win64.S): a thread that raised it with SetThreadStackGuarantee gives its
-// fibers that much less stack, and the overflow then arrives inside the usable bytes, where
-// overflow_win32.cpp accepts it too.
+// The bottom is the kernel's too. It stops growing when the new guard would reach into the
+// thread's guarantee, which lies above the lowest page: it commits the guarantee instead and
+// raises STATUS_STACK_OVERFLOW on the overflowing stack, where the guarantee leaves room to
+// dispatch it and for overflow_win32.cpp to report it (8 to 12 KiB: what Windows leaves a
+// thread's own overflow, too). The lowest page stays reserved: the kernel never commits it.
+// Where exactly the overflow fires differs by a page: Wine raises it at a touch of the page
+// two above the bottom (1 + 2 guarantee pages), the x64 kernel at a touch of the page three
+// above (its rule counts one page more). The "overflow" page makes both fire below the
+// usable bytes, where is_guard_address looks, so a fiber gets all the stack usable()
+// promises. GuaranteedStackBytes belongs to the thread (the switch does not swap it:
+// x86_64_win64.S): a thread that raised it with SetThreadStackGuarantee gives its fibers
+// that much less stack, and the overflow then arrives inside the usable bytes, where
+// overflow_win32.cpp accepts it too. So does a stack the kernel could not grow because the
+// system ran out of commit: that is reported as what it is.
 #include <windows.h>
 
 #include "rt/error.hpp"
@@ -36,7 +40,8 @@ namespace rt::fiber {
 namespace {
 constexpr std::size_t kNeverCommittedPages = 1;
 constexpr std::size_t kGuaranteePages = 2;  // the kernel's minimum guarantee on 64-bit Windows
-constexpr std::size_t kBelowUsablePages = kNeverCommittedPages + kGuaranteePages;
+constexpr std::size_t kOverflowPages = 1;   // where x64 Windows raises the overflow (above)
+constexpr std::size_t kBelowUsablePages = kNeverCommittedPages + kGuaranteePages + kOverflowPages;
 // Committed up front: one page, as the linker's default commit for a thread's stack; a fiber
 // that needs more pays one page fault per further page, once (a pooled stack stays grown).
 // It holds the first frame that make_context writes, from outside the context.

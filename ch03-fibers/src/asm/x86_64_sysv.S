@@ -22,7 +22,7 @@
  *   one byte, rt_context_control_words_always_load (context.hpp, ControlWordLoad): the
  *   control bits end up as the resumed context saved them either way, and the status
  *   flags are caller-saved. Which is cheaper depends on the CPU (README, "Performance"):
- *   - when they differ (0, the default on Intel): compare, load only what differs. An
+ *   - when they differ (0, the default but on AMD and Hygon): compare, load only what differs. An
  *     unconditional ldmxcsr was measured to cost 300 ns per Scheduler yield round trip on
  *     an Intel Xeon, against 20 ns with the compare.
  *   - always (1, the default on AMD): load both, as Boost.Context does. On an AMD EPYC

@@ -25,7 +25,8 @@
  *   (read only by the Win32 fiber API and fiber-local storage, which these contexts do not
  *   use: they all see the thread's) and GuaranteedStackBytes (SetThreadStackGuarantee's
  *   reserve for handling a stack overflow: the thread's applies to its fibers too, and
- *   stack_win32.cpp leaves room below each fiber's stack for the default, two pages).
+ *   stack_win32.cpp leaves room below each fiber's stack for the kernel's minimum on
+ *   x64, two pages, which applies while GuaranteedStackBytes is 0, its default).
  * Why `jmp` and not `ret`: a `ret` into another context is mispredicted on every switch;
  *   x86_64_sysv.S explains and measures it. The unwinder: up to the `add` the routine is
  *   its own body, described by the unwind data, whose frame is the other context's from

@@ -9,9 +9,10 @@
 //   | guard (no access) | usable: the stack grows down from here <------ | top
 //   ^ allocation base   ^ usable().data()                                ^ top()
 //
-// On Windows the part below the usable stack is three pages: the lowest is never committed,
+// On Windows the part below the usable stack is four pages: the lowest is never committed,
 // the two above it are what the kernel commits when it raises STATUS_STACK_OVERFLOW, so the
-// exception has stack to be dispatched on (src/stack_win32.cpp).
+// exception has stack to be dispatched on, and the fourth is where x64 Windows raises it
+// (a page earlier than Wine does: src/stack_win32.cpp).
 //
 // Contract: the constructor reserves address space for the whole allocation; the usable part
 // is readable and writable, committed as it is needed. What is committed, and when:
@@ -74,6 +75,9 @@ class Stack {
   Stack& operator=(const Stack&) = delete;
 
   // The bytes a context may use, lowest first. Empty for a default-constructed Stack.
+  // To run a context on them, pass the Stack itself to make_context: on Windows the span
+  // alone cannot tell the context's TEB that only the top is committed, and a frame larger
+  // than a page (MSVC's __chkstk trusts StackLimit) would then fault in reserved memory.
   std::span<std::byte> usable() const noexcept { return {usable_low_, usable_size_}; }
   std::byte* top() const noexcept { return usable_low_ + usable_size_; }
   // True if `address` lies below the usable bytes, in the guard pages: where a fault means
