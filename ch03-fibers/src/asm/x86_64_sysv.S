@@ -22,12 +22,12 @@
  *   one byte, rt_context_control_words_always_load (context.hpp, ControlWordLoad): the
  *   control bits end up as the resumed context saved them either way, and the status
  *   flags are caller-saved. Which is cheaper depends on the CPU (README, "Performance"):
- *   - when they differ (0, the default but on AMD and Hygon): compare, load only what differs. An
- *     unconditional ldmxcsr was measured to cost 300 ns per Scheduler yield round trip on
- *     an Intel Xeon, against 20 ns with the compare.
- *   - always (1, the default on AMD): load both, as Boost.Context does. On an AMD EPYC
- *     (Zen 1) the compare was the slow part: it reads back the word stmxcsr just stored,
- *     and that load waits on stmxcsr (8 ns more per round trip than loading always).
+ *   - when they differ (0, the default except on AMD and Hygon CPUs): compare, load only
+ *     what differs. An unconditional ldmxcsr was measured to cost 300 ns per Scheduler
+ *     yield round trip on an Intel Xeon, against 20 ns with the compare.
+ *   - always (1, the default on AMD and Hygon): load both, as Boost.Context does. On an
+ *     AMD EPYC (Zen 1) the compare was the slower: it reads back the word stmxcsr just
+ *     stored, and that load waits on stmxcsr (18.8 against 17.5 ns per bare round trip).
  *   The byte is set before fibers run and never changes under them, so its branch is
  *   always predicted.
  * Why `pop; jmp` (as Boost.Context's jump_fcontext) and not `ret`: the CPU predicts a `ret`
