@@ -20,8 +20,8 @@
 //   resident when first touched, so a 256 KiB stack costs one or two pages until a fiber
 //   goes deep.
 // - Windows: the top page, and one PAGE_GUARD page below it (commit is charged against the
-//   system's commit limit, the page file). The kernel commits the rest a page at a time as
-//   the running context touches the guard page, as it does for a thread's own stack,
+//   system's commit limit, the page file). The kernel commits the rest page by page as
+//   the running context touches the guard page(s), as it does for a thread's own stack,
 //   because the context's TEB describes this stack (make_context(const Stack&, ...)).
 //   With StackGuard::none no guard page can trigger that: the whole stack is committed.
 //   So on Windows only the context running on a guarded stack may go below committed_low();
