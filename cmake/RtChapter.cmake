@@ -20,6 +20,30 @@ if(CMAKE_CROSSCOMPILING_EMULATOR MATCHES "wine")
   set(_rt_test_fixtures FIXTURES_REQUIRED wine_prefix)
 endif()
 
+# Precompiled headers. Nearly every file includes fmt (through rt/output.hpp) and the
+# standard containers, and every test file GoogleTest: parsed once per translation unit
+# they cost more than most of our own files (docs/DESIGN.md, "CI", has the measurements).
+# Two headers are compiled once per build tree, by two object libraries, and every target
+# reuses theirs (REUSE_FROM: same flags, so the same precompiled file is valid for all).
+# Configure with -DCMAKE_DISABLE_PRECOMPILE_HEADERS=ON to build without them.
+set(_rt_pch_common <fmt/format.h> <algorithm> <array> <atomic> <chrono> <cstddef> <cstdint>
+                   <functional> <memory> <mutex> <optional> <span> <stdexcept> <string>
+                   <string_view> <thread> <utility> <vector>)
+file(WRITE ${CMAKE_BINARY_DIR}/rt_pch.cpp "// Compiles the precompiled header (RtChapter.cmake).\n")
+add_library(rt_pch OBJECT ${CMAKE_BINARY_DIR}/rt_pch.cpp)
+target_link_libraries(rt_pch PRIVATE rt_fmt rt_options)
+target_precompile_headers(rt_pch PRIVATE ${_rt_pch_common})
+add_library(rt_test_pch OBJECT ${CMAKE_BINARY_DIR}/rt_pch.cpp)
+target_link_libraries(rt_test_pch PRIVATE rt_fmt rt_gtest rt_options)
+target_precompile_headers(rt_test_pch PRIVATE ${_rt_pch_common} <gtest/gtest.h> <gmock/gmock.h>)
+
+# rt_use_pch(<target>...): the library and executable targets of a chapter reuse rt_pch.
+function(rt_use_pch)
+  foreach(target IN LISTS ARGN)
+    target_precompile_headers(${target} REUSE_FROM rt_pch)
+  endforeach()
+endfunction()
+
 # rt_add_tests(<target> LABEL <chNN> SOURCES <files...> LIBS <libs...>)
 # One GoogleTest executable; every TEST becomes a ctest test labelled <chNN> with the
 # timeout above. Tests are listed when ctest runs (PRE_TEST), not at build time, so cross
@@ -28,6 +52,7 @@ function(rt_add_tests target)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "LABEL" "SOURCES;LIBS")
   add_executable(${target} ${arg_SOURCES})
   target_link_libraries(${target} PRIVATE ${arg_LIBS} rt_test_support rt_gtest rt_options)
+  target_precompile_headers(${target} REUSE_FROM rt_test_pch)
   gtest_discover_tests(${target}
     DISCOVERY_MODE PRE_TEST
     DISCOVERY_TIMEOUT 120

@@ -1,4 +1,6 @@
 // The command line of `ch01-os-threads`: one subcommand per demo.
+#include <CLI/CLI.hpp>
+
 #include <memory>
 
 #include "demos.hpp"

@@ -1,4 +1,6 @@
 // The command line of `ch02-epoll-kqueue-iocp`: one subcommand per demo.
+#include <CLI/CLI.hpp>
+
 #include <memory>
 
 #include "delay_server.hpp"

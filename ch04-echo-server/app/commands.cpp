@@ -1,4 +1,6 @@
 // The command line of `ch04-echo-server`: one subcommand per demo.
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <map>
 #include <memory>

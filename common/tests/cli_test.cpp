@@ -1,5 +1,7 @@
 #include "rt/cli.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

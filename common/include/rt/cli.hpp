@@ -6,14 +6,20 @@
 //
 // A chapter describes its commands in one function, which tests call through run() to
 // check a demo's output in-process (rt/testing.hpp).
+//
+// CLI11 is declared here, not included: it is a header-only library that costs seconds
+// per translation unit to compile, so only the files that build a command line (each
+// chapter's commands.cpp, cli.cpp) include <CLI/CLI.hpp> themselves (docs/DESIGN.md, "CI").
 #pragma once
-
-#include <CLI/CLI.hpp>
 
 #include <string>
 #include <vector>
 
 #include "rt/output.hpp"
+
+namespace CLI {
+class App;
+}
 
 namespace rt::cli {
 
