@@ -3,19 +3,73 @@
 #   2. for cross builds, the host's architecture-independent sources: fmt and CLI11 headers
 #      (used header-only) and GoogleTest's sources in /usr/src/googletest (Debian's
 #      libfmt-dev, libcli11-dev and googletest packages);
-#   3. FetchContent from upstream at a pinned release, so a machine with a compiler, CMake
-#      and internet needs nothing else.
-# Each ends as one target the chapters link: rt_fmt, rt_cli11, rt_gtest (with main).
+#   3. a download of the pinned release (FetchContent; or a source tree you name with
+#      -DFETCHCONTENT_SOURCE_DIR_<NAME>=path), so a machine with a compiler, CMake and
+#      internet needs nothing else.
+# Each ends as one target the chapters link: rt_fmt, rt_cli11, rt_gtest (with main). When a
+# dependency is neither installed nor downloadable (offline, behind a firewall, or with
+# FETCHCONTENT_FULLY_DISCONNECTED), configuring stops with one message that names the
+# package to install on each OS. -DRT_USE_SYSTEM_DEPENDENCIES=OFF skips 1 and 2 (the test
+# `build.OfflineConfigureNamesThePackages` uses it).
 include_guard(GLOBAL)
 include(FetchContent)
 
 set(RT_FMT_TAG 10.2.1)
 set(RT_CLI11_TAG v2.4.2)
 set(RT_GTEST_TAG v1.14.0)
+option(RT_USE_SYSTEM_DEPENDENCIES "Use installed fmt, CLI11 and GoogleTest when found" ON)
+
+# _rt_fetch(<name> <archive URL>): makes <name> available from the pinned release, or
+# stops with the message above. An archive, not a git clone: file(DOWNLOAD) reports a
+# failure that configure can explain, where FetchContent's git clone fails three times
+# with git's own words.
+function(_rt_fetch name url)
+  string(TOUPPER ${name} upper)
+  if(FETCHCONTENT_SOURCE_DIR_${upper})
+    FetchContent_Declare(${name} SOURCE_DIR ${FETCHCONTENT_SOURCE_DIR_${upper}})
+  else()
+    get_filename_component(file ${url} NAME)
+    set(archive ${CMAKE_BINARY_DIR}/_deps/archives/${name}-${file})
+    if(NOT EXISTS ${archive})
+      if(FETCHCONTENT_FULLY_DISCONNECTED)
+        set(why "FETCHCONTENT_FULLY_DISCONNECTED is ON")
+      else()
+        file(DOWNLOAD ${url} ${archive}.part STATUS status TIMEOUT 60 INACTIVITY_TIMEOUT 20)
+        list(GET status 0 code)
+        list(GET status 1 text)
+        if(code EQUAL 0)
+          file(RENAME ${archive}.part ${archive})
+        else()
+          file(REMOVE ${archive}.part)
+          set(why "downloading ${url} failed: ${text}")
+        endif()
+      endif()
+      if(why)
+        message(FATAL_ERROR
+          "rt: ${name} is not installed, and its pinned release cannot be had (${why}).\n"
+          "Install the three libraries the build needs, then configure again:\n"
+          "  Debian, Ubuntu:  sudo apt install libfmt-dev libcli11-dev libgtest-dev libgmock-dev\n"
+          "  Fedora:          sudo dnf install fmt-devel cli11-devel gtest-devel gmock-devel\n"
+          "  macOS:           brew install fmt cli11 googletest\n"
+          "  Windows:         vcpkg install fmt cli11 gtest, and configure with\n"
+          "                   -DCMAKE_TOOLCHAIN_FILE=<vcpkg>/scripts/buildsystems/vcpkg.cmake\n"
+          "                   (or build once with internet access: Visual Studio's CMake\n"
+          "                   downloads them into the build tree)\n"
+          "or point at a source tree you have: -DFETCHCONTENT_SOURCE_DIR_${upper}=<path>")
+      endif()
+    endif()
+    FetchContent_Declare(${name} URL ${archive})
+  endif()
+  FetchContent_MakeAvailable(${name})
+endfunction()
 
 # A header directory of the host (say /usr/include/fmt) exposed alone, so that a cross
 # compiler sees those headers without the rest of the host's /usr/include.
 function(_rt_host_headers out subdir probe)
+  if(NOT RT_USE_SYSTEM_DEPENDENCIES)
+    set(${out} "" PARENT_SCOPE)
+    return()
+  endif()
   find_path(_rt_dir_${subdir} NAMES ${subdir}/${probe} PATHS /usr/include /usr/local/include
             NO_DEFAULT_PATH NO_CMAKE_FIND_ROOT_PATH)
   if(NOT _rt_dir_${subdir})
@@ -30,9 +84,14 @@ function(_rt_host_headers out subdir probe)
   set(${out} ${root} PARENT_SCOPE)
 endfunction()
 
+set(_rt_find_packages OFF)
+if(RT_USE_SYSTEM_DEPENDENCIES AND NOT CMAKE_CROSSCOMPILING)
+  set(_rt_find_packages ON)
+endif()
+
 # ---- fmt
 add_library(rt_fmt INTERFACE)
-if(NOT CMAKE_CROSSCOMPILING)
+if(_rt_find_packages)
   find_package(fmt 9 CONFIG QUIET)
 endif()
 if(fmt_FOUND)
@@ -45,9 +104,7 @@ else()
     target_compile_definitions(rt_fmt INTERFACE FMT_HEADER_ONLY=1)
     set(_rt_fmt_how "host headers, header-only")
   else()
-    FetchContent_Declare(fmt GIT_REPOSITORY https://github.com/fmtlib/fmt.git
-                             GIT_TAG ${RT_FMT_TAG} GIT_SHALLOW TRUE)
-    FetchContent_MakeAvailable(fmt)
+    _rt_fetch(fmt https://github.com/fmtlib/fmt/archive/refs/tags/${RT_FMT_TAG}.tar.gz)
     target_link_libraries(rt_fmt INTERFACE fmt::fmt)
     set(_rt_fmt_how "FetchContent ${RT_FMT_TAG}")
   endif()
@@ -55,7 +112,7 @@ endif()
 
 # ---- CLI11
 add_library(rt_cli11 INTERFACE)
-if(NOT CMAKE_CROSSCOMPILING)
+if(_rt_find_packages)
   find_package(CLI11 2 CONFIG QUIET)
 endif()
 if(CLI11_FOUND)
@@ -67,9 +124,7 @@ else()
     target_include_directories(rt_cli11 SYSTEM INTERFACE ${_rt_cli11_inc})
     set(_rt_cli11_how "host headers")
   else()
-    FetchContent_Declare(cli11 GIT_REPOSITORY https://github.com/CLIUtils/CLI11.git
-                               GIT_TAG ${RT_CLI11_TAG} GIT_SHALLOW TRUE)
-    FetchContent_MakeAvailable(cli11)
+    _rt_fetch(cli11 https://github.com/CLIUtils/CLI11/archive/refs/tags/${RT_CLI11_TAG}.tar.gz)
     target_link_libraries(rt_cli11 INTERFACE CLI11::CLI11)
     set(_rt_cli11_how "FetchContent ${RT_CLI11_TAG}")
   endif()
@@ -77,7 +132,7 @@ endif()
 
 # ---- GoogleTest
 add_library(rt_gtest INTERFACE)
-if(NOT CMAKE_CROSSCOMPILING)
+if(_rt_find_packages)
   find_package(GTest CONFIG QUIET)
 endif()
 if(GTest_FOUND)
@@ -86,13 +141,12 @@ if(GTest_FOUND)
 else()
   set(INSTALL_GTEST OFF CACHE BOOL "" FORCE)
   set(gtest_force_shared_crt ON CACHE BOOL "" FORCE)
-  if(EXISTS /usr/src/googletest/CMakeLists.txt)
+  if(RT_USE_SYSTEM_DEPENDENCIES AND EXISTS /usr/src/googletest/CMakeLists.txt)
     add_subdirectory(/usr/src/googletest ${CMAKE_BINARY_DIR}/_deps/googletest EXCLUDE_FROM_ALL)
     set(_rt_gtest_how "sources in /usr/src/googletest")
   else()
-    FetchContent_Declare(googletest GIT_REPOSITORY https://github.com/google/googletest.git
-                                    GIT_TAG ${RT_GTEST_TAG} GIT_SHALLOW TRUE)
-    FetchContent_MakeAvailable(googletest)
+    _rt_fetch(googletest
+              https://github.com/google/googletest/archive/refs/tags/${RT_GTEST_TAG}.tar.gz)
     set(_rt_gtest_how "FetchContent ${RT_GTEST_TAG}")
   endif()
   target_link_libraries(rt_gtest INTERFACE gtest_main gmock)

@@ -44,6 +44,31 @@ if(MINGW)
   target_link_options(rt_options INTERFACE -static)
 endif()
 
+# ccache where installed, for readers and developers who rebuild (a fresh tree of a preset
+# built before then costs seconds). Precompiled headers need its "sloppiness" settings.
+# CI sets CCACHE_DISABLE=1: its times must be those of a fresh machine, which has no cache.
+find_program(RT_CCACHE ccache)
+if(RT_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER AND NOT MSVC)
+  set(_rt_launcher ${CMAKE_COMMAND} -E env
+      "CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime"
+      ${RT_CCACHE})
+  set(CMAKE_C_COMPILER_LAUNCHER ${_rt_launcher})
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${_rt_launcher})
+endif()
+
+# A faster linker where one is installed: lld links our test executables several times
+# faster than GNU ld (docs/DESIGN.md, "CI"). Checked once per build tree by linking a probe,
+# so a machine without lld (or a compiler that cannot drive it) keeps its default linker.
+# Apple's linker and MSVC's are left alone.
+option(RT_FAST_LINKER "Link with lld when the toolchain can use it" ON)
+if(RT_FAST_LINKER AND NOT MSVC AND NOT APPLE)
+  include(CheckLinkerFlag)
+  check_linker_flag(CXX -fuse-ld=lld RT_LINKER_LLD_WORKS)
+  if(RT_LINKER_LLD_WORKS)
+    target_link_options(rt_options INTERFACE -fuse-ld=lld)
+  endif()
+endif()
+
 if(RT_SANITIZE STREQUAL "address")
   target_compile_options(rt_options INTERFACE -fsanitize=address,undefined
                                               -fno-sanitize-recover=undefined
