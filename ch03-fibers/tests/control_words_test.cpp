@@ -1,14 +1,16 @@
 // Claims about the floating-point control state a context carries: MXCSR and the x87 control
-// word on x86-64, FPCR on Windows ARM64 (context.hpp, the asm headers), and the policy that
-// chooses how x86-64 restores them.
+// word on x86-64, FPCR on Windows ARM64 (context.hpp, the asm headers), what a new context
+// starts with, and the policy that chooses how x86-64 restores them.
 #include <gtest/gtest.h>
 
 #include <cfenv>
+#include <cfloat>
 #include <cstdint>
 #include <string>
 
 #include "child_context.hpp"
 #include "rt/fiber/context.hpp"
+#include "rt/fiber/scheduler.hpp"
 #include "rt/platform.hpp"
 
 using ch03::testing::Child;
@@ -32,7 +34,7 @@ TEST(Context, RoundingModeBelongsToEachContextOnX86AndWindowsArm64) {
   child.resume();
   EXPECT_EQ(std::fegetround(), FE_TOWARDZERO);
   std::fesetround(FE_TONEAREST);
-  EXPECT_EQ(child.value, 3u) << "1: the new context started at the ABI's default mode; "
+  EXPECT_EQ(child.value, 3u) << "1: the new context started in the mode its creator had; "
                                 "2: it kept its own mode across a switch";
 #endif
 }
@@ -114,4 +116,64 @@ TEST(Context, TheControlWordPolicyIsRecordedOnEveryTarget) {
   EXPECT_EQ(rt::fiber::control_word_load(), rt::fiber::ControlWordLoad::when_different);
   EXPECT_STREQ(rt::fiber::to_string(rt::fiber::control_word_load()), "when different");
   rt::fiber::set_control_word_load(default_policy);
+}
+
+// A fiber's long double arithmetic is as precise as its thread's. On MinGW-w64 long double is
+// the x87's 80-bit format, and threads run with the x87 at 64-bit precision (0x37F): a fiber
+// that started at MSVC's 53-bit default (0x27F) rounded 1 + LDBL_EPSILON back to 1. Where long
+// double is double (MSVC) or a software format (ARM64), the claim holds as trivially as it
+// should.
+TEST(Fiber, LongDoubleArithmeticHasTheThreadsPrecision) {
+  static volatile long double one = 1.0L;  // volatile: computed at run time, on this CPU
+  static volatile long double epsilon = LDBL_EPSILON;
+  ASSERT_NE(one + epsilon, one) << "the thread itself rounds 1 + LDBL_EPSILON to 1";
+  rt::fiber::Scheduler scheduler;
+  bool distinct_on_fiber = false;
+  scheduler.spawn({.name = "precise"}, [&] { distinct_on_fiber = one + epsilon != one; }).join();
+  EXPECT_TRUE(distinct_on_fiber) << "1 + LDBL_EPSILON == 1 on a fiber: its x87 precision is "
+                                    "lower than its thread's";
+}
+
+TEST(Context, ANewContextStartsWithTheControlWordsOfTheThreadThatMadeIt) {
+#if !defined(RT_ARCH_X86_64)
+  GTEST_SKIP() << "MXCSR and the x87 control word exist on x86-64 only";
+#elif !(defined(__GNUC__) || defined(__clang__))
+  GTEST_SKIP() << "this test reads the control words with GNU inline asm (not MSVC x64)";
+#else
+  // make_context captures the control bits in force (as a new POSIX thread inherits its
+  // creator's floating-point environment): the thread's defaults, or whatever the creator
+  // set. Made under unusual words and first resumed under the usual ones, the context must
+  // start with the unusual ones, under either policy.
+  const auto default_policy = rt::fiber::control_word_load();
+  const unsigned thread_mxcsr = read_mxcsr();
+  const std::uint16_t thread_x87 = read_x87_control();
+  for (auto policy :
+       {rt::fiber::ControlWordLoad::when_different, rt::fiber::ControlWordLoad::always}) {
+    SCOPED_TRACE(rt::fiber::to_string(policy));
+    rt::fiber::set_control_word_load(policy);
+    auto report_words = [](Child& self) {
+      self.value = (std::uintptr_t{read_x87_control()} << 32) | (read_mxcsr() & ~0x3Fu);
+    };
+    Child usual(report_words);  // made under the thread's own words
+    usual.resume();
+    EXPECT_EQ(usual.value >> 32, thread_x87) << "x87 control word";
+    EXPECT_EQ(usual.value & 0xFFFFFFFF, thread_mxcsr & ~0x3Fu) << "MXCSR";
+
+    // Flush-to-zero, round up, and the x87 at 24-bit precision, also rounding up.
+    const unsigned unusual_mxcsr = (thread_mxcsr & ~0x6000u) | kMxcsrFlushToZero | 0x4000;
+    const auto unusual_x87 =
+        static_cast<std::uint16_t>((thread_x87 & ~0x0F00) | 0x0800 /* up; 24-bit */);
+    write_mxcsr(unusual_mxcsr | kMxcsrInexact);  // a status flag: not inherited
+    write_x87_control(unusual_x87);
+    Child unusual(report_words);
+    write_mxcsr(thread_mxcsr);
+    write_x87_control(thread_x87);
+    unusual.resume();
+    EXPECT_EQ(unusual.value >> 32, unusual_x87) << "x87 control word";
+    EXPECT_EQ(unusual.value & 0xFFFFFFFF, unusual_mxcsr & ~0x3Fu) << "MXCSR";
+    EXPECT_EQ(read_mxcsr() & ~0x3Fu, thread_mxcsr & ~0x3Fu) << "the context's MXCSR leaked";
+    EXPECT_EQ(read_x87_control(), thread_x87) << "the context's x87 control word leaked";
+  }
+  rt::fiber::set_control_word_load(default_policy);
+#endif
 }
