@@ -25,7 +25,8 @@
 // - A value-initialised ExceptionState is empty: no exception handled, none in flight. A
 //   new fiber starts with it, whatever the context that spawned it was handling.
 // - ThreadExceptionState belongs to the thread that constructed it: use it on that thread
-//   only. It does not allocate, and exchange() does not throw.
+//   only (not checked: on another thread, exchange() would change the constructing thread's
+//   state under its feet). exchange() neither allocates nor throws.
 // - Whoever installs a state must put the saved one back before the thread's own code runs
 //   again (Scheduler::run does, after every switch back to the thread's stack). A state that
 //   is never reinstalled is a leak: the exceptions it holds are never freed.
