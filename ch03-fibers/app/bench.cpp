@@ -55,6 +55,11 @@ void bench(const BenchOptions& options, rt::Output& out) {
     table.add_row({fmt::format("  ... control words loaded {}", rt::fiber::to_string(other)),
                    rt::format_number(ns), "ns", "the same, with the other policy"});
   }
+  // What carrying the C++ exception state in switch_context itself would cost (README,
+  // "What a switch carries"): the Scheduler carries it instead.
+  table.add_row({"  ... + exception state, as the switch would",
+                 rt::format_number(context_round_trip_with_exception_state_ns(n)), "ns",
+                 "each switch also looks up and exchanges the C++ exception state"});
   auto fcontext = boost_fcontext_round_trip_ns(n);
   auto swapcontext = swapcontext_round_trip_ns(n);
   for (auto [name, result] : {std::pair{"round trip: Boost fcontext", &fcontext},

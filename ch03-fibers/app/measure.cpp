@@ -4,6 +4,7 @@
 
 #include "rt/clock.hpp"
 #include "rt/fiber/context.hpp"
+#include "rt/fiber/exception_state.hpp"
 #include "rt/fiber/scheduler.hpp"
 #include "rt/fiber/stack.hpp"
 #include "rt/memory.hpp"
@@ -38,6 +39,24 @@ double context_round_trip_ns(std::uint64_t round_trips) {
   rt::Stopwatch clock;
   for (std::uint64_t i = 0; i < round_trips; ++i) {
     rt::fiber::switch_context(bouncer.main, bouncer.context);
+  }
+  double ns = static_cast<double>(clock.elapsed_ns());
+  rt::fiber::switch_context(bouncer.main, bouncer.context);  // lets it exit
+  rt::fiber::destroy_context(bouncer.context);
+  return ns / static_cast<double>(round_trips);
+}
+
+double context_round_trip_with_exception_state_ns(std::uint64_t round_trips) {
+  Bouncer bouncer;
+  bouncer.round_trips = round_trips;
+  bouncer.context = rt::fiber::make_context(bouncer.stack, &Bouncer::start, &bouncer);
+  rt::fiber::ExceptionState main_state, bouncer_state;
+  rt::Stopwatch clock;
+  for (std::uint64_t i = 0; i < round_trips; ++i) {
+    // Both switches' exchanges happen on this side; the cost is the same as on either side.
+    rt::fiber::ThreadExceptionState().exchange(main_state, bouncer_state);
+    rt::fiber::switch_context(bouncer.main, bouncer.context);
+    rt::fiber::ThreadExceptionState().exchange(bouncer_state, main_state);
   }
   double ns = static_cast<double>(clock.elapsed_ns());
   rt::fiber::switch_context(bouncer.main, bouncer.context);  // lets it exit

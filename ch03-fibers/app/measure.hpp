@@ -14,6 +14,12 @@ namespace ch03 {
 // is two switch_context calls.
 double context_round_trip_ns(std::uint64_t round_trips);
 
+// The same, with each switch also exchanging the C++ exception state the way switch_context
+// would have to if the lowest layer owned it: a bare context does not know which thread it
+// runs on, so each switch asks the runtime where the thread's state is, then exchanges it.
+// The Scheduler asks once and exchanges per handoff (rt/fiber/exception_state.hpp).
+double context_round_trip_with_exception_state_ns(std::uint64_t round_trips);
+
 // Two fibers yield to each other through the Scheduler: mean ns per round trip, which is
 // four switch_context calls (fiber -> scheduler -> other fiber, and back).
 double yield_round_trip_ns(std::uint64_t round_trips);

@@ -7,6 +7,17 @@
 // instead of 20; on an AMD EPYC (Zen 1) reading back what stmxcsr just stored made the bare
 // round trip 8 ns slower than loading always. `ch03-fibers bench` measures both on the
 // machine it runs on, so a reader can check the choice on theirs.
+//
+// Also here: the control words a new context starts with. They are the creating thread's, as
+// Boost.Context's make_fcontext takes them, and as POSIX has a new thread inherit its
+// creator's floating-point environment, rather than each ABI's initial values, because the
+// toolchain's threads do not start at the ABI's values: MinGW-w64's threads run the x87 at
+// 64-bit precision (0x37F, for its 80-bit long double) where the Windows x64 convention
+// starts at 53-bit (0x27F), and a program linked with GCC's -ffast-math starts with
+// flush-to-zero set in MXCSR. A context that started elsewhere than its thread computed
+// differently from it (long double lost 11 bits on every MinGW fiber). The price is two
+// stores and a load per make_context; and under the when_different policy a new context's
+// first switch then usually finds nothing to load.
 #include <cstring>
 
 #include "first_frame.hpp"
@@ -17,6 +28,7 @@
 #else
 #include <cpuid.h>
 #endif
+#include <immintrin.h>
 
 extern "C" unsigned char rt_context_control_words_always_load;  // in the assembly
 
@@ -41,6 +53,19 @@ bool vendor_prefers_always() noexcept {
 }
 
 }  // namespace
+
+detail::ControlWords detail::current_control_words() noexcept {
+#if defined(_MSC_VER) && !defined(__clang__)
+  // cl.exe has no inline assembly on x64 and no intrinsic for fnstcw, and emits no x87 code
+  // there (its long double is double): the x87 word stays at the value Windows starts every
+  // thread with, which MSVC's runtime leaves alone.
+  std::uint16_t x87_control = 0x027F;
+#else
+  std::uint16_t x87_control;
+  __asm__ volatile("fnstcw %0" : "=m"(x87_control));  // volatile: the word changes at run time
+#endif
+  return {_mm_getcsr(), x87_control};
+}
 
 // Called by make_context (a switch needs a made context first) and by the two functions
 // below, so the vendor's default is in force before the first switch and never overrides

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "rt/fiber/frame_layout.hpp"
 
@@ -29,6 +30,16 @@ struct StackExtent {
 // written.
 void* build_first_frame(std::byte* low, std::byte* high, StackExtent extent, void (*start)(void*),
                         void* argument);
+
+// x86-64: the floating-point control words in force on the calling thread, which a new
+// context starts with (control_words_x86_64.cpp says why the creator's and not the ABI's
+// initial values). MXCSR as stmxcsr stores it, status flags included: the first-frame files
+// keep its control bits only.
+struct ControlWords {
+  std::uint32_t mxcsr;
+  std::uint16_t x87_control;
+};
+ControlWords current_control_words() noexcept;
 
 // Puts the CPU vendor's default ControlWordLoad policy in force, once per process, unless
 // set_control_word_load came first (control_words_x86_64.cpp; nothing to do on ARM64).

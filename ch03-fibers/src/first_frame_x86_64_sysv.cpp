@@ -9,7 +9,8 @@
 //   | rbx = start              |   the trampoline calls *rbx ...
 //   | r15, r14, r13 = 0        |
 //   | r12 = argument           |   ... with rdi = r12
-//   | x87 CW 0x037F, MXCSR 0x1F80 |
+//   | x87 CW, MXCSR            |   the creating thread's control bits (control_words_x86_64.cpp;
+//   |                          |   usually SysV 3.4.1's initial 0x037F, 0x1F80)
 //   +--------------------------+ <- returned stack pointer = high - 0x40
 //   low addresses
 //
@@ -46,11 +47,6 @@ static_assert(RT_FRAME_RETURN == RT_FRAME_SIZE, "the switch pops the word right 
 static_assert(RT_FRAME_SIZE % 16 == 8,
               "entered with rsp = 8 (mod 16), the switch must leave rsp 16-byte aligned");
 
-// The values the ABI prescribes at process start (SysV 3.4.1): every floating-point
-// exception masked, round to nearest; x87 at 64-bit precision.
-constexpr std::uint32_t kInitialMxcsr = 0x1F80;
-constexpr std::uint16_t kInitialX87Control = 0x037F;
-
 }  // namespace
 
 void* build_first_frame(std::byte* low, std::byte* high, StackExtent extent, void (*start)(void*),
@@ -61,8 +57,9 @@ void* build_first_frame(std::byte* low, std::byte* high, StackExtent extent, voi
   // Built in place: a local copied with memcpy would be written field by field and
   // read back 16 bytes at a time, a store-forwarding stall on every spawn.
   auto* frame = ::new (static_cast<void*>(at)) Frame{};
-  frame->mxcsr = kInitialMxcsr;
-  frame->x87_control = kInitialX87Control;
+  const ControlWords words = current_control_words();  // the creating thread's
+  frame->mxcsr = words.mxcsr & RT_MXCSR_CONTROL_BITS;  // and no status flag raised
+  frame->x87_control = words.x87_control;
   frame->r12 = reinterpret_cast<std::uint64_t>(argument);
   frame->rbx = reinterpret_cast<std::uint64_t>(start);
   frame->rbp = 0;
@@ -78,7 +75,7 @@ namespace {
 // The slots above, for show-stack and the gdb script (rt/fiber/frame_layout.hpp).
 constexpr FrameSlot kSlots[] = {
     {RT_FRAME_MXCSR, 8, "MXCSR, x87 CW",
-     "FP control state, callee-saved (SysV 3.2.1); new context: 0x1F80, 0x037F (SysV 3.4.1)"},
+     "FP control state, callee-saved (SysV 3.2.1); new context: the creating thread's"},
     {RT_FRAME_R12, 8, "r12", "callee-saved; new context: the start function's argument"},
     {RT_FRAME_R13, 8, "r13", "callee-saved"},
     {RT_FRAME_R14, 8, "r14", "callee-saved"},

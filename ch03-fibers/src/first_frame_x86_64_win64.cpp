@@ -8,7 +8,8 @@
 //   +-----------------------------+   <- rsp when the trampoline starts: 16-byte aligned;
 //   | return: trampoline          |      it reserves 32 bytes of home space and calls
 //   | ExceptionList = end of chain|      start, which so enters with rsp = 8 (mod 16)
-//   | x87 CW 0x027F, MXCSR 0x1F80 |
+//   | x87 CW, MXCSR               |   the creating thread's control bits: x87 0x037F under
+//   |                             |   MinGW (80-bit long double), 0x027F under MSVC
 //   | TEB: DeallocationStack = reservation, StackLimit = committed low, StackBase = high
 //   | r15-r13 = 0, r12 = argument, rsi, rdi, rbp = 0, rbx = start
 //   | xmm6-xmm15 = 0              |
@@ -85,11 +86,6 @@ static_assert(RT_FRAME_SIZE % 16 == 8,
               "entered with rsp = 8 (mod 16), the switch must leave rsp 16-byte aligned "
               "(movaps needs it for xmm6-xmm15)");
 
-// MXCSR: every exception masked, round to nearest. x87: the Windows default, 53-bit
-// precision (the x64 convention's initial value, unlike System V's 64-bit 0x037F).
-constexpr std::uint32_t kInitialMxcsr = 0x1F80;
-constexpr std::uint16_t kInitialX87Control = 0x027F;
-
 // The value that ends an SEH registration chain (EXCEPTION_CHAIN_END in winnt.h).
 void* const kEndOfExceptionChain = reinterpret_cast<void*>(~std::uintptr_t{0});
 
@@ -109,8 +105,9 @@ void* build_first_frame(std::byte* low, std::byte* high, StackExtent extent, voi
   frame->stack_base = high;
   frame->stack_limit = extent.committed_low;
   frame->deallocation_stack = extent.reservation;
-  frame->mxcsr = kInitialMxcsr;
-  frame->x87_control = kInitialX87Control;
+  const ControlWords words = current_control_words();  // the creating thread's
+  frame->mxcsr = words.mxcsr & RT_MXCSR_CONTROL_BITS;  // and no status flag raised
+  frame->x87_control = words.x87_control;
   frame->exception_list = kEndOfExceptionChain;
   frame->return_address = reinterpret_cast<void*>(&rt_context_trampoline);
   frame->end_of_stack = nullptr;
@@ -145,7 +142,8 @@ constexpr FrameSlot kSlots[] = {
     {RT_FRAME_STACK_BASE, 8, "TEB StackBase", "this stack's top, for exception dispatch"},
     {RT_FRAME_STACK_LIMIT, 8, "TEB StackLimit", "this stack's lowest committed byte"},
     {RT_FRAME_DEALLOCATION_STACK, 8, "TEB DeallocationStack", "this stack's reservation"},
-    {RT_FRAME_MXCSR, 8, "MXCSR, x87 CW", "FP control state, callee-saved: 0x1F80, 0x027F"},
+    {RT_FRAME_MXCSR, 8, "MXCSR, x87 CW",
+     "FP control state, callee-saved; new context: the creating thread's"},
     {RT_FRAME_EXCEPTION_LIST, 8, "TEB ExceptionList", "SEH chain head (Wine walks it)"},
     {RT_FRAME_RETURN, 8, "return address", "popped and jumped to; new context: the trampoline"},
 };

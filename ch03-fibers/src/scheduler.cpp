@@ -130,8 +130,13 @@ void Scheduler::run() {
     next->transition(Fiber::State::ready, Fiber::State::running);
     running_ = next;
     detail::set_running_fiber(next);
+    // The C++ runtime keeps its exception facts per thread: the fiber gets its own back, and
+    // the thread's (run() may be called inside a catch handler, by join) wait here.
+    ExceptionState thread_state;
+    thread_exceptions_.exchange(thread_state, next->exceptions_);
     switch_context(context_, next->context_);
     // Back on the thread's stack: the fiber yielded, parked or finished.
+    thread_exceptions_.exchange(next->exceptions_, thread_state);
     detail::set_running_fiber(nullptr);
     running_ = nullptr;
     switches_ += 2;

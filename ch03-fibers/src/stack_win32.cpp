@@ -96,10 +96,21 @@ void Stack::allocate(std::size_t usable_size) {
 
 // The kernel keeps the TEB's StackLimit at the lowest committed page of the running stack
 // (below it lies the guard page): reading it is a load from the TEB, not a system call.
+// mingw-w64's NtCurrentTeb() is __readgsqword(0x30), an asm whose memory operand is the
+// constant address 0x30; optimising, GCC 12 takes that for a pointer to a zero-length object
+// and warns (-Warray-bounds). A false positive, silenced for this one read: the operand is
+// relative to gs, where the TEB's Self field lies.
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Warray-bounds"
+#endif
 void Stack::record_committed_low() noexcept {
   auto* limit = static_cast<std::byte*>(reinterpret_cast<NT_TIB*>(NtCurrentTeb())->StackLimit);
   if (limit >= usable_low_ && limit < top()) committed_low_ = limit;
 }
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
 
 void Stack::release() noexcept {
   if (allocation_ != nullptr) VirtualFree(allocation_, 0, MEM_RELEASE);

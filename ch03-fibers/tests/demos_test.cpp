@@ -111,6 +111,7 @@ TEST(Demo, BenchPrintsTheTableWithRatiosAndTargets) {
   // gtest's regular expressions differ per platform (no [0-9] on Windows, no \d with
   // POSIX): the numbers are parsed instead.
   EXPECT_GT(number_after(r.out, "\nround trip: switch_context (ours)"), 0);
+  EXPECT_GT(number_after(r.out, "\n  ... + exception state, as the switch would"), 0);
   EXPECT_THAT(r.out, HasSubstr("round trip: ucontext swapcontext"));
   EXPECT_THAT(r.out, HasSubstr("round trip: Boost fcontext"));
   EXPECT_GT(number_after(r.out, "\nround trip: OS threads"), 0);

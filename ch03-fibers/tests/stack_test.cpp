@@ -71,9 +71,17 @@ const std::byte* reservation_of(const Stack& stack) {
 }
 
 // The TEB's StackLimit of the running context, which the kernel lowers as it grows a stack.
+// GCC 12 misreads mingw-w64's NtCurrentTeb() when optimising (stack_win32.cpp says how).
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Warray-bounds"
+#endif
 const std::byte* teb_stack_limit() {
   return static_cast<const std::byte*>(reinterpret_cast<NT_TIB*>(NtCurrentTeb())->StackLimit);
 }
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
 #endif
 
 }  // namespace

@@ -20,7 +20,11 @@
 // - A Scheduler belongs to the thread that created it: spawn, run, unpark and the
 //   this_fiber functions must be called on that thread. At most one Scheduler per thread.
 // - run() must not be called from a fiber (checked).
-// - A fiber's body may throw and catch exceptions. An exception that escapes the body is
+// - A fiber's body may throw and catch exceptions, and may yield or park anywhere, inside a
+//   catch handler or a destructor that runs during unwinding included: each fiber has its
+//   own copy of the C++ runtime's exception state (exception_state.hpp), which run()
+//   exchanges with the thread's around every switch. A new fiber starts with none, whatever
+//   its spawner was handling. An exception that escapes the body is
 //   kept and rethrown by JoinHandle::join. If nobody can join the fiber any more (its
 //   handle was dropped, or destroyed without join), the process stops with a message
 //   naming the fiber and the exception: an error is never silently lost.
@@ -40,6 +44,7 @@
 #include <vector>
 
 #include "rt/fiber/context.hpp"
+#include "rt/fiber/exception_state.hpp"
 #include "rt/fiber/stack.hpp"
 
 namespace rt::fiber {
@@ -171,6 +176,7 @@ class Fiber {
   detail::CompletionRef completion_;
   Stack stack_;
   Context context_;
+  ExceptionState exceptions_;  // the runtime's exception facts while the fiber is off the thread
   std::function<void()> body_;
   State state_ = State::ready;
 };
@@ -218,6 +224,7 @@ class Scheduler {
 
   StackPool stack_pool_;                        // declared first: destroyed after fibers_
   Context context_;                             // the thread's own stack, where run() runs
+  ThreadExceptionState thread_exceptions_;      // where the runtime keeps them for this thread
   Fiber* running_ = nullptr;                    // the fiber on the thread, or nullptr in run()
   std::deque<Fiber*> ready_;                    // fibers in state ready, in run order
   std::vector<std::unique_ptr<Fiber>> fibers_;  // every fiber not yet freed
