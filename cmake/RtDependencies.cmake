@@ -1,8 +1,8 @@
 # fmt, CLI11 and GoogleTest, resolved in this order of preference:
 #   1. an installed package (find_package), for native builds;
-#   2. for cross builds, the host's architecture-independent sources: fmt and CLI11 headers
-#      (used header-only) and GoogleTest's sources in /usr/src/googletest (Debian's
-#      libfmt-dev, libcli11-dev and googletest packages);
+#   2. for cross builds, the host's architecture-independent sources: fmt's headers (its
+#      implementation compiled once, cmake/fmt_once.cpp), CLI11's headers and GoogleTest's
+#      sources in /usr/src/googletest (Debian's libfmt-dev, libcli11-dev and googletest);
 #   3. a download of the pinned release (FetchContent; or a source tree you name with
 #      -DFETCHCONTENT_SOURCE_DIR_<NAME>=path), so a machine with a compiler, CMake and
 #      internet needs nothing else.
@@ -100,9 +100,27 @@ if(fmt_FOUND)
 else()
   _rt_host_headers(_rt_fmt_inc fmt format-inl.h)
   if(_rt_fmt_inc)
+    # fmt's implementation compiled once (cmake/fmt_once.cpp), if it fits these headers:
+    # a probe that formats numbers, with and without a locale, must link against it.
+    set(_rt_probe ${CMAKE_BINARY_DIR}/_deps/fmt-probe.cpp)
+    file(WRITE ${_rt_probe} "#include <fmt/format.h>\n#include <locale>\nint main() {\n"
+         "  return static_cast<int>(fmt::format(\"{} {:.3f} {:L}\", 1, 2.5, 3).size() +\n"
+         "      fmt::format(std::locale(), \"{:L}\", 4.5).size());\n}\n")
+    try_compile(RT_FMT_COMPILED_ONCE ${CMAKE_BINARY_DIR}/_deps/fmt-probe
+                SOURCES ${_rt_probe} ${CMAKE_CURRENT_LIST_DIR}/fmt_once.cpp
+                CMAKE_FLAGS "-DINCLUDE_DIRECTORIES=${_rt_fmt_inc}"
+                CXX_STANDARD 20 CXX_STANDARD_REQUIRED ON)
     target_include_directories(rt_fmt SYSTEM INTERFACE ${_rt_fmt_inc})
-    target_compile_definitions(rt_fmt INTERFACE FMT_HEADER_ONLY=1)
-    set(_rt_fmt_how "host headers, header-only")
+    if(RT_FMT_COMPILED_ONCE)
+      add_library(rt_fmt_once STATIC ${CMAKE_CURRENT_LIST_DIR}/fmt_once.cpp)
+      target_include_directories(rt_fmt_once SYSTEM PRIVATE ${_rt_fmt_inc})
+      target_compile_features(rt_fmt_once PRIVATE cxx_std_20)
+      target_link_libraries(rt_fmt INTERFACE rt_fmt_once)
+      set(_rt_fmt_how "host headers, compiled once")
+    else()
+      target_compile_definitions(rt_fmt INTERFACE FMT_HEADER_ONLY=1)
+      set(_rt_fmt_how "host headers, header-only")
+    endif()
   else()
     _rt_fetch(fmt https://github.com/fmtlib/fmt/archive/refs/tags/${RT_FMT_TAG}.tar.gz)
     target_link_libraries(rt_fmt INTERFACE fmt::fmt)
