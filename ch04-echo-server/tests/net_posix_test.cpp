@@ -62,6 +62,7 @@ TEST(ListenerPosix, AcceptOutOfDescriptorsThrowsEMFILEAndWorksAgainOnceOneIsFree
       rt::poll::throw_socket_error("accept", EMFILE);
     } catch (const rt::OsError& e) {
       EXPECT_TRUE(rt::net::is_out_of_descriptors(e));
+      EXPECT_EQ(std::string(e.what()).rfind("accept", 0), 0u) << e.what();  // clang's UBSan too
     }
     const rlim_t lowest_free = lowest_free_descriptor();
     DescriptorLimit limit(lowest_free);

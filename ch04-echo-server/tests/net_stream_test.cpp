@@ -39,7 +39,9 @@ TEST_P(StreamEcho, EveryByteComesBackInOrder) {
   const auto sent = pattern(size, static_cast<unsigned>(size));
   std::vector<std::byte> received;
   on_loop([&] {
-    auto [client, server] = connected_streams();
+    auto streams = connected_streams();
+    Stream& client = streams.first;
+    Stream& server = streams.second;
     auto echoer = Loop::current().spawn({.name = "server"}, [&server] { echo(server); });
     // One fiber writes while another reads the same Stream: a writer alone would fill both
     // directions' buffers and wait for ever on a large message.
@@ -62,7 +64,9 @@ TEST(Stream, AWriteToASlowReaderParksAndResumesWithEveryByteInOrder) {
   constexpr std::size_t kSize = 16 * 1024 * 1024;  // more than both socket buffers hold
   const auto sent = pattern(kSize, 7);
   on_loop([&] {
-    auto [client, server] = connected_streams();
+    auto streams = connected_streams();
+    Stream& client = streams.first;
+    Stream& server = streams.second;
     auto writer = Loop::current().spawn({.name = "writer"}, [&] { server.write_all(sent); });
     auto writer_fiber = &writer.fiber();
     auto reader = Loop::current().spawn({.name = "reader"}, [&] {
@@ -80,7 +84,9 @@ TEST(Stream, AWriteToASlowReaderParksAndResumesWithEveryByteInOrder) {
 
 TEST(Stream, APeerThatResetsGivesAConnectionResetError) {
   on_loop([] {
-    auto [client, server] = connected_streams();
+    auto streams = connected_streams();
+    Stream& client = streams.first;
+    Stream& server = streams.second;
     Loop::current().spawn({.name = "resetter"}, [&server] {
       server.set_reset_on_close();
       server.close();
@@ -97,7 +103,9 @@ TEST(Stream, APeerThatResetsGivesAConnectionResetError) {
 
 TEST(Stream, AfterThePeersHalfCloseReadsReturnZeroAndWritesStillWork) {
   on_loop([] {
-    auto [client, server] = connected_streams();
+    auto streams = connected_streams();
+    Stream& client = streams.first;
+    Stream& server = streams.second;
     client.write_all(as_bytes("abc"));
     client.shutdown_send();
     EXPECT_EQ(text_of(read_exactly(server, 3)), "abc");
@@ -137,7 +145,9 @@ TEST(Stream, ABadHostIsAnInvalidArgument) {
 
 TEST(Stream, AReadPastItsDeadlineThrowsTimedOutAndTheStreamStaysUsable) {
   on_loop([] {
-    auto [client, server] = connected_streams();
+    auto streams = connected_streams();
+    Stream& client = streams.first;
+    Stream& server = streams.second;
     std::byte buffer[16];
     const Clock::time_point start = Clock::now();
     try {
@@ -157,7 +167,9 @@ TEST(Stream, AReadPastItsDeadlineThrowsTimedOutAndTheStreamStaysUsable) {
 
 TEST(Stream, DataThatArrivesByTheDeadlineIsNotLost) {
   on_loop([] {
-    auto [client, server] = connected_streams();
+    auto streams = connected_streams();
+    Stream& client = streams.first;
+    Stream& server = streams.second;
     const Deadline deadline = Deadline::after(20ms);
     auto writer = Loop::current().spawn({.name = "late writer"}, [&] {
       server.write_all(as_bytes("just in time"));

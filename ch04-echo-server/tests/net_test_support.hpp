@@ -30,6 +30,8 @@ inline void on_loop(std::function<void()> body) {
 }
 
 // Two Streams connected over loopback (on a fiber): {client, server}.
+// Callers name the two as references (Stream& client = streams.first), not with a structured
+// binding: lambdas capture those only from clang 16 on, and the asan preset builds with clang.
 inline std::pair<Stream, Stream> connected_streams() {
   Listener listener = Listener::bind("127.0.0.1", 0);
   Stream client = Stream::connect("127.0.0.1", listener.port());
