@@ -42,6 +42,7 @@ int run(const Program& program, const std::vector<std::string>& args, Output& ou
 
 int main(const Program& program, int argc, char** argv) {
   install_interrupt_handler();
+  ignore_broken_pipe();
   std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
   Output out(stdout);
   Output err(stderr);

@@ -30,7 +30,9 @@ struct Program {
 // status (106 and so on) after a bad command line. Messages for the user go to `err`.
 int run(const Program& program, const std::vector<std::string>& args, Output& out, Output& err);
 
-// The executable's main: installs the Ctrl-C handler and runs with stdout and stderr.
+// The executable's main: installs the stop handler (Ctrl-C, SIGTERM, SIGHUP; Windows'
+// console events), ignores SIGPIPE (a closed stdout must not kill the program), and runs
+// with stdout and stderr.
 int main(const Program& program, int argc, char** argv);
 
 // Adds `--json` to a benchmark subcommand: print the result table as JSON instead of text.

@@ -125,12 +125,13 @@ class Loop {
   bool cancelled() const noexcept;
 
   // Ctrl-C: arranges that `on_interrupt` runs once on the loop's thread (like a post()ed
-  // task) when the user presses Ctrl-C (SIGINT; on Windows the console's Ctrl-C or
-  // Ctrl-Break). Installs rt::install_interrupt_handler(); a second Ctrl-C still ends the
-  // process at once. No polling: the signal handler wakes the Poller (loop.cpp says why that
-  // is async-signal-safe). At most one Loop per process may ask for this (checked).
-  // A Ctrl-C that arrived before this call (rt::interrupted() already true) runs
-  // `on_interrupt` on the next turn.
+  // task) when the user presses Ctrl-C, or another request to stop arrives (SIGINT,
+  // SIGTERM, SIGHUP; on Windows the console's Ctrl-C, Ctrl-Break, close, logoff and
+  // shutdown events: rt/terminal.hpp). Installs rt::install_interrupt_handler(); a second Ctrl-C
+  // still ends the process at once. No polling: the signal handler wakes the Poller (loop.cpp says
+  // why that is async-signal-safe). At most one Loop per process may ask for this (checked). A
+  // Ctrl-C that arrived before this call (rt::interrupted() already true) runs `on_interrupt` on
+  // the next turn.
   void on_interrupt(std::function<void()> on_interrupt);
 
   // The loop's clock (Clock::now(); no cached time).
