@@ -31,6 +31,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "events_connection.hpp"
 #include "host.hpp"
 #include "rt/clock.hpp"
 #include "rt/error.hpp"
@@ -41,39 +42,10 @@ namespace ch04 {
 
 namespace {
 
+using events::Connection;
+using events::kBudget;
 using rt::Clock;
-constexpr std::size_t kBufferSize = 16 * 1024;
 constexpr std::uint64_t kListenerToken = 0;  // connections get 1, 2, 3, ...
-// A connection's share of one turn: system calls that moved bytes. 32 calls move at most
-// 512 KiB (16 KiB each), a few hundred microseconds on loopback, before the others get
-// their turn; small enough to keep a probe's round trip short beside a greedy peer, large
-// enough that a busy connection pays for the extra poll (one epoll_wait per 32 calls)
-// with little (README, "A greedy client", measures both).
-constexpr int kBudget = 32;
-
-struct Connection {
-  enum class State : std::uint8_t {
-    reading,  // nothing unsent: read until EAGAIN (a readable edge resumes it)
-    writing,  // buffer[sent, received) unsent: send until done (a writable edge resumes it);
-              // reading is paused, so a client that does not read stops being read
-    closed,   // socket closed, deregistered; erased at the end of the event batch
-  };
-
-  std::uint64_t id = 0;
-  rt::poll::Socket socket;
-  std::vector<std::byte> buffer = std::vector<std::byte>(kBufferSize);
-  std::size_t sent = 0;  // buffer[sent, received) is still to be echoed
-  std::size_t received = 0;
-  Clock::time_point last_progress;  // for the idle timeout: the last byte moved
-  State state = State::reading;
-  bool runnable = false;  // spent its budget with work left: in runnable_, resumed next turn
-
-  void transition(State from, State to) {
-    assert(state == from && "echo connection: transition from the wrong state");
-    (void)from;
-    state = to;
-  }
-};
 
 class EventsServer final : public ModelServer {
  public:
