@@ -48,7 +48,9 @@ DelayServer::~DelayServer() {
   try {
     rt::poll::connect_loopback(port_);
   } catch (const rt::OsError&) {
-    // Out of descriptors, or the acceptor already left; join() below still works.
+    // No descriptor for our connection (EMFILE): shut the listener down instead, which
+    // ends a blocked accept() with an error on Linux; the acceptor then sees stopping_.
+    rt::poll::shutdown_both(listener_.handle());
   }
   acceptor_.join();
   for (auto& connection : connections_) connection.thread.join();
@@ -141,8 +143,13 @@ void DelayServer::serve(Connection& connection, rt::poll::Socket socket) {
     answer(connection, socket);
     // Half-close, then read until the client closes: closing with unread input (a request
     // over 1 KiB, bytes after the head) would make the kernel send a reset, and a client
-    // may then lose the answer it has not read yet. A stop ends this read (shutdown).
-    rt::poll::shutdown_send(socket);
+    // may then lose the answer it has not read yet. A stop ends this read (shutdown). A
+    // client that is gone already (ENOTCONN) needs neither.
+    try {
+      rt::poll::shutdown_send(socket);
+    } catch (const rt::OsError&) {
+      return close_connection(connection, socket);
+    }
     std::array<std::byte, 4096> discard;
     for (;;) {
       auto r = receive(connection, socket, discard);
@@ -154,6 +161,10 @@ void DelayServer::serve(Connection& connection, rt::poll::Socket socket) {
     // process.
     if (log_ != nullptr) log_->print("  connection ended: {}\n", e.what());
   }
+  close_connection(connection, socket);
+}
+
+void DelayServer::close_connection(Connection& connection, rt::poll::Socket& socket) {
   std::lock_guard lock(mutex_);
   socket.close();  // under the mutex: the destructor must not shut down a reused descriptor
   connection.handle = rt::poll::kInvalidHandle;

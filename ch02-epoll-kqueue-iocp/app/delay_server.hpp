@@ -74,6 +74,7 @@ class DelayServer {
   void accept_loop();
   void serve(Connection& connection, rt::poll::Socket socket);
   void answer(Connection& connection, const rt::poll::Socket& socket);
+  void close_connection(Connection& connection, rt::poll::Socket& socket);
   // recv(), unless the server is stopping (then: 0 bytes, end of stream). The stop shuts
   // down the socket of every connection found reading, which ends its recv().
   rt::poll::IoResult receive(Connection& connection, const rt::poll::Socket& socket,

@@ -8,6 +8,9 @@
 
 #include <cerrno>
 #include <chrono>
+#include <future>
+#include <optional>
+#include <thread>
 #include <vector>
 
 #include "delay_server.hpp"
@@ -89,4 +92,30 @@ TEST(DelayServerPosix, OutOfDescriptorsItBacksOffSaysSoOnceAndAnswersOnceTheyAre
   }
   EXPECT_EQ(occurrences(log_text, "Too many open files"), 1u) << log_text;
   EXPECT_EQ(occurrences(log_text, "delay-server: accepting again after "), 1u) << log_text;
+}
+
+TEST(DelayServerPosix, StopsWhenNotOneDescriptorIsFree) {
+  std::optional<ch02::DelayServer> server(std::in_place);
+  // The stop connects to its own listener to wake accept(); with no descriptor free it
+  // cannot, and must wake it another way. (UBSan: as above.)
+  try {
+    rt::throw_errno("connect", EMFILE);
+  } catch (const rt::OsError&) {
+  }
+  DescriptorLimit limit(256);
+  std::vector<rt::poll::Socket> fillers;
+  try {
+    for (;;) fillers.push_back(rt::poll::udp_socket());
+  } catch (const rt::OsError& e) {
+    ASSERT_TRUE(rt::poll::is_out_of_descriptors(e.code())) << e.what();
+  }
+  std::promise<void> stopped;
+  std::thread stopper([&] {
+    server.reset();
+    stopped.set_value();
+  });
+  bool in_time = stopped.get_future().wait_for(30s) == std::future_status::ready;
+  fillers.clear();  // lets a hung stop end, so the test can
+  stopper.join();
+  EXPECT_TRUE(in_time) << "the stop hung while no descriptor was free";
 }

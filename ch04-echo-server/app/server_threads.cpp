@@ -45,7 +45,10 @@ class ThreadsServer final : public ModelServer {
     port_ = rt::poll::local_port(listener_);
     listening(port_);
     accept_loop();
-    listener_.close();
+    {
+      std::lock_guard lock(mutex_);  // request_stop() may shut it down meanwhile
+      listener_.close();
+    }
     finish();
   }
 
@@ -58,7 +61,12 @@ class ThreadsServer final : public ModelServer {
     try {
       rt::poll::connect_loopback(port_);  // wakes accept(); closed at once
     } catch (const rt::OsError&) {
-      // Out of descriptors: the acceptor is backing off and woke on stop_requested_.
+      // Out of descriptors: the acceptor is backing off and woke on stop_requested_, or
+      // blocked in accept() with no connection pending: shutting the listener down ends
+      // that accept() with an error on Linux. Under the mutex: run() closes the listener
+      // under it, so this never reaches a reused descriptor.
+      std::lock_guard lock(mutex_);
+      if (listener_.valid()) host::shutdown_both(listener_.handle());
     }
   }
 
@@ -86,6 +94,7 @@ class ThreadsServer final : public ModelServer {
         socket = rt::poll::accept_connection(listener_);
         if (options_.faults != nullptr) options_.faults->visit(FaultInjection::Site::accept);
       } catch (const std::exception& error) {
+        if (stopping()) break;  // request_stop() shut the listener down
         // Out of descriptors, of memory (ENOMEM, ENOBUFS, bad_alloc), or a connection that
         // failed on its way in (EPROTO): back off and try again. No accept error ends the
         // server; a reset one is simply gone.
@@ -222,7 +231,7 @@ class ThreadsServer final : public ModelServer {
 
   const ServerOptions options_;
   ServerStats& stats_;
-  rt::poll::Socket listener_;  // the server thread only
+  rt::poll::Socket listener_;  // the server thread; closed under mutex_ (request_stop)
   std::uint16_t port_ = 0;     // set before listening(), read-only after
 
   std::mutex mutex_;

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <future>
+#include <thread>
 
 #include "echo_testing.hpp"
 #include "host.hpp"
@@ -81,6 +83,37 @@ TEST_P(FdExhaustion, AcceptBacksOffKeepsServingAndRecoversWhenDescriptorsFree) {
       << "the waiting connection was never accepted";
   rt::poll::send_all(waiting, "after");
   EXPECT_EQ(rt::poll::receive_exactly(waiting, 5), "after");
+}
+
+TEST_P(FdExhaustion, StopReturnsWhenNotOneDescriptorIsFree) {
+  CH04_SKIP_UNAVAILABLE(GetParam());
+  if (!ch04::host::open_file_limit()) {
+    GTEST_SKIP() << "this OS has no per-process descriptor limit to exhaust (Windows)";
+  }
+  EchoServer server({.model = GetParam(), .grace = 0ms});
+  // The threads model's stop connects to its own listener to wake accept(); with no
+  // descriptor free it cannot, and must wake it another way. (UBSan: as above.)
+  try {
+    rt::poll::throw_socket_error("connect", EMFILE);
+  } catch (const rt::OsError& e) {
+    EXPECT_TRUE(rt::poll::is_out_of_descriptors(e.code()));
+  }
+  LimitGuard limit(256);
+  std::vector<rt::poll::Socket> fillers;
+  try {
+    for (;;) fillers.push_back(rt::poll::udp_socket());
+  } catch (const rt::OsError& e) {
+    ASSERT_TRUE(rt::poll::is_out_of_descriptors(e.code())) << e.what();
+  }
+  std::promise<void> stopped;
+  std::thread stopper([&] {
+    server.stop();
+    stopped.set_value();
+  });
+  bool in_time = stopped.get_future().wait_for(kPatience) == std::future_status::ready;
+  fillers.clear();  // lets a hung stop end, so the test can
+  stopper.join();
+  EXPECT_TRUE(in_time) << "stop() hung while no descriptor was free";
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, FdExhaustion,
