@@ -44,7 +44,7 @@ std::size_t Backoff::max_attempts(std::chrono::milliseconds elapsed) const noexc
   return attempts;
 }
 
-std::string describe_failure(const std::exception& error) {
+const char* describe_failure(const std::exception& error) noexcept {
   if (const auto* os = dynamic_cast<const rt::OsError*>(&error)) {
     // The runtime_error's message, "call: OS text (errno N)": StackRefused overrides what()
     // with advice that the log does not need on every line.
@@ -102,35 +102,31 @@ void ServerStats::opened() {
   std::lock_guard lock(mutex_);
   ++counts_.accepted;
   ++counts_.open;
-  if (accept_failing_since_ && log_ != nullptr) {
-    log_->print("accepting again after {} failed accepts\n",
-                counts_.accept_failures - *accept_failing_since_);
+  if (accept_failing_since_) {
+    log("accepting again after {} failed accepts\n",
+        counts_.accept_failures - *accept_failing_since_);
   }
   accept_failing_since_.reset();
   changed_.notify_all();
 }
 
-void ServerStats::refuse(std::string_view why) {
+void ServerStats::refuse(std::string_view why) noexcept {
   std::lock_guard lock(mutex_);
   --counts_.open;
   ++counts_.refused;
   if (!refusing_since_) {
     refusing_since_ = counts_.refused - 1;
     refusing_hint_.store(true, std::memory_order_relaxed);  // relaxed: see the declaration
-    if (log_ != nullptr) {
-      log_->print("refusing connections: {}; closing each one that cannot be served\n", why);
-    }
+    log("refusing connections: {}; closing each one that cannot be served\n", why);
   }
   changed_.notify_all();
 }
 
-void ServerStats::ready() {
+void ServerStats::ready() noexcept {
   if (!refusing_hint_.load(std::memory_order_relaxed)) return;  // relaxed: a hint
   std::lock_guard lock(mutex_);
   if (!refusing_since_) return;
-  if (log_ != nullptr) {
-    log_->print("serving again after {} refused connections\n", counts_.refused - *refusing_since_);
-  }
+  log("serving again after {} refused connections\n", counts_.refused - *refusing_since_);
   refusing_since_.reset();
   refusing_hint_.store(false, std::memory_order_relaxed);
 }
@@ -157,12 +153,12 @@ void ServerStats::closed(End how) {
   changed_.notify_all();
 }
 
-void ServerStats::accept_failed(std::string_view why) {
+void ServerStats::accept_failed(std::string_view why) noexcept {
   std::lock_guard lock(mutex_);
   ++counts_.accept_failures;
   if (!accept_failing_since_) {
     accept_failing_since_ = counts_.accept_failures - 1;
-    if (log_ != nullptr) log_->print("accept failing: {}; backing off\n", why);
+    log("accept failing: {}; backing off\n", why);
   }
   changed_.notify_all();
 }

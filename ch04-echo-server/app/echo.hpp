@@ -20,6 +20,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "rt/output.hpp"
 
@@ -51,8 +52,9 @@ struct Backoff {
 
 // A short account of why a connection or an accept failed, for the log: "mmap: Cannot
 // allocate memory (errno 12)" for an rt::OsError (a StackRefused's advice left out), "out of
-// memory (bad_alloc)" for std::bad_alloc, else what().
-std::string describe_failure(const std::exception& error);
+// memory (bad_alloc)" for std::bad_alloc, else what(). Allocates nothing (it is called when
+// memory has run out): the text is the exception's own, valid while `error` lives.
+const char* describe_failure(const std::exception& error) noexcept;
 
 // Failures a test can make a server meet where it asks the system for something a machine
 // short of memory refuses, so the paths that handle running out can be provoked on purpose:
@@ -119,14 +121,15 @@ class ServerStats {
   void closed(End how);
   // closed(End::refused) for a connection that could not get its thread, stack or buffer
   // (`why`). The first refusal of an episode is logged; the episode ends, with one more
-  // line, at the next ready().
-  void refuse(std::string_view why);
-  // A new connection has everything it needs: ends a refusal episode.
-  void ready();
+  // line, at the next ready(). Never throws: a log line that cannot be formatted for lack
+  // of memory is dropped, the counts are kept.
+  void refuse(std::string_view why) noexcept;
+  // A new connection has everything it needs: ends a refusal episode. Never throws.
+  void ready() noexcept;
   // An accept() failed (`why`: out of descriptors, of memory, ...) and the acceptor backs
   // off. The first failure of an episode is logged; the episode ends, with one more line,
-  // at the next opened().
-  void accept_failed(std::string_view why);
+  // at the next opened(). Never throws, as refuse().
+  void accept_failed(std::string_view why) noexcept;
   void echoed(std::size_t bytes) noexcept {
     // relaxed: a statistic; nothing is published with it.
     bytes_echoed_.fetch_add(bytes, std::memory_order_relaxed);
@@ -160,6 +163,15 @@ class ServerStats {
   // mutex decides (set and cleared under it).
   std::atomic<bool> refusing_hint_{false};
   rt::Output* log_ = nullptr;
+  // Prints to log_, if any; a line that cannot be formatted (no memory) is dropped.
+  template <class... Args>
+  void log(fmt::format_string<Args...> format, Args&&... args) noexcept {
+    if (log_ == nullptr) return;
+    try {
+      log_->print(format, std::forward<Args>(args)...);
+    } catch (...) {
+    }
+  }
   std::atomic<std::uint64_t> bytes_echoed_{0};
   std::atomic<std::uint64_t> yields_{0};
 };

@@ -27,6 +27,7 @@
 #include <cassert>
 #include <cerrno>
 #include <memory>
+#include <new>
 #include <queue>
 #include <unordered_map>
 #include <vector>
@@ -122,17 +123,22 @@ class EventsServer final : public ModelServer {
       advance(c);
     } catch (const std::exception& error) {
       if (c.state == Connection::State::closed) return;
+      stats_.refuse(describe_failure(error));
       try {
-        stats_.refuse(describe_failure(error));
         poller_.remove(c.socket.handle());
       } catch (const std::exception&) {
         // Closing the socket below deregisters it anyway (epoll, kqueue).
       }
       c.socket.close();
       c.state = Connection::State::closed;
-      closed_.push_back(c.id);
+      try {
+        closed_.push_back(c.id);
+      } catch (const std::bad_alloc&) {
+        // Not erased this turn: its entry stays, closed, until the end (loop() skips it).
+      }
     }
   }
+
 
   // How long the Poller may sleep: until the earliest of the idle timers, the back-off
   // retry and the end of the grace period; forever if there is none.

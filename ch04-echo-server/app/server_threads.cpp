@@ -152,7 +152,7 @@ class ThreadsServer final : public ModelServer {
     } catch (const std::exception& error) {
       // Out of memory for the buffer (a bad_alloc escaping a thread would abort the whole
       // process): this connection is refused, the others go on.
-      const std::string why = describe_failure(error);
+      const char* why = describe_failure(error);
       finish_connection(connection, socket, [&] { stats_.refuse(why); });
       return;
     }
