@@ -168,6 +168,8 @@ void DelayServer::close_connection(Connection& connection, rt::poll::Socket& soc
   std::lock_guard lock(mutex_);
   socket.close();  // under the mutex: the destructor must not shut down a reused descriptor
   connection.handle = rt::poll::kInvalidHandle;
+  ++counts_.closed;
+  counted_.notify_all();
 }
 
 void DelayServer::answer(Connection& connection, const rt::poll::Socket& socket) {

@@ -54,6 +54,7 @@ class DelayServer {
     std::size_t accepted = 0;         // connections that got their thread
     std::size_t accept_failures = 0;  // accept() calls that failed (EMFILE, ...)
     std::size_t delaying = 0;         // connections waiting out their delay now
+    std::size_t closed = 0;           // connections whose socket the server closed
   };
   // Waits until `condition(counts)` holds or `timeout` passed; returns whether it holds.
   bool wait_until(const std::function<bool(const Counts&)>& condition,

@@ -60,6 +60,14 @@ TEST(DelayServerPosix, OutOfDescriptorsItBacksOffSaysSoOnceAndAnswersOnceTheyAre
   rt::Output log(&log_text);
   {
     ch02::DelayServer server(0, &log);
+    // One request first, so UBSan has seen the connection thread's types (see below).
+    {
+      auto warm_up = rt::poll::connect_loopback(server.port());
+      rt::poll::send_all(warm_up, "GET /delay/0 HTTP/1.0\r\n\r\n");
+      ASSERT_THAT(rt::poll::receive_exactly(warm_up, 4096), ::testing::EndsWith("waited 0 ms\n"));
+    }
+    // Its descriptor must be closed before the table is filled, or it frees one later.
+    ASSERT_TRUE(server.wait_until([](auto& c) { return c.closed == 1; }, 30s));
     // UBSan (asan preset) probes an object's type through a pipe on first sight, which needs
     // two descriptors: let it see the error type accept() will throw while there are some.
     try {
@@ -95,6 +103,7 @@ TEST(DelayServerPosix, OutOfDescriptorsItBacksOffSaysSoOnceAndAnswersOnceTheyAre
 }
 
 TEST(DelayServerPosix, StopsWhenNotOneDescriptorIsFree) {
+  { ch02::DelayServer warm_up; }  // UBSan sees its threads start and end while it can
   std::optional<ch02::DelayServer> server(std::in_place);
   // The stop connects to its own listener to wake accept(); with no descriptor free it
   // cannot, and must wake it another way. (UBSan: as above.)
@@ -102,20 +111,40 @@ TEST(DelayServerPosix, StopsWhenNotOneDescriptorIsFree) {
     rt::throw_errno("connect", EMFILE);
   } catch (const rt::OsError&) {
   }
+  // The same for the promise's shared state, whose first use UBSan checks too.
+  {
+    std::promise<void> warm_up;
+    warm_up.set_value();
+    warm_up.get_future().wait();
+  }
+  std::promise<void> stopped;
+  auto stopped_future = stopped.get_future();
+  // Started while there are descriptors (UBSan checks the thread's state on its start too);
+  // it stops the server once the table is full.
+  std::promise<void> go;
+  auto go_future = go.get_future();
+  std::promise<void> running;
+  std::promise<void> refilled;  // the thread ends (UBSan checks that too) once there are fds
+  auto refilled_future = refilled.get_future();
+  std::thread stopper([&] {
+    running.set_value();
+    go_future.wait();
+    server.reset();
+    stopped.set_value();
+    refilled_future.wait();
+  });
+  running.get_future().wait();  // its start-up, which UBSan checks, is behind it
   DescriptorLimit limit(256);
   std::vector<rt::poll::Socket> fillers;
   try {
     for (;;) fillers.push_back(rt::poll::udp_socket());
   } catch (const rt::OsError& e) {
-    ASSERT_TRUE(rt::poll::is_out_of_descriptors(e.code())) << e.what();
+    EXPECT_TRUE(rt::poll::is_out_of_descriptors(e.code())) << e.what();  // no ASSERT: join first
   }
-  std::promise<void> stopped;
-  std::thread stopper([&] {
-    server.reset();
-    stopped.set_value();
-  });
-  bool in_time = stopped.get_future().wait_for(30s) == std::future_status::ready;
+  go.set_value();
+  bool in_time = stopped_future.wait_for(30s) == std::future_status::ready;
   fillers.clear();  // lets a hung stop end, so the test can
+  refilled.set_value();
   stopper.join();
   EXPECT_TRUE(in_time) << "the stop hung while no descriptor was free";
 }

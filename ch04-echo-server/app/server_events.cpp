@@ -139,7 +139,6 @@ class EventsServer final : public ModelServer {
     }
   }
 
-
   // How long the Poller may sleep: until the earliest of the idle timers, the back-off
   // retry and the end of the grace period; forever if there is none.
   std::optional<std::chrono::milliseconds> next_timeout() const {

@@ -11,6 +11,7 @@
 #include "echo_testing.hpp"
 #include "host.hpp"
 #include "rt/clock.hpp"
+#include "rt/net/errors.hpp"
 
 namespace {
 
@@ -98,20 +99,45 @@ TEST_P(FdExhaustion, StopReturnsWhenNotOneDescriptorIsFree) {
   } catch (const rt::OsError& e) {
     EXPECT_TRUE(rt::poll::is_out_of_descriptors(e.code()));
   }
+  // The same for what the fibers model's stop throws, and for the promise's shared state.
+  try {
+    throw rt::net::Cancelled("accept");
+  } catch (const rt::net::Cancelled& e) {
+    EXPECT_NE(std::string(e.what()), "");
+  }
+  {
+    std::promise<void> warm_up;
+    warm_up.set_value();
+    warm_up.get_future().wait();
+  }
+  std::promise<void> stopped;
+  auto stopped_future = stopped.get_future();
+  // Started while there are descriptors (UBSan checks the thread's state on its start too);
+  // it stops the server once the table is full.
+  std::promise<void> go;
+  auto go_future = go.get_future();
+  std::promise<void> running;
+  std::promise<void> refilled;  // the thread ends (UBSan checks that too) once there are fds
+  auto refilled_future = refilled.get_future();
+  std::thread stopper([&] {
+    running.set_value();
+    go_future.wait();
+    server.stop();
+    stopped.set_value();
+    refilled_future.wait();
+  });
+  running.get_future().wait();  // its start-up, which UBSan checks, is behind it
   LimitGuard limit(256);
   std::vector<rt::poll::Socket> fillers;
   try {
     for (;;) fillers.push_back(rt::poll::udp_socket());
   } catch (const rt::OsError& e) {
-    ASSERT_TRUE(rt::poll::is_out_of_descriptors(e.code())) << e.what();
+    EXPECT_TRUE(rt::poll::is_out_of_descriptors(e.code())) << e.what();  // no ASSERT: join first
   }
-  std::promise<void> stopped;
-  std::thread stopper([&] {
-    server.stop();
-    stopped.set_value();
-  });
-  bool in_time = stopped.get_future().wait_for(kPatience) == std::future_status::ready;
+  go.set_value();
+  bool in_time = stopped_future.wait_for(kPatience) == std::future_status::ready;
   fillers.clear();  // lets a hung stop end, so the test can
+  refilled.set_value();
   stopper.join();
   EXPECT_TRUE(in_time) << "stop() hung while no descriptor was free";
 }
