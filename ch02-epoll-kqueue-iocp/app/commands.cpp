@@ -26,10 +26,11 @@ void add_commands(CLI::App& app, rt::Output& out) {
     auto o = make_options<DelayServerOptions>();
     auto* c = app.add_subcommand("delay-server",
                                  "Serve 'GET /delay/<ms>' requests, answering each after <ms>");
-    c->add_option("--port", o->port, "TCP port on 127.0.0.1 (0: any free port)")
+    c->add_option("--port", o->port, "TCP port on 127.0.0.1, in decimal (0: any free port)")
+        ->transform(rt::cli::decimal_only())
         ->check(CLI::Range(0, 65535));
     c->add_option("--seconds", o->seconds, "Stop after this long (default: at Ctrl-C)")
-        ->check(CLI::Range(0.0, 1e6));
+        ->check(rt::cli::finite_range(0.0, 1e6));
     c->callback([&out, o] { delay_server(*o, out); });
   }
   {
@@ -40,7 +41,9 @@ void add_commands(CLI::App& app, rt::Output& out) {
         ->delimiter(',')
         ->expected(1, 1000)
         ->check(CLI::Range(0, kMaxDelayMs));
-    c->add_option("--port", o->port, "A running delay-server's port (0: start one in-process)")
+    c->add_option("--port", o->port,
+                  "A running delay-server's port, in decimal (0: start one in-process)")
+        ->transform(rt::cli::decimal_only())
         ->check(CLI::Range(0, 65535));
     c->add_option("--timeout-ms", o->timeout_ms, "Give up after this long")
         ->check(CLI::Range(1, 3'600'000));

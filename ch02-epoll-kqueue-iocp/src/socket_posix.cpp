@@ -177,6 +177,10 @@ void shutdown_send(const Socket& socket) {
   if (::shutdown(fd(socket), SHUT_WR) != 0) throw_errno("shutdown SHUT_WR");
 }
 
+void shutdown_both(Handle socket) noexcept {
+  ::shutdown(static_cast<int>(socket), SHUT_RDWR);
+}
+
 IoResult send_some(Handle socket, std::span<const std::byte> data) noexcept {
   ssize_t n;
   do {

@@ -172,6 +172,11 @@ void shutdown_send(const Socket& socket) {
   if (shutdown(sock(socket), SD_SEND) != 0) throw_wsa("shutdown SD_SEND");
 }
 
+void shutdown_both(Handle socket) noexcept {
+  shutdown(static_cast<SOCKET>(socket), SD_BOTH);
+  CancelIoEx(reinterpret_cast<HANDLE>(socket), nullptr);
+}
+
 IoResult send_some(Handle socket, std::span<const std::byte> data) noexcept {
   int size = data.size() > INT_MAX ? INT_MAX : static_cast<int>(data.size());
   int n = send(static_cast<SOCKET>(socket), reinterpret_cast<const char*>(data.data()), size, 0);

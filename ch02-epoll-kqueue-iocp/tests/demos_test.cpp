@@ -191,6 +191,8 @@ TEST(Demo, BadFlagsAreRefusedWithAMessage) {
       {{"requests", "--delays", "99999999"}, "--delays"},
       {{"requests", "--port", "70000"}, "--port"},
       {{"delay-server", "--port", "-1"}, "--port"},
+      {{"delay-server", "--port", "0x50"}, "--port"},
+      {{"delay-server", "--seconds", "nan"}, "--seconds"},
       {{"wake", "--count", "0"}, "--count"},
       {{"bench", "--handles", "0"}, "--handles"},
       {{"syscall", "--loud"}, "--loud"},

@@ -24,7 +24,8 @@ constexpr auto kDrainTime = std::chrono::seconds(2);
 // What every fiber of the run shares; all on the loop thread, so plain fields.
 struct Run {
   const ClientOptions& options;
-  bool stop = false;  // the writers send no more messages
+  bool stop = false;           // the writers send no more messages
+  bool drain_expired = false;  // the drain time ran out: echoes still missing are errors
   std::size_t connected = 0;
   std::size_t alive = 0;  // connections not yet finished
   std::uint64_t messages = 0;
@@ -159,6 +160,12 @@ struct Connection {
       try {
         read_echoes();
       } catch (const rt::net::Cancelled&) {
+        if (run.drain_expired && !failed && received < sent) {
+          fail(
+              fmt::format("connection {}: {} of {} echoes never came back (cut after {} s "
+                          "of waiting for them)",
+                          id, sent - received, sent, kDrainTime.count()));
+        }
       } catch (const rt::OsError& error) {
         fail(fmt::format("connection {}: {}", id, error.what()));
       }
@@ -211,7 +218,10 @@ ClientResult run_load(const ClientOptions& options) {
           stop_at = now;
         }
         if (stop_at && now >= *stop_at) run.stop = true;
-        if (run.stop && now >= *stop_at + kDrainTime) loop.cancel_all();
+        if (run.stop && now >= *stop_at + kDrainTime) {
+          run.drain_expired = true;
+          loop.cancel_all();
+        }
       }
     } catch (const rt::net::Cancelled&) {
       // every connection finished (or the drain time ran out)
@@ -256,6 +266,11 @@ void client(const ClientOptions& options, rt::Output& out) {
   if (r.errors > 0) {
     throw std::runtime_error(fmt::format("{} of {} connections failed (see the errors above)",
                                          r.errors, options.connections));
+  }
+  if (r.messages == 0) {
+    // No error, and nothing measured (Ctrl-C before the first echo): figures of nothing are
+    // no result.
+    throw std::runtime_error("no echo came back: nothing was measured");
   }
 }
 

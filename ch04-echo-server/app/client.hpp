@@ -7,8 +7,10 @@
 //
 // A connection ends when its messages are done (or the duration passed, or Ctrl-C): the
 // writer half-closes, the reader reads the outstanding echoes, then must see end-of-stream:
-// an extra byte is an error too. After the first wrong byte on a connection the reader only
-// drains it (the stream is out of step), and the error is counted once.
+// an extra byte is an error too, and so is an echo still missing 2 s after the run ended
+// (a server that accepts and never answers). A run that measured no echo fails. After the first
+// wrong byte on a connection the reader only drains it (the stream is out of step), and the error
+// is counted once.
 #pragma once
 
 #include <cstddef>

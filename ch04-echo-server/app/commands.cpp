@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -15,10 +16,6 @@ namespace {
 
 const std::map<std::string, Model> kModels{
     {"threads", Model::threads}, {"events", Model::events}, {"fibers", Model::fibers}};
-
-std::chrono::milliseconds to_ms(double seconds) {
-  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000 + 0.5));
-}
 
 // bench --peer's check: "" if `text` is NAME=PORT, else what is wrong with it.
 std::string peer_error(const std::string& text) {
@@ -82,21 +79,25 @@ void add_commands(CLI::App& app, rt::Output& out) {
     c->add_option("--model", f->options.server.model, "threads | events | fibers")
         ->required()
         ->transform(CLI::CheckedTransformer(kModels, CLI::ignore_case));
-    c->add_option("--port", f->options.server.port, "TCP port on 127.0.0.1 (0: any free port)")
+    c->add_option("--port", f->options.server.port,
+                  "TCP port on 127.0.0.1, in decimal (0: any free port)")
+        ->transform(rt::cli::decimal_only())
         ->check(CLI::Range(0, 65535));
     c->add_flag("--upper", f->options.server.upper, "Reply with ASCII letters upper-cased");
     c->add_option("--idle-timeout", f->idle_timeout_s,
-                  "Close a connection that moved no byte for this many seconds (0: never)")
-        ->check(CLI::Range(0.0, 86400.0));
+                  "Close a connection that moved no byte for this many seconds, rounded up to "
+                  "whole milliseconds (0: never)")
+        ->check(rt::cli::finite_range(0.0, 86400.0));
     c->add_option("--grace", f->grace_s,
-                  "At Ctrl-C, give open connections this many seconds to finish")
-        ->check(CLI::Range(0.0, 3600.0));
+                  "At Ctrl-C (or SIGTERM, SIGHUP), give open connections this many seconds to "
+                  "finish")
+        ->check(rt::cli::finite_range(0.0, 3600.0));
     c->add_option("--seconds", f->options.seconds, "Stop after this long (default: at Ctrl-C)")
-        ->check(CLI::Range(0.0, 1e6));
+        ->check(rt::cli::finite_range(0.0, 1e6));
     c->callback([&out, f] {
       auto options = f->options;
-      options.server.idle_timeout = to_ms(f->idle_timeout_s);
-      options.server.grace = to_ms(f->grace_s);
+      options.server.idle_timeout = milliseconds_from_seconds(f->idle_timeout_s);
+      options.server.grace = milliseconds_from_seconds(f->grace_s);
       try {
         serve(options, out);
       } catch (const EventsModelUnavailable& e) {
@@ -112,13 +113,15 @@ void add_commands(CLI::App& app, rt::Output& out) {
     c->add_option("--conns", o->connections, "Connections")->check(CLI::Range(1, 100'000));
     c->add_option("--size", o->size, "Bytes per message")->check(CLI::Range(1, 1 << 30));
     auto* duration = c->add_option("--duration", o->duration_s, "Run this many seconds")
-                         ->check(CLI::Range(0.001, 1e6));
+                         ->check(rt::cli::finite_range(0.001, 1e6));
     auto* messages = c->add_option("--messages", o->messages, "Messages per connection")
                          ->check(CLI::Range(1, 1'000'000'000));
     duration->excludes(messages);
     c->add_option("--pipeline", o->pipeline, "Messages in flight per connection")
         ->check(CLI::Range(1, 1024));
-    c->add_option("--port", o->port, "The server's port on 127.0.0.1")->check(CLI::Range(1, 65535));
+    c->add_option("--port", o->port, "The server's port on 127.0.0.1, in decimal")
+        ->transform(rt::cli::decimal_only())
+        ->check(CLI::Range(1, 65535));
     c->add_flag("--upper", o->upper, "Expect an --upper server's echo");
     rt::cli::add_json_flag(c, &o->json);
     c->callback([&out, o, duration, messages] {
@@ -138,7 +141,7 @@ void add_commands(CLI::App& app, rt::Output& out) {
     auto* c = app.add_subcommand(
         "bench", "Every model (and peer) x connection count, driven by the client: one table");
     c->add_option("--duration", f->options.duration_s, "Seconds per cell")
-        ->check(CLI::Range(0.05, 600.0));
+        ->check(rt::cli::finite_range(0.05, 600.0));
     c->add_option("--conns", f->options.connection_counts, "Connection counts, comma-separated")
         ->delimiter(',')
         ->expected(1, 16)
@@ -170,6 +173,10 @@ void add_commands(CLI::App& app, rt::Output& out) {
 }
 
 }  // namespace
+
+std::chrono::milliseconds milliseconds_from_seconds(double seconds) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(seconds * 1000)));
+}
 
 const rt::cli::Program& program() {
   static const rt::cli::Program kProgram{

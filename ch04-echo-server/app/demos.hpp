@@ -1,6 +1,7 @@
 // The commands of chapter 4, one function each; commands.cpp maps subcommands onto them.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <vector>
 
@@ -13,6 +14,10 @@
 namespace ch04 {
 
 const rt::cli::Program& program();
+
+// The --idle-timeout and --grace seconds (finite, checked by the options) as whole
+// milliseconds, rounded up: a timeout of 0.0004 s is 1 ms, not 0, which means "never".
+std::chrono::milliseconds milliseconds_from_seconds(double seconds);
 
 // `serve`: one echo server until Ctrl-C (or `seconds`), then the graceful stop.
 struct ServeOptions {

@@ -1,6 +1,13 @@
 #include "echo.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <new>
+#include <stdexcept>
+
+#include "rt/error.hpp"
+
+#include "rt/fiber/stack.hpp"
 
 namespace ch04 {
 
@@ -37,11 +44,91 @@ std::size_t Backoff::max_attempts(std::chrono::milliseconds elapsed) const noexc
   return attempts;
 }
 
+const char* describe_failure(const std::exception& error) noexcept {
+  if (const auto* os = dynamic_cast<const rt::OsError*>(&error)) {
+    // The runtime_error's message, "call: OS text (errno N)": StackRefused overrides what()
+    // with advice that the log does not need on every line.
+    return os->std::runtime_error::what();
+  }
+  if (dynamic_cast<const std::bad_alloc*>(&error) != nullptr) return "out of memory (bad_alloc)";
+  return error.what();
+}
+
+void FaultInjection::fail_next(Site site, int times, int error) {
+  std::lock_guard lock(mutex_);
+  switch (site) {
+    case Site::accept:
+      accept_failures_ = times;
+      accept_error_ = error;
+      break;
+    case Site::buffer:
+      buffer_failures_ = times;
+      break;
+    case Site::stack:
+      stack_failures_ = times;
+      break;
+  }
+}
+
+void FaultInjection::visit(Site site) {
+  std::unique_lock lock(mutex_);
+  switch (site) {
+    case Site::accept:
+      if (accept_failures_ > 0) {
+        --accept_failures_;
+        const int error = accept_error_;
+        lock.unlock();
+        throw rt::OsError("accept", error, rt::ErrorDomain::errno_value);
+      }
+      break;
+    case Site::buffer:
+      if (buffer_failures_ > 0) {
+        --buffer_failures_;
+        throw std::bad_alloc();
+      }
+      break;
+    case Site::stack:
+      if (stack_failures_ > 0) {
+        --stack_failures_;
+        lock.unlock();
+        throw rt::fiber::StackRefused(rt::OsError("mmap", ENOMEM, rt::ErrorDomain::errno_value),
+                                      64 * 1024, rt::fiber::StackGuard::page);
+      }
+      break;
+  }
+}
+
 void ServerStats::opened() {
   std::lock_guard lock(mutex_);
   ++counts_.accepted;
   ++counts_.open;
+  if (accept_failing_since_) {
+    log("accepting again after {} failed accepts\n",
+        counts_.accept_failures - *accept_failing_since_);
+  }
+  accept_failing_since_.reset();
   changed_.notify_all();
+}
+
+void ServerStats::refuse(std::string_view why) noexcept {
+  std::lock_guard lock(mutex_);
+  --counts_.open;
+  ++counts_.refused;
+  if (!refusing_since_) {
+    refusing_since_ = counts_.refused - 1;
+    refusing_hint_.store(true, std::memory_order_relaxed);  // relaxed: see the declaration
+    log("refusing connections: {}; closing each one that cannot be served\n", why);
+  }
+  changed_.notify_all();
+}
+
+void ServerStats::ready() noexcept {
+  if (!refusing_hint_.load(std::memory_order_relaxed)) return;  // relaxed: a hint
+  std::lock_guard lock(mutex_);
+  if (!refusing_since_) return;
+  log("serving again after {} refused connections\n", counts_.refused - *refusing_since_);
+  refusing_since_.reset();
+  refusing_hint_.store(false, std::memory_order_relaxed);
 }
 
 void ServerStats::closed(End how) {
@@ -59,13 +146,20 @@ void ServerStats::closed(End how) {
     case End::stopped:
       ++counts_.closed_by_stop;
       break;
+    case End::refused:
+      ++counts_.refused;
+      break;
   }
   changed_.notify_all();
 }
 
-void ServerStats::accept_failed() {
+void ServerStats::accept_failed(std::string_view why) noexcept {
   std::lock_guard lock(mutex_);
   ++counts_.accept_failures;
+  if (!accept_failing_since_) {
+    accept_failing_since_ = counts_.accept_failures - 1;
+    log("accept failing: {}; backing off\n", why);
+  }
   changed_.notify_all();
 }
 

@@ -11,7 +11,9 @@ namespace ch04 {
 
 void serve(const ServeOptions& options, rt::Output& out) {
   out.print("{}\n", host::raise_open_file_limit());
-  EchoServer server(options.server);
+  auto server_options = options.server;
+  server_options.log = &out;  // running out of memory or descriptors is said here, once
+  EchoServer server(server_options);
   out.print("listening on 127.0.0.1:{} (model {}){}\n", server.port(), to_string(server.model()),
             options.server.upper ? ", replies upper-cased" : "");
   rt::Stopwatch clock;
@@ -26,10 +28,10 @@ void serve(const ServeOptions& options, rt::Output& out) {
   auto c = server.stats().counts();
   out.print(
       "stopped: {} connections served, {} bytes echoed, {} reset by the peer, {} idle "
-      "timeouts, {} accept failures (out of descriptors), {} closed at the end of the grace "
-      "period\n",
-      c.accepted, server.stats().bytes_echoed(), c.resets, c.idle_timeouts, c.accept_failures,
-      c.closed_by_stop);
+      "timeouts, {} refused (no thread, stack or memory), {} accept failures, {} closed at "
+      "the end of the grace period\n",
+      c.accepted - c.refused, server.stats().bytes_echoed(), c.resets, c.idle_timeouts, c.refused,
+      c.accept_failures, c.closed_by_stop);
 }
 
 }  // namespace ch04

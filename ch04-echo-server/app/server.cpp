@@ -22,6 +22,7 @@ std::unique_ptr<ModelServer> make_model(const ServerOptions& options, ServerStat
 
 EchoServer::EchoServer(const ServerOptions& options)
     : options_(options), model_(make_model(options, stats_)) {
+  stats_.set_log(options.log);
   // Counted down once: when the model listens, or when run() failed before that.
   rt::os::Latch ready(1);
   bool listening = false;  // written before count_down, read after wait (the latch's mutex)

@@ -5,14 +5,21 @@
 // in a struct, not on a stack.
 //
 // One turn of the loop: wait in the Poller (until the next idle deadline, back-off retry or
-// grace deadline); for each event, run that connection's state machine until a system call
-// would block; then expire the idle timers that are due.
+// grace deadline; not at all if a connection is runnable); for each event, run that
+// connection's state machine until a system call would block or its budget is spent; run
+// the connections left runnable by the last turn the same way; then expire the idle
+// timers that are due.
 //
 // Registration is edge-triggered, for reading and writing, once per socket: an event says
 // "something changed", so every handler goes on until a call reports EAGAIN (or it cannot
 // go on: a connection with unsent bytes reads nothing more until they are sent, which is
 // how a slow reader pushes back on its sender). A handler that stopped early without
-// EAGAIN would never hear about that socket again.
+// EAGAIN would never hear about that socket again, unless it remembers to come back: that
+// is the runnable list. A connection whose peer writes and reads at full speed may never
+// meet EAGAIN; without a budget it would keep the thread, and every other connection
+// would wait for it (seconds, measured). With one, it stops after kBudget calls that moved
+// bytes, goes on the runnable list, and the next turn polls the queue (timeout 0) before
+// resuming it: every connection with an event is served between two of its turns.
 //
 // Unix only (poller.hpp: IOCP reports completions, not readiness); Windows builds
 // server_events_unavailable.cpp instead.
@@ -20,10 +27,12 @@
 #include <cassert>
 #include <cerrno>
 #include <memory>
+#include <new>
 #include <queue>
 #include <unordered_map>
 #include <vector>
 
+#include "events_connection.hpp"
 #include "host.hpp"
 #include "rt/clock.hpp"
 #include "rt/error.hpp"
@@ -34,32 +43,10 @@ namespace ch04 {
 
 namespace {
 
+using events::Connection;
+using events::kBudget;
 using rt::Clock;
-constexpr std::size_t kBufferSize = 16 * 1024;
 constexpr std::uint64_t kListenerToken = 0;  // connections get 1, 2, 3, ...
-
-struct Connection {
-  enum class State : std::uint8_t {
-    reading,  // nothing unsent: read until EAGAIN (a readable edge resumes it)
-    writing,  // buffer[sent, received) unsent: send until done (a writable edge resumes it);
-              // reading is paused, so a client that does not read stops being read
-    closed,   // socket closed, deregistered; erased at the end of the event batch
-  };
-
-  std::uint64_t id = 0;
-  rt::poll::Socket socket;
-  std::vector<std::byte> buffer = std::vector<std::byte>(kBufferSize);
-  std::size_t sent = 0;  // buffer[sent, received) is still to be echoed
-  std::size_t received = 0;
-  Clock::time_point last_progress;  // for the idle timeout: the last byte moved
-  State state = State::reading;
-
-  void transition(State from, State to) {
-    assert(state == from && "echo connection: transition from the wrong state");
-    (void)from;
-    state = to;
-  }
-};
 
 class EventsServer final : public ModelServer {
  public:
@@ -86,7 +73,9 @@ class EventsServer final : public ModelServer {
   void loop() {
     std::vector<rt::poll::Event> events(256);
     while (!stopping_ || (!connections_.empty() && Clock::now() < grace_deadline_)) {
-      std::size_t count = poller_.wait(events, next_timeout());
+      // A runnable connection makes this a poll: its turn comes after the events.
+      auto timeout = runnable_.empty() ? next_timeout() : std::chrono::milliseconds(0);
+      std::size_t count = poller_.wait(events, timeout);
       for (std::size_t i = 0; i < count; ++i) {
         const auto& event = events[i];
         if (event.token == rt::poll::kWakeToken) {
@@ -95,9 +84,10 @@ class EventsServer final : public ModelServer {
         } else if (event.token == kListenerToken) {
           if (!stopping_ && !backing_off_) accept_all();
         } else if (auto it = connections_.find(event.token); it != connections_.end()) {
-          advance(*it->second);
+          if (!it->second->runnable) guarded_advance(*it->second);  // else: its turn comes
         }
       }
+      resume_runnable();
       auto now = Clock::now();
       if (backing_off_ && now >= retry_at_ && !stopping_) {
         backing_off_ = false;
@@ -106,8 +96,47 @@ class EventsServer final : public ModelServer {
       expire_idle(now);
       erase_closed();
     }
-    for (auto& [id, connection] : connections_) close(*connection, ServerStats::End::stopped);
+    for (auto& [id, connection] : connections_) {
+      if (connection->state != Connection::State::closed) {
+        close(*connection, ServerStats::End::stopped);
+      }
+    }
     erase_closed();
+  }
+
+  // The connections that spent their budget in the last turn, in the order they did.
+  void resume_runnable() {
+    resuming_.swap(runnable_);
+    for (auto id : resuming_) {
+      auto it = connections_.find(id);
+      if (it == connections_.end() || it->second->state == Connection::State::closed) continue;
+      it->second->runnable = false;
+      guarded_advance(*it->second);
+    }
+    resuming_.clear();
+  }
+
+  // advance(), but a failure inside it (an allocation, a Poller call) ends that connection,
+  // never the server thread: an exception leaving loop() would leave every client hanging.
+  void guarded_advance(Connection& c) {
+    try {
+      advance(c);
+    } catch (const std::exception& error) {
+      if (c.state == Connection::State::closed) return;
+      stats_.refuse(describe_failure(error));
+      try {
+        poller_.remove(c.socket.handle());
+      } catch (const std::exception&) {
+        // Closing the socket below deregisters it anyway (epoll, kqueue).
+      }
+      c.socket.close();
+      c.state = Connection::State::closed;
+      try {
+        closed_.push_back(c.id);
+      } catch (const std::bad_alloc&) {
+        // Not erased this turn: its entry stays, closed, until the end (loop() skips it).
+      }
+    }
   }
 
   // How long the Poller may sleep: until the earliest of the idle timers, the back-off
@@ -130,19 +159,21 @@ class EventsServer final : public ModelServer {
     grace_deadline_ = Clock::now() + options_.grace;
   }
 
-  // Accepts until EAGAIN (the listener is edge-triggered), or backs off when out of
-  // descriptors: the pending connection stays in the backlog, and only the retry timer,
-  // not a readiness event, tries again.
+  // Accepts until EAGAIN (the listener is edge-triggered), or backs off when accept fails
+  // for any other reason but a reset: out of descriptors, of memory (ENOMEM, ENOBUFS,
+  // bad_alloc), a connection that failed on its way in (EPROTO). A pending connection stays
+  // in the backlog, and only the retry timer, not a readiness event, tries again.
   void accept_all() {
     for (;;) {
       rt::poll::Socket socket;
       try {
         socket = rt::poll::accept_connection(listener_);
-      } catch (const rt::OsError& error) {
-        if (error.code() == EAGAIN || error.code() == EWOULDBLOCK) break;
-        if (rt::poll::is_connection_reset(error.code())) continue;
-        if (!rt::poll::is_out_of_descriptors(error.code())) throw;
-        stats_.accept_failed();
+        if (options_.faults != nullptr) options_.faults->visit(FaultInjection::Site::accept);
+      } catch (const std::exception& error) {
+        auto* os = dynamic_cast<const rt::OsError*>(&error);
+        if (os != nullptr && (os->code() == EAGAIN || os->code() == EWOULDBLOCK)) break;
+        if (os != nullptr && rt::poll::is_connection_reset(os->code())) continue;
+        stats_.accept_failed(describe_failure(error));
         backing_off_ = true;
         retry_at_ = Clock::now() + backoff_;
         backoff_ = options_.backoff.next(backoff_);
@@ -153,32 +184,54 @@ class EventsServer final : public ModelServer {
     }
   }
 
+  // Everything is allocated and registered before the connection counts as served; if any
+  // of it cannot be had (bad_alloc for the buffer, epoll_ctl's ENOMEM or ENOSPC), the
+  // socket closes unregistered and the connection is refused.
   void add_connection(rt::poll::Socket socket) {
-    auto connection = std::make_unique<Connection>();
-    connection->id = next_id_++;
-    connection->socket = std::move(socket);
-    rt::poll::set_nonblocking(connection->socket);
-    poller_.add(connection->socket.handle(), rt::poll::Interest::read_write, connection->id,
-                rt::poll::Trigger::edge);
-    connection->last_progress = Clock::now();
-    if (options_.idle_timeout.count() > 0) {
-      idle_timers_.push({connection->last_progress + options_.idle_timeout, connection->id});
-    }
     stats_.opened();
-    Connection& c = *connection;
-    connections_.emplace(c.id, std::move(connection));
-    advance(c);  // data may have arrived before registration: no edge would report it
+    Connection* added = nullptr;
+    try {
+      if (options_.faults != nullptr) options_.faults->visit(FaultInjection::Site::buffer);
+      auto connection = std::make_unique<Connection>();
+      connection->id = next_id_++;
+      connection->socket = std::move(socket);
+      rt::poll::set_nonblocking(connection->socket);
+      connection->last_progress = Clock::now();
+      auto id = connection->id;
+      auto [it, inserted] = connections_.emplace(id, std::move(connection));
+      try {
+        if (options_.idle_timeout.count() > 0) {
+          // A timer without its connection is skipped when it comes due (expire_idle).
+          idle_timers_.push({it->second->last_progress + options_.idle_timeout, id});
+        }
+        poller_.add(it->second->socket.handle(), rt::poll::Interest::read_write, id,
+                    rt::poll::Trigger::edge);
+      } catch (...) {
+        connections_.erase(it);  // closes the socket, which was never registered
+        throw;
+      }
+      added = it->second.get();
+    } catch (const std::exception& error) {
+      stats_.refuse(describe_failure(error));
+      return;
+    }
+    stats_.ready();
+    advance(*added);  // data may have arrived before registration: no edge would report it
   }
 
-  // The state machine: runs until a call would block or the connection closed.
+  // The state machine: runs until a call would block, the connection closed, or it spent
+  // its budget (then it is runnable, and resumed next turn).
   void advance(Connection& c) {
+    int budget = kBudget;
     while (c.state != Connection::State::closed) {
       if (c.state == Connection::State::writing) {
-        if (!send_pending(c)) return;
+        if (!send_pending(c, budget)) return;
         c.transition(Connection::State::writing, Connection::State::reading);
       }
+      if (budget == 0) return make_runnable(c);
       auto got = rt::poll::receive_some(c.socket, c.buffer);
       if (got.would_block) return;
+      --budget;
       if (got.error != 0) return close(c, ServerStats::End::reset);
       if (got.bytes == 0) return close(c, ServerStats::End::finished);  // all echoed
       c.sent = 0;
@@ -189,12 +242,23 @@ class EventsServer final : public ModelServer {
     }
   }
 
-  // Sends buffer[sent, received); true when all of it went, false when it would block or
-  // the connection closed.
-  bool send_pending(Connection& c) {
+  void make_runnable(Connection& c) {
+    c.runnable = true;
+    runnable_.push_back(c.id);
+    stats_.yielded();
+  }
+
+  // Sends buffer[sent, received); true when all of it went, false when it would block, the
+  // connection closed, or the budget ran out (then it is runnable).
+  bool send_pending(Connection& c, int& budget) {
     while (c.sent < c.received) {
+      if (budget == 0) {
+        make_runnable(c);
+        return false;
+      }
       auto put = rt::poll::send_some(c.socket, {c.buffer.data() + c.sent, c.received - c.sent});
       if (put.would_block) return false;
+      --budget;
       if (put.error != 0) {
         close(c, ServerStats::End::reset);
         return false;
@@ -252,7 +316,9 @@ class EventsServer final : public ModelServer {
   std::chrono::milliseconds backoff_ = options_.backoff.first;
   std::uint64_t next_id_ = kListenerToken + 1;
   std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
-  std::vector<std::uint64_t> closed_;  // closed during this turn, erased at its end
+  std::vector<std::uint64_t> closed_;    // closed during this turn, erased at its end
+  std::vector<std::uint64_t> runnable_;  // spent their budget: resumed in the next turn
+  std::vector<std::uint64_t> resuming_;  // runnable_ of the last turn, being resumed
   using Timer = std::pair<Clock::time_point, std::uint64_t>;  // (deadline, connection id)
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> idle_timers_;
 };

@@ -4,6 +4,9 @@
 // the loop runs another one. Compare serve() here with server_events.cpp's advance().
 //
 // Everything here runs on the server thread, except request_stop(), which post()s.
+// Running out: a connection whose fiber cannot be had (StackRefused: no memory or no mapping
+// left for its stack) is closed and counted as refused, and a failing accept() backs off;
+// the acceptor, whose end would close the listener for good, never ends on either.
 #include <array>
 #include <mutex>
 
@@ -60,26 +63,44 @@ class FibersServer final : public ModelServer {
       rt::net::Stream stream;
       try {
         stream = listener.accept();
+        if (options_.faults != nullptr) options_.faults->visit(FaultInjection::Site::accept);
       } catch (const rt::net::Cancelled&) {
         break;  // request_stop closed the listener
-      } catch (const rt::OsError& error) {
-        if (rt::net::is_connection_reset(error)) continue;
-        if (!rt::net::is_out_of_descriptors(error)) throw;
-        stats_.accept_failed();
+      } catch (const std::exception& error) {
+        // Out of descriptors, of memory (ENOMEM, ENOBUFS, bad_alloc), or a connection that
+        // failed on its way in (EPROTO): back off and try again. No accept error ends the
+        // acceptor (its end would close the listener for good); a reset one is simply gone.
+        auto* os = dynamic_cast<const rt::OsError*>(&error);
+        if (os != nullptr && rt::net::is_connection_reset(*os)) continue;
+        stats_.accept_failed(describe_failure(error));
         rt::net::sleep_for(wait);  // a stop during the wait is seen when it ends
         wait = options_.backoff.next(wait);
         continue;
       }
       wait = options_.backoff.first;
-      ++open_;
-      stats_.opened();
+      start_connection(std::move(stream));
+    }
+  }
+
+  // A fiber for the connection; if none can be had (no memory or no mapping for its stack:
+  // StackRefused; bad_alloc), the connection is closed, and the acceptor goes on.
+  void start_connection(rt::net::Stream stream) {
+    ++open_;
+    stats_.opened();
+    try {
+      if (options_.faults != nullptr) options_.faults->visit(FaultInjection::Site::stack);
       rt::net::Loop::current().spawn(
           {.name = "echo", .stack_size = kStackSize},
           [this, s = std::move(stream)]() mutable { serve(std::move(s)); });
+    } catch (const std::exception& error) {
+      stream.close();  // still ours if spawn threw before taking it; else closed already
+      --open_;
+      stats_.refuse(describe_failure(error));
     }
   }
 
   void serve(rt::net::Stream stream) {
+    stats_.ready();
     std::array<std::byte, kBufferSize> buffer;
     auto end = ServerStats::End::finished;
     try {
@@ -88,6 +109,7 @@ class FibersServer final : public ModelServer {
         if (options_.upper) to_upper_ascii(data);
         stream.write_all(data, deadline());
         stats_.echoed(n);
+        report_yields();
       }
       // read_some returned 0: the client half-closed, and everything it sent was echoed.
     } catch (const rt::net::TimedOut&) {
@@ -96,10 +118,24 @@ class FibersServer final : public ModelServer {
       end = ServerStats::End::stopped;
     } catch (const rt::OsError&) {
       end = ServerStats::End::reset;  // reset, broken pipe, or another socket error
+    } catch (const std::exception&) {
+      // Out of memory (bad_alloc) on the way: a detached fiber's escaping exception would
+      // stop the process, so this connection ends instead.
+      end = ServerStats::End::refused;
     }
     stats_.closed(end);  // before the close: a client that saw the close sees the count
     stream.close();
     if (--open_ == 0 && grace_running_) rt::net::Loop::current().cancel_all();
+  }
+
+  // ServerStats::yields() for this model: the loop's deferrals (rt::net's cooperative
+  // budget), passed on as the connections see them.
+  void report_yields() {
+    const std::size_t deferrals = rt::net::Loop::current().stats().deferrals;
+    if (deferrals != reported_deferrals_) {
+      stats_.yielded(deferrals - reported_deferrals_);
+      reported_deferrals_ = deferrals;
+    }
   }
 
   rt::net::Deadline deadline() const {
@@ -130,6 +166,7 @@ class FibersServer final : public ModelServer {
   bool stopping_ = false;
   bool grace_running_ = false;
   std::size_t open_ = 0;
+  std::size_t reported_deferrals_ = 0;
 };
 
 }  // namespace

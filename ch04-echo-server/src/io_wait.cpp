@@ -45,12 +45,29 @@ void Loop::Impl::request_cancel(Waiter& waiter, Waiter::Reason reason) {
   if (waiter.io->cancel(*waiter.operation)) wake_up(waiter);
 }
 
+void Loop::Impl::spend_budget() {
+  rt::fiber::Fiber* fiber = &rt::fiber::this_fiber::current();
+  if (fiber != budget_owner) {
+    budget_owner = fiber;
+    budget_left = kCooperativeBudget;
+  }
+  if (--budget_left > 0) return;
+  budget_owner = nullptr;
+  ++stats.deferrals;
+  deferred.push_back(fiber);
+  rt::fiber::this_fiber::park();  // until run() unparks it, after the next poll
+}
+
 void Loop::Impl::await(rt::poll::IoSocket& io, rt::poll::Operation& operation, Deadline deadline,
                        std::string_view call, Waiter** published) {
   check_on_fiber("a socket call");
   if (cancelling) throw Cancelled(call);
   const Clock::time_point started = Clock::now();
-  if (io.start(operation)) return;  // finished at once (readiness backends, data there)
+  if (io.start(operation)) {  // finished at once (readiness backends, data there)
+    spend_budget();
+    return;
+  }
+  budget_owner = nullptr;  // it blocks: a full budget when it comes back
 
   Waiter waiter;
   waiter.fiber = &rt::fiber::this_fiber::current();

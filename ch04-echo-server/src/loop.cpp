@@ -92,8 +92,11 @@ void Loop::run() {
     // again), or until an event when there is no timer at all. A timer already due makes
     // this a poll (timeout 0): the queue is still read before the timers fire, so an
     // operation that finished by its deadline keeps its result (the data wins).
+    // A fiber that spent its budget waits for this turn: poll, do not sleep.
     std::optional<std::chrono::milliseconds> timeout;
-    if (const Timer* next = loop.timers.top()) {
+    if (!loop.deferred.empty()) {
+      timeout = std::chrono::milliseconds(0);
+    } else if (const Timer* next = loop.timers.top()) {
       auto left = next->deadline - Clock::now();
       timeout =
           std::chrono::ceil<std::chrono::milliseconds>(std::max(left, Clock::duration::zero()));
@@ -112,6 +115,10 @@ void Loop::run() {
     }
     if (woken) loop.run_posted();
     loop.fire_due_timers();
+    // Last, so that every fiber the poll and the timers made ready runs before them.
+    loop.resuming.swap(loop.deferred);
+    for (rt::fiber::Fiber* fiber : loop.resuming) loop.scheduler.unpark(*fiber);
+    loop.resuming.clear();
   }
 }
 

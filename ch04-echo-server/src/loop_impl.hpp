@@ -78,6 +78,9 @@ struct Loop::Impl {
              std::string_view call, Waiter** published = nullptr);
   // On a fiber of this loop: parks until `deadline` (sleep_until).
   void sleep_until(Clock::time_point deadline);
+  // On a fiber of this loop, after one of its operations finished without parking: spends
+  // one unit of its budget; with the last, parks it in `deferred` for one turn.
+  void spend_budget();
   // Ends `waiter`'s wait early for `reason` (see the protocol above). Idempotent per waiter.
   void request_cancel(Waiter& waiter, Waiter::Reason reason);
 
@@ -99,6 +102,14 @@ struct Loop::Impl {
   bool cancelling = false;    // cancel_all() was called: blocking calls throw Cancelled
   Stats stats;
   std::vector<rt::poll::Event> events;
+
+  // The cooperative budget (loop.hpp). Only the running fiber spends it, so one counter
+  // serves all: it belongs to budget_owner, and a different fiber starts afresh. Parking
+  // in await() or a sleep clears the owner (a fiber that blocked has a full budget again).
+  rt::fiber::Fiber* budget_owner = nullptr;
+  int budget_left = 0;
+  std::vector<rt::fiber::Fiber*> deferred;  // spent their budget: unparked after the poll
+  std::vector<rt::fiber::Fiber*> resuming;  // deferred of the last turn, being unparked
 
   // post(): any thread. posted_mutex guards posted. A mutex is right here: posts are rare
   // (start-up, shutdown, the odd cross-thread request), so the lock is uncontended and costs

@@ -13,6 +13,7 @@ void Loop::Impl::sleep_until(Clock::time_point deadline) {
     rt::fiber::this_fiber::yield();  // due already: let the others run once, no timer
     return;
   }
+  budget_owner = nullptr;  // it sleeps: a full budget when it wakes
   Waiter waiter;
   waiter.fiber = &rt::fiber::this_fiber::current();
   waiter.timer.deadline = deadline;

@@ -115,6 +115,15 @@ TEST(Demo, ClientToNobodyFailsAndSaysWhy) {
   EXPECT_THAT(r.err, HasSubstr("error: 1 of 1 connections failed"));
 }
 
+TEST(Demo, ClientAgainstAServerThatNeverAnswersSaysSoAndFails) {
+  auto silent = rt::poll::listen_loopback();  // the kernel completes connects; nobody reads
+  auto r =
+      run({"client", "--port", std::to_string(rt::poll::local_port(silent)), "--duration", "0.05"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_THAT(r.out, HasSubstr("error: connection 0: 1 of 1 echoes never came back"));
+  EXPECT_THAT(r.err, HasSubstr("error: 1 of 1 connections failed"));
+}
+
 TEST(Demo, BenchPrintsARowPerModelAndConnectionCount) {
   auto r = run({"bench", "--duration", "0.1", "--conns", "1,2"});
   ASSERT_EQ(r.status, 0) << r.err;
@@ -145,12 +154,23 @@ TEST(Demo, HelpNamesEveryCommand) {
   EXPECT_EQ(rt::testing::help_failures(ch04::program(), kCommands), "");
 }
 
+TEST(Demo, ASubMillisecondIdleTimeoutIsRoundedUpNotToNever) {
+  EXPECT_EQ(ch04::milliseconds_from_seconds(0.0004), std::chrono::milliseconds(1));
+  EXPECT_EQ(ch04::milliseconds_from_seconds(0), std::chrono::milliseconds(0));
+  EXPECT_EQ(ch04::milliseconds_from_seconds(1.5), std::chrono::milliseconds(1500));
+}
+
 TEST(Demo, BadCommandLinesAreRefusedWithTheReason) {
   const rt::testing::Refusal kRefusals[] = {
       {{"serve"}, "--model"},
       {{"serve", "--model", "coroutines"}, "--model"},
       {{"serve", "--model", "fibers", "--port", "70000"}, "--port"},
       {{"serve", "--model", "fibers", "--idle-timeout", "-1"}, "--idle-timeout"},
+      {{"serve", "--model", "fibers", "--idle-timeout", "nan"}, "--idle-timeout"},
+      {{"serve", "--model", "fibers", "--grace", "nan"}, "--grace"},
+      {{"serve", "--model", "fibers", "--seconds", "nan"}, "--seconds"},
+      {{"serve", "--model", "fibers", "--port", "0x50"}, "--port"},
+      {{"client", "--duration", "nan"}, "--duration"},
       {{"client", "--messages", "1", "--duration", "1"}, "--duration"},
       {{"client", "--port", "1"}, "--duration or --messages"},
       {{"client", "--messages", "1", "--size", "0"}, "--size"},

@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <future>
+#include <thread>
 
 #include "echo_testing.hpp"
 #include "host.hpp"
 #include "rt/clock.hpp"
+#include "rt/net/errors.hpp"
 
 namespace {
 
@@ -81,6 +84,62 @@ TEST_P(FdExhaustion, AcceptBacksOffKeepsServingAndRecoversWhenDescriptorsFree) {
       << "the waiting connection was never accepted";
   rt::poll::send_all(waiting, "after");
   EXPECT_EQ(rt::poll::receive_exactly(waiting, 5), "after");
+}
+
+TEST_P(FdExhaustion, StopReturnsWhenNotOneDescriptorIsFree) {
+  CH04_SKIP_UNAVAILABLE(GetParam());
+  if (!ch04::host::open_file_limit()) {
+    GTEST_SKIP() << "this OS has no per-process descriptor limit to exhaust (Windows)";
+  }
+  EchoServer server({.model = GetParam(), .grace = 0ms});
+  // The threads model's stop connects to its own listener to wake accept(); with no
+  // descriptor free it cannot, and must wake it another way. (UBSan: as above.)
+  try {
+    rt::poll::throw_socket_error("connect", EMFILE);
+  } catch (const rt::OsError& e) {
+    EXPECT_TRUE(rt::poll::is_out_of_descriptors(e.code()));
+  }
+  // The same for what the fibers model's stop throws, and for the promise's shared state.
+  try {
+    throw rt::net::Cancelled("accept");
+  } catch (const rt::net::Cancelled& e) {
+    EXPECT_NE(std::string(e.what()), "");
+  }
+  {
+    std::promise<void> warm_up;
+    warm_up.set_value();
+    warm_up.get_future().wait();
+  }
+  std::promise<void> stopped;
+  auto stopped_future = stopped.get_future();
+  // Started while there are descriptors (UBSan checks the thread's state on its start too);
+  // it stops the server once the table is full.
+  std::promise<void> go;
+  auto go_future = go.get_future();
+  std::promise<void> running;
+  std::promise<void> refilled;  // the thread ends (UBSan checks that too) once there are fds
+  auto refilled_future = refilled.get_future();
+  std::thread stopper([&] {
+    running.set_value();
+    go_future.wait();
+    server.stop();
+    stopped.set_value();
+    refilled_future.wait();
+  });
+  running.get_future().wait();  // its start-up, which UBSan checks, is behind it
+  LimitGuard limit(256);
+  std::vector<rt::poll::Socket> fillers;
+  try {
+    for (;;) fillers.push_back(rt::poll::udp_socket());
+  } catch (const rt::OsError& e) {
+    EXPECT_TRUE(rt::poll::is_out_of_descriptors(e.code())) << e.what();  // no ASSERT: join first
+  }
+  go.set_value();
+  bool in_time = stopped_future.wait_for(kPatience) == std::future_status::ready;
+  fillers.clear();  // lets a hung stop end, so the test can
+  refilled.set_value();
+  stopper.join();
+  EXPECT_TRUE(in_time) << "stop() hung while no descriptor was free";
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, FdExhaustion,

@@ -1,6 +1,7 @@
 #include "rt/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <exception>
@@ -44,6 +45,7 @@ int run(const Program& program, const std::vector<std::string>& args, Output& ou
 
 int main(const Program& program, int argc, char** argv) {
   install_interrupt_handler();
+  ignore_broken_pipe();
   std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
   Output out(stdout);
   Output err(stderr);
@@ -52,6 +54,35 @@ int main(const Program& program, int argc, char** argv) {
 
 void add_json_flag(CLI::App* command, bool* json) {
   command->add_flag("--json", *json, "Print the result table as JSON");
+}
+
+CLI::Validator finite_range(double min, double max) {
+  std::string description = fmt::format("FLOAT in [{} - {}]", min, max);
+  return CLI::Validator(
+      [min, max](std::string& text) -> std::string {
+        double value = 0;
+        if (!CLI::detail::lexical_cast(text, value)) return "'" + text + "' is not a number";
+        // !(a <= b) rather than a > b: true for NaN too.
+        if (!(value >= min && value <= max)) {
+          return fmt::format("Value {} not in range {} to {}", text, min, max);
+        }
+        return std::string();
+      },
+      description);
+}
+
+CLI::Validator decimal_only() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (text.empty() ||
+            !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+          return "'" + text + "' is not a decimal number (digits 0-9 only)";
+        }
+        // strtol's base 0 would read a leading 0 as octal.
+        text.erase(0, std::min(text.find_first_not_of('0'), text.size() - 1));
+        return std::string();
+      },
+      "DECIMAL");
 }
 
 }  // namespace rt::cli

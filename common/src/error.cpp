@@ -30,7 +30,12 @@ std::string errno_text(int code) {
 }
 
 void throw_errno(std::string_view call) {
-  throw OsError(call, errno, ErrorDomain::errno_value);
+  // errno first, before anything can allocate: `throw` allocates the exception object
+  // before it evaluates the constructor's arguments, and a malloc that had to try a failed
+  // mmap first (out of address space) succeeds with errno left at ENOMEM. Read after that,
+  // accept's EAGAIN would be reported as ENOMEM.
+  const int code = errno;
+  throw OsError(call, code, ErrorDomain::errno_value);
 }
 
 void throw_errno(std::string_view call, int code) {

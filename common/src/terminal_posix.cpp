@@ -19,11 +19,14 @@ static_assert(std::atomic<bool>::is_always_lock_free);
 std::atomic<const InterruptNotifier*> g_notifier{nullptr};
 static_assert(std::atomic<const InterruptNotifier*>::is_always_lock_free);
 
-extern "C" void on_sigint(int) {
+// The signals that ask a program to stop (terminal.hpp).
+constexpr int kStopSignals[] = {SIGINT, SIGTERM, SIGHUP};
+
+extern "C" void on_stop_signal(int signal_number) {
   if (g_interrupted.exchange(true, std::memory_order_relaxed)) {
-    // Second Ctrl-C: the program did not stop in time; die as SIGINT would have.
-    signal(SIGINT, SIG_DFL);
-    raise(SIGINT);
+    // The second request: the program did not stop in time; die as the signal would have.
+    signal(signal_number, SIG_DFL);
+    raise(signal_number);
     return;
   }
   if (const InterruptNotifier* notifier = g_notifier.load(std::memory_order_acquire)) {
@@ -41,10 +44,17 @@ bool is_terminal(std::FILE* file) {
 
 void install_interrupt_handler() {
   struct sigaction action {};
-  action.sa_handler = on_sigint;
+  action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);
+  // The handler runs once per signal at a time; blocking the others while it runs keeps
+  // two different signals from both counting as "the first".
+  for (int signal_number : kStopSignals) sigaddset(&action.sa_mask, signal_number);
   action.sa_flags = SA_RESTART;  // blocking calls resume; demos poll interrupted() instead
-  sigaction(SIGINT, &action, nullptr);
+  for (int signal_number : kStopSignals) sigaction(signal_number, &action, nullptr);
+}
+
+void ignore_broken_pipe() {
+  signal(SIGPIPE, SIG_IGN);
 }
 
 bool interrupted() {

@@ -17,12 +17,19 @@ std::atomic<bool> g_interrupted{false};
 std::atomic<const InterruptNotifier*> g_notifier{nullptr};
 
 BOOL WINAPI on_console_event(DWORD event) {
-  if (event != CTRL_C_EVENT && event != CTRL_BREAK_EVENT) return FALSE;
-  // Second Ctrl-C: returning FALSE lets the default handler end the process.
+  // Close, logoff and shutdown end the process once this handler returns, whatever it
+  // returns: the program's time to stop is the time this handler takes.
+  const bool ends_process =
+      event == CTRL_CLOSE_EVENT || event == CTRL_LOGOFF_EVENT || event == CTRL_SHUTDOWN_EVENT;
+  if (event != CTRL_C_EVENT && event != CTRL_BREAK_EVENT && !ends_process) return FALSE;
+  // The second request: returning FALSE lets the default handler end the process.
   if (g_interrupted.exchange(true, std::memory_order_relaxed)) return FALSE;
   if (const InterruptNotifier* notifier = g_notifier.load(std::memory_order_acquire)) {
     notifier->notify(notifier->context);
   }
+  // Wait here for the program to stop: its exit (ExitProcess) ends this thread, or Windows
+  // does after its timeout (about 5 s; 20 s at shutdown).
+  if (ends_process) Sleep(INFINITE);
   return TRUE;
 }
 
@@ -35,6 +42,8 @@ bool is_terminal(std::FILE* file) {
 void install_interrupt_handler() {
   SetConsoleCtrlHandler(on_console_event, TRUE);
 }
+
+void ignore_broken_pipe() {}  // Windows has no SIGPIPE
 
 bool interrupted() {
   return g_interrupted.load(std::memory_order_relaxed);

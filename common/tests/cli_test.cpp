@@ -20,6 +20,15 @@ void add_commands(CLI::App& app, rt::Output& out) {
   greet->add_option("--name", *name, "Who to greet");
   greet->callback([&out, name] { out.print("hello, {}\n", *name); });
 
+  auto* wait = app.add_subcommand("wait", "Take a number of seconds and a port");
+  auto seconds = std::make_shared<double>(0);
+  auto port = std::make_shared<int>(0);
+  wait->add_option("--seconds", *seconds)->check(rt::cli::finite_range(0.0, 10.0));
+  wait->add_option("--port", *port)
+      ->transform(rt::cli::decimal_only())
+      ->check(CLI::Range(0, 65535));
+  wait->callback([&out, seconds, port] { out.print("{} s, port {}\n", *seconds, *port); });
+
   auto* fail = app.add_subcommand("fail", "Fail like an OS call");
   fail->callback([] { rt::throw_errno("frobnicate", EINVAL); });
 }
@@ -58,4 +67,26 @@ TEST(Cli, OsErrorsArePrintedWithTheCallAndStatusOne) {
   auto r = rt::testing::run(kProgram, {"fail"});
   EXPECT_EQ(r.status, 1);
   EXPECT_THAT(r.err, HasSubstr("demo: error: frobnicate: "));
+}
+
+TEST(Cli, FiniteRangeRefusesNanInfinityAndNumbersOutsideIt) {
+  for (const char* bad : {"nan", "NaN", "-nan", "inf", "-1", "10.5", "soon"}) {
+    auto r = rt::testing::run(kProgram, {"wait", "--seconds", bad});
+    EXPECT_NE(r.status, 0) << bad;
+    EXPECT_THAT(r.err, HasSubstr("--seconds")) << bad;
+  }
+  auto r = rt::testing::run(kProgram, {"wait", "--seconds", "2.5"});
+  EXPECT_EQ(r.out, "2.5 s, port 0\n") << r.err;
+}
+
+TEST(Cli, DecimalOnlyReadsLeadingZerosAsDecimalAndRefusesOtherBases) {
+  auto r = rt::testing::run(kProgram, {"wait", "--port", "080"});
+  EXPECT_EQ(r.out, "0 s, port 80\n") << r.err;
+  r = rt::testing::run(kProgram, {"wait", "--port", "0"});
+  EXPECT_EQ(r.out, "0 s, port 0\n") << r.err;
+  for (const char* bad : {"0x50", "0o120", "0b1", "-1", "+80", "8O", ""}) {
+    r = rt::testing::run(kProgram, {"wait", "--port", bad});
+    EXPECT_NE(r.status, 0) << bad;
+    EXPECT_THAT(r.err, HasSubstr("--port")) << bad;
+  }
 }

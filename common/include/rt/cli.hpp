@@ -36,10 +36,25 @@ struct Program {
 // status (106 and so on) after a bad command line. Messages for the user go to `err`.
 int run(const Program& program, const std::vector<std::string>& args, Output& out, Output& err);
 
-// The executable's main: installs the Ctrl-C handler and runs with stdout and stderr.
+// The executable's main: installs the stop handler (Ctrl-C, SIGTERM, SIGHUP; Windows'
+// console events), ignores SIGPIPE (a closed stdout must not kill the program), and runs
+// with stdout and stderr.
 int main(const Program& program, int argc, char** argv);
 
 // Adds `--json` to a benchmark subcommand: print the result table as JSON instead of text.
 void add_json_flag(CLI::App* command, bool* json);
+
+// A real number in [min, max], finite. Use instead of CLI::Range for floating-point options:
+// every comparison with NaN is false, so Range lets "nan" through, and a NaN of seconds
+// converted to an integer count of milliseconds is undefined behaviour.
+//   c->add_option("--grace", grace_s)->check(rt::cli::finite_range(0.0, 3600.0));
+CLI::Validator finite_range(double min, double max);
+
+// Integers in decimal only. CLI11 converts with strtol's base 0, so "0x50" is 80 and "080"
+// is octal (refused, being no octal number): a surprise on a command line. This transform
+// refuses anything but digits and drops leading zeros, so "080" is 80 and "0x50" is
+// refused; add it before the range check.
+//   c->add_option("--port", port)->transform(rt::cli::decimal_only())->check(CLI::Range(0, 65535));
+CLI::Validator decimal_only();
 
 }  // namespace rt::cli

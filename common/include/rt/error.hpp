@@ -36,7 +36,8 @@ class OsError : public std::runtime_error {
 // The OS's text for an error number, without trailing newline or period.
 std::string errno_text(int code);
 
-// Throws OsError for `call` with the current errno.
+// Throws OsError for `call` with the current errno, read before anything is allocated (an
+// allocation may change errno even when it succeeds).
 [[noreturn]] void throw_errno(std::string_view call);
 // Throws OsError for `call` with an error number returned directly (pthreads style).
 [[noreturn]] void throw_errno(std::string_view call, int code);

@@ -95,6 +95,11 @@ void set_nodelay(const Socket& socket);
 void set_reset_on_close(const Socket& socket);
 // Half-close: no more sends (the peer reads end-of-stream).
 void shutdown_send(const Socket& socket);
+// Ends the blocking calls that other threads are making on `socket`: shutdown both ways
+// (recv returns 0, send fails); on Windows also CancelIoEx, because a blocked recv there is
+// an overlapped receive that shutdown alone does not end (seen under wine). The handle
+// stays open: its owner still closes it. Errors are ignored (the peer may be gone).
+void shutdown_both(Handle socket) noexcept;
 
 // The result of one non-blocking call.
 struct IoResult {

@@ -17,12 +17,23 @@
 //   1. run every ready fiber until each parked or finished (a fiber that yields runs again
 //      in the same step: yielding lets the other fibers run, not the loop's I/O);
 //   2. wait in the Poller until the next timer, or forever if there is none, or not at all
-//      (a poll) if a timer is already due; hand each event to its socket and unpark the
-//      fibers whose operations finished; a wake event runs the tasks other threads post()ed;
+//      (a poll) if a timer is already due or a fiber spent its budget; hand each event to
+//      its socket and unpark the fibers whose operations finished; a wake event runs the
+//      tasks other threads post()ed;
 //   3. fire the timers that are due: a sleeping fiber is unparked, a deadline cancels its
 //      I/O. The queue is read before the timers fire, so an operation that finished by its
-//      deadline keeps its result.
+//      deadline keeps its result;
+//   4. unpark the fibers that spent their budget, after every fiber unparked in 2 and 3.
 //   Stops when no fiber is alive (ready, running or parked) and no post()ed task is queued.
+//
+// The cooperative budget. A socket call whose operation finishes at once (readiness
+// backends: the data or the room was there) does not park, so a fiber whose peer writes and
+// reads at full speed could run for seconds without the loop ever polling, and every other
+// connection would wait. So each fiber may complete kCooperativeBudget such calls in a row;
+// the call that spends the last of it returns its result only after the fiber parked for
+// one turn (step 4), in which the loop polls and runs everyone that became ready. Parking
+// on a call, or sleeping, refills the budget. Nothing preempts a fiber that computes
+// without calling the loop: the budget is cooperative (Tokio's answer to the same problem).
 //
 // Contract:
 // - Threads: a Loop belongs to the thread that created it; at most one Loop per thread (it
@@ -50,6 +61,12 @@
 namespace rt::net {
 
 using Clock = rt::Clock;  // std::chrono::steady_clock
+
+// Socket calls a fiber may complete in a row without parking before it lets the loop poll
+// (see "The cooperative budget" above). 32 echo reads and writes of 16 KiB move at most
+// 512 KiB, a few hundred microseconds on loopback, before the other connections are served;
+// chapter 4's README measures what the extra polls cost a busy connection.
+inline constexpr int kCooperativeBudget = 32;
 
 class Loop {
  public:
@@ -108,12 +125,13 @@ class Loop {
   bool cancelled() const noexcept;
 
   // Ctrl-C: arranges that `on_interrupt` runs once on the loop's thread (like a post()ed
-  // task) when the user presses Ctrl-C (SIGINT; on Windows the console's Ctrl-C or
-  // Ctrl-Break). Installs rt::install_interrupt_handler(); a second Ctrl-C still ends the
-  // process at once. No polling: the signal handler wakes the Poller (loop.cpp says why that
-  // is async-signal-safe). At most one Loop per process may ask for this (checked).
-  // A Ctrl-C that arrived before this call (rt::interrupted() already true) runs
-  // `on_interrupt` on the next turn.
+  // task) when the user presses Ctrl-C, or another request to stop arrives (SIGINT,
+  // SIGTERM, SIGHUP; on Windows the console's Ctrl-C, Ctrl-Break, close, logoff and
+  // shutdown events: rt/terminal.hpp). Installs rt::install_interrupt_handler(); a second Ctrl-C
+  // still ends the process at once. No polling: the signal handler wakes the Poller (loop.cpp says
+  // why that is async-signal-safe). At most one Loop per process may ask for this (checked). A
+  // Ctrl-C that arrived before this call (rt::interrupted() already true) runs `on_interrupt` on
+  // the next turn.
   void on_interrupt(std::function<void()> on_interrupt);
 
   // The loop's clock (Clock::now(); no cached time).
@@ -126,6 +144,7 @@ class Loop {
     std::size_t timers_fired = 0;  // timers that came due (sleeps and deadlines)
     std::size_t tasks_run = 0;     // post()ed tasks run
     std::size_t events = 0;        // events handed to sockets
+    std::size_t deferrals = 0;     // fibers that spent their budget and waited one turn
   };
   const Stats& stats() const noexcept;
 

@@ -1,0 +1,150 @@
+// The delay server out of descriptors (EMFILE): it backs off instead of retrying every few
+// milliseconds, says so once, and answers the waiting client once descriptors are free.
+// Unix only: it lowers this process's RLIMIT_NOFILE (each ctest test is its own process).
+#include <sys/resource.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <chrono>
+#include <future>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "delay_server.hpp"
+#include "rt/clock.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// Lowers the soft descriptor limit for its lifetime.
+class DescriptorLimit {
+ public:
+  explicit DescriptorLimit(rlim_t soft) {
+    getrlimit(RLIMIT_NOFILE, &saved_);
+    rlimit lowered = saved_;
+    lowered.rlim_cur = soft;
+    setrlimit(RLIMIT_NOFILE, &lowered);
+  }
+  ~DescriptorLimit() { setrlimit(RLIMIT_NOFILE, &saved_); }
+
+ private:
+  rlimit saved_{};
+};
+
+// The most accept attempts the back-off allows in `elapsed`: one, then one per wait.
+std::size_t max_attempts(std::chrono::milliseconds elapsed) {
+  std::size_t attempts = 1;
+  std::chrono::milliseconds waited{0};
+  for (auto wait = ch02::DelayServer::kFirstBackoff; waited + wait <= elapsed;
+       wait = std::min(wait * 2, ch02::DelayServer::kMaxBackoff)) {
+    waited += wait;
+    ++attempts;
+  }
+  return attempts;
+}
+
+std::size_t occurrences(const std::string& text, const std::string& what) {
+  std::size_t count = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++count;
+  return count;
+}
+
+}  // namespace
+
+TEST(DelayServerPosix, OutOfDescriptorsItBacksOffSaysSoOnceAndAnswersOnceTheyAreFree) {
+  std::string log_text;
+  rt::Output log(&log_text);
+  {
+    ch02::DelayServer server(0, &log);
+    // One request first, so UBSan has seen the connection thread's types (see below).
+    {
+      auto warm_up = rt::poll::connect_loopback(server.port());
+      rt::poll::send_all(warm_up, "GET /delay/0 HTTP/1.0\r\n\r\n");
+      ASSERT_THAT(rt::poll::receive_exactly(warm_up, 4096), ::testing::EndsWith("waited 0 ms\n"));
+    }
+    // Its descriptor must be closed before the table is filled, or it frees one later.
+    ASSERT_TRUE(server.wait_until([](auto& c) { return c.closed == 1; }, 30s));
+    // UBSan (asan preset) probes an object's type through a pipe on first sight, which needs
+    // two descriptors: let it see the error type accept() will throw while there are some.
+    try {
+      rt::throw_errno("accept", EMFILE);
+    } catch (const rt::OsError&) {
+    }
+    DescriptorLimit limit(256);
+    std::vector<rt::poll::Socket> fillers;
+    try {
+      for (;;) fillers.push_back(rt::poll::udp_socket());
+    } catch (const rt::OsError& e) {
+      ASSERT_TRUE(rt::poll::is_out_of_descriptors(e.code())) << e.what();
+    }
+    fillers.pop_back();  // one for the client; its connection waits in the backlog
+    rt::Stopwatch exhausted;
+    auto waiting = rt::poll::connect_loopback(server.port());
+    ASSERT_TRUE(server.wait_until([](auto& c) { return c.accept_failures >= 3; }, 30s));
+    auto elapsed = std::chrono::milliseconds(static_cast<std::int64_t>(exhausted.elapsed_ms()) + 1);
+    std::size_t failures = 0;
+    server.wait_until(
+        [&](auto& c) {
+          failures = c.accept_failures;
+          return true;
+        },
+        0ms);
+    EXPECT_LE(failures, max_attempts(elapsed)) << "in " << elapsed.count() << " ms";
+    fillers.clear();
+    rt::poll::send_all(waiting, "GET /delay/0 HTTP/1.0\r\n\r\n");
+    EXPECT_THAT(rt::poll::receive_exactly(waiting, 4096), ::testing::EndsWith("waited 0 ms\n"));
+  }
+  EXPECT_EQ(occurrences(log_text, "Too many open files"), 1u) << log_text;
+  EXPECT_EQ(occurrences(log_text, "delay-server: accepting again after "), 1u) << log_text;
+}
+
+TEST(DelayServerPosix, StopsWhenNotOneDescriptorIsFree) {
+  { ch02::DelayServer warm_up; }  // UBSan sees its threads start and end while it can
+  std::optional<ch02::DelayServer> server(std::in_place);
+  // The stop connects to its own listener to wake accept(); with no descriptor free it
+  // cannot, and must wake it another way. (UBSan: as above.)
+  try {
+    rt::throw_errno("connect", EMFILE);
+  } catch (const rt::OsError&) {
+  }
+  // The same for the promise's shared state, whose first use UBSan checks too.
+  {
+    std::promise<void> warm_up;
+    warm_up.set_value();
+    warm_up.get_future().wait();
+  }
+  std::promise<void> stopped;
+  auto stopped_future = stopped.get_future();
+  // Started while there are descriptors (UBSan checks the thread's state on its start too);
+  // it stops the server once the table is full.
+  std::promise<void> go;
+  auto go_future = go.get_future();
+  std::promise<void> running;
+  std::promise<void> refilled;  // the thread ends (UBSan checks that too) once there are fds
+  auto refilled_future = refilled.get_future();
+  std::thread stopper([&] {
+    running.set_value();
+    go_future.wait();
+    server.reset();
+    stopped.set_value();
+    refilled_future.wait();
+  });
+  running.get_future().wait();  // its start-up, which UBSan checks, is behind it
+  DescriptorLimit limit(256);
+  std::vector<rt::poll::Socket> fillers;
+  try {
+    for (;;) fillers.push_back(rt::poll::udp_socket());
+  } catch (const rt::OsError& e) {
+    EXPECT_TRUE(rt::poll::is_out_of_descriptors(e.code())) << e.what();  // no ASSERT: join first
+  }
+  go.set_value();
+  bool in_time = stopped_future.wait_for(30s) == std::future_status::ready;
+  fillers.clear();  // lets a hung stop end, so the test can
+  refilled.set_value();
+  stopper.join();
+  EXPECT_TRUE(in_time) << "the stop hung while no descriptor was free";
+}

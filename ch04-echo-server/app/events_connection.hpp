@@ -1,0 +1,48 @@
+// One connection of the events model (server_events.cpp): where its "read, then write" was
+// when a call would have blocked, kept in a struct because the thread cannot wait inside
+// either call, and the budget that bounds its share of a loop turn.
+#pragma once
+
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "rt/clock.hpp"
+#include "rt/poll/socket.hpp"
+
+namespace ch04::events {
+
+constexpr std::size_t kBufferSize = 16 * 1024;
+// A connection's share of one turn: system calls that moved bytes. 32 calls move at most
+// 512 KiB (16 KiB each), a few hundred microseconds on loopback, before the others get
+// their turn; small enough to keep a probe's round trip short beside a greedy peer, large
+// enough that a busy connection pays for the extra poll (one epoll_wait per 32 calls)
+// with little (README, "A greedy client", measures both).
+constexpr int kBudget = 32;
+
+struct Connection {
+  enum class State : std::uint8_t {
+    reading,  // nothing unsent: read until EAGAIN (a readable edge resumes it)
+    writing,  // buffer[sent, received) unsent: send until done (a writable edge resumes it);
+              // reading is paused, so a client that does not read stops being read
+    closed,   // socket closed, deregistered; erased at the end of the event batch
+  };
+
+  std::uint64_t id = 0;
+  rt::poll::Socket socket;
+  std::vector<std::byte> buffer = std::vector<std::byte>(kBufferSize);
+  std::size_t sent = 0;  // buffer[sent, received) is still to be echoed
+  std::size_t received = 0;
+  rt::Clock::time_point last_progress;  // for the idle timeout: the last byte moved
+  State state = State::reading;
+  bool runnable = false;  // spent its budget with work left: in runnable_, resumed next turn
+
+  void transition(State from, State to) {
+    assert(state == from && "echo connection: transition from the wrong state");
+    (void)from;
+    state = to;
+  }
+};
+
+}  // namespace ch04::events
