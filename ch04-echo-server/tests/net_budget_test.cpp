@@ -46,7 +46,7 @@ TEST(Budget, AFiberWhoseReadsNeverParkLetsAFiberWaitingForAnEventRunWithinItsBud
   EXPECT_LE(*greedy_reads_when_probe_ran, static_cast<std::size_t>(rt::net::kCooperativeBudget))
       << "the probe waited until the greedy fiber had read " << *greedy_reads_when_probe_ran
       << " times";
-  if (std::string_view(rt::poll::Poller::backend_name()) != "iocp") {
+  if (std::string_view(rt::poll::Poller::backend_name()) != "IOCP") {
     // Readiness backends finish these reads at once; IOCP completes every one through the
     // queue, so there the greedy fiber parks on each and never spends its budget.
     EXPECT_GE(loop.stats().deferrals, greedy_reads / rt::net::kCooperativeBudget);
