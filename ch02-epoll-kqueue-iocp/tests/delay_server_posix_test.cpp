@@ -15,6 +15,7 @@
 
 #include "delay_server.hpp"
 #include "rt/clock.hpp"
+#include "rt/testing.hpp"
 
 using namespace std::chrono_literals;
 
@@ -56,6 +57,7 @@ std::size_t occurrences(const std::string& text, const std::string& what) {
 }  // namespace
 
 TEST(DelayServerPosix, OutOfDescriptorsItBacksOffSaysSoOnceAndAnswersOnceTheyAreFree) {
+  if (const char* why = rt::testing::descriptor_exhaustion_unsupported()) GTEST_SKIP() << why;
   std::string log_text;
   rt::Output log(&log_text);
   {
@@ -103,6 +105,7 @@ TEST(DelayServerPosix, OutOfDescriptorsItBacksOffSaysSoOnceAndAnswersOnceTheyAre
 }
 
 TEST(DelayServerPosix, StopsWhenNotOneDescriptorIsFree) {
+  if (const char* why = rt::testing::descriptor_exhaustion_unsupported()) GTEST_SKIP() << why;
   { ch02::DelayServer warm_up; }  // UBSan sees its threads start and end while it can
   std::optional<ch02::DelayServer> server(std::in_place);
   // The stop connects to its own listener to wake accept(); with no descriptor free it

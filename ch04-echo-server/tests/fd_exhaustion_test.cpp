@@ -12,6 +12,7 @@
 #include "host.hpp"
 #include "rt/clock.hpp"
 #include "rt/net/errors.hpp"
+#include "rt/testing.hpp"
 
 namespace {
 
@@ -36,6 +37,7 @@ class FdExhaustion : public ::testing::TestWithParam<Model> {};
 
 TEST_P(FdExhaustion, AcceptBacksOffKeepsServingAndRecoversWhenDescriptorsFree) {
   CH04_SKIP_UNAVAILABLE(GetParam());
+  if (const char* why = rt::testing::descriptor_exhaustion_unsupported()) GTEST_SKIP() << why;
   if (!ch04::host::open_file_limit()) {
     GTEST_SKIP() << "this OS has no per-process descriptor limit to exhaust (Windows)";
   }

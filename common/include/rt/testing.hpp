@@ -37,4 +37,12 @@ std::string help_failures(const cli::Program& program, std::span<const char* con
 // [character classes]; tests that run on every OS use this instead.
 bool contains_regex(const std::string& text, const std::string& pattern);
 
+// Why a test that leaves no file descriptor free cannot run in this build, or nullptr if it
+// can. Clang's UBSan (the asan preset) checks an object's dynamic type, the first time it
+// meets that type at a given place, by probing the object's memory through a pipe; with no
+// descriptor free the pipe fails and the check reports undefined behaviour that is not
+// there. GCC's UBSan passes these tests once warmed up; every other preset runs them.
+//   if (const char* why = rt::testing::descriptor_exhaustion_unsupported()) GTEST_SKIP() << why;
+const char* descriptor_exhaustion_unsupported();
+
 }  // namespace rt::testing
