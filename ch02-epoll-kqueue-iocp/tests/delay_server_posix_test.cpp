@@ -1,7 +1,6 @@
 // The delay server out of descriptors (EMFILE): it backs off instead of retrying every few
 // milliseconds, says so once, and answers the waiting client once descriptors are free.
 // Unix only: it lowers this process's RLIMIT_NOFILE (each ctest test is its own process).
-#include <sys/resource.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -15,26 +14,13 @@
 
 #include "delay_server.hpp"
 #include "rt/clock.hpp"
+#include "rt/descriptor_limit_posix.hpp"
 #include "rt/testing.hpp"
 
 using namespace std::chrono_literals;
+using rt::testing::DescriptorLimit;
 
 namespace {
-
-// Lowers the soft descriptor limit for its lifetime.
-class DescriptorLimit {
- public:
-  explicit DescriptorLimit(rlim_t soft) {
-    getrlimit(RLIMIT_NOFILE, &saved_);
-    rlimit lowered = saved_;
-    lowered.rlim_cur = soft;
-    setrlimit(RLIMIT_NOFILE, &lowered);
-  }
-  ~DescriptorLimit() { setrlimit(RLIMIT_NOFILE, &saved_); }
-
- private:
-  rlimit saved_{};
-};
 
 // The most accept attempts the back-off allows in `elapsed`: one, then one per wait.
 std::size_t max_attempts(std::chrono::milliseconds elapsed) {

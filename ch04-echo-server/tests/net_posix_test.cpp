@@ -1,6 +1,5 @@
 // What only Unix can show in-process: accept under descriptor exhaustion (RLIMIT_NOFILE),
 // and Ctrl-C as a real SIGINT.
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -11,37 +10,18 @@
 #include <thread>
 
 #include "net_test_support.hpp"
+#include "rt/descriptor_limit_posix.hpp"
 #include "rt/net/errors.hpp"
 #include "rt/net/timer.hpp"
 #include "rt/poll/socket.hpp"
 #include "rt/terminal.hpp"
 
 using namespace std::chrono_literals;
+using rt::testing::DescriptorLimit;
 using namespace rt::net::testing;
 using rt::net::Listener;
 using rt::net::Loop;
 using rt::net::Stream;
-
-namespace {
-
-// Lowers the soft descriptor limit for its lifetime.
-class DescriptorLimit {
- public:
-  explicit DescriptorLimit(rlim_t soft) {
-    getrlimit(RLIMIT_NOFILE, &saved_);
-    rlimit lowered = saved_;
-    lowered.rlim_cur = soft;
-    ok_ = setrlimit(RLIMIT_NOFILE, &lowered) == 0;
-  }
-  ~DescriptorLimit() { setrlimit(RLIMIT_NOFILE, &saved_); }
-  bool ok() const { return ok_; }
-
- private:
-  rlimit saved_{};
-  bool ok_ = false;
-};
-
-}  // namespace
 
 // The descriptor the next open would get: the lowest number not in use.
 rlim_t lowest_free_descriptor() {
