@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "delay_server.hpp"
+#include "rt/testing.hpp"
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
@@ -18,7 +19,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto kPatience = 30s;  // long enough for qemu and wine, short of ctest's timeout
+using rt::testing::kPatience;
 
 // Reads until the server closes; `orderly` says whether it closed with FIN (not a reset).
 std::string read_to_the_end(const rt::poll::Socket& socket, bool* orderly) {

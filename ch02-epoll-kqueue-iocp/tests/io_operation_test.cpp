@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "rt/testing.hpp"
+
 using namespace std::chrono_literals;
 using rt::poll::Event;
 using rt::poll::IoSocket;
@@ -16,7 +18,7 @@ using rt::poll::Poller;
 
 namespace {
 
-constexpr auto kPatience = 10s;  // never reached on a working kernel
+using rt::testing::kPatience;
 
 std::span<std::byte> bytes_of(std::string& text) {
   return std::as_writable_bytes(std::span(text.data(), text.size()));

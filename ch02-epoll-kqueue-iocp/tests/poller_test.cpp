@@ -9,6 +9,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "rt/testing.hpp"
+
 using namespace std::chrono_literals;
 using rt::poll::Event;
 using rt::poll::Handle;
@@ -18,9 +20,7 @@ using rt::poll::Trigger;
 
 namespace {
 
-// Long enough never to expire on a working kernel, even under emulators and sanitizers; a
-// broken one fails the test instead of hanging it.
-constexpr auto kPatience = 10s;
+using rt::testing::kPatience;
 
 #define SKIP_WITHOUT_READINESS()                                                     \
   if (!Poller::supports_readiness())                                                 \

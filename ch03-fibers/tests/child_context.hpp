@@ -11,6 +11,13 @@
 
 namespace ch03::testing {
 
+// Stores the address of a 16-byte-aligned local. Not inlined, so its frame is laid out from
+// the stack pointer the ABI promised on entry: a test checks the address's alignment.
+[[gnu::noinline]] inline void address_of_aligned_local(std::uintptr_t* address) {
+  alignas(16) volatile char local[16] = {};
+  *address = reinterpret_cast<std::uintptr_t>(&local[0]);
+}
+
 struct Child {
   explicit Child(void (*body)(Child&), std::size_t stack_size = 64 * 1024)
       : stack(stack_size), body(body) {

@@ -24,13 +24,8 @@ using rt::fiber::Context;
 
 namespace {
 
+using ch03::testing::address_of_aligned_local;
 using ch03::testing::Child;
-
-// Not inlined, so its frame is laid out from the stack pointer the ABI promised on entry.
-[[gnu::noinline]] void address_of_aligned_local(std::uintptr_t* address) {
-  alignas(16) volatile char local[16] = {};
-  *address = reinterpret_cast<std::uintptr_t>(&local[0]);
-}
 
 }  // namespace
 

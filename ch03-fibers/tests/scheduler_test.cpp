@@ -1,6 +1,5 @@
 // Claims about the runtime: order, state, and that ordinary C++ works on a fiber stack.
 #include "rt/fiber/scheduler.hpp"
-#include "rt/platform.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,16 +10,14 @@
 #include <thread>
 #include <vector>
 
+#include "child_context.hpp"
+#include "rt/platform.hpp"
+
 using rt::fiber::Fiber;
 using rt::fiber::Scheduler;
 namespace this_fiber = rt::fiber::this_fiber;
 
-namespace {
-[[gnu::noinline]] void address_of_aligned_local(std::uintptr_t* address) {
-  alignas(16) volatile char local[16] = {};
-  *address = reinterpret_cast<std::uintptr_t>(&local[0]);
-}
-}  // namespace
+using ch03::testing::address_of_aligned_local;
 
 TEST(Scheduler, FibersTakeTurnsRoundRobin) {
   Scheduler scheduler;

@@ -10,10 +10,10 @@
 
 #include "rt/clock.hpp"
 #include "rt/poll/socket.hpp"
+#include "server.hpp"
 
 namespace ch04::events {
 
-constexpr std::size_t kBufferSize = 16 * 1024;
 // A connection's share of one turn: system calls that moved bytes. 32 calls move at most
 // 512 KiB (16 KiB each), a few hundred microseconds on loopback, before the others get
 // their turn; small enough to keep a probe's round trip short beside a greedy peer, large
@@ -31,7 +31,7 @@ struct Connection {
 
   std::uint64_t id = 0;
   rt::poll::Socket socket;
-  std::vector<std::byte> buffer = std::vector<std::byte>(kBufferSize);
+  std::vector<std::byte> buffer = std::vector<std::byte>(kEchoBufferSize);
   std::size_t sent = 0;  // buffer[sent, received) is still to be echoed
   std::size_t received = 0;
   rt::Clock::time_point last_progress;  // for the idle timeout: the last byte moved

@@ -7,6 +7,7 @@
 //   server.stop();  // graceful: no new connections, open ones get options.grace to finish
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -18,6 +19,9 @@
 #include "rt/os/thread.hpp"
 
 namespace ch04 {
+
+// Every model reads and writes a connection in chunks of this size, so the three compare.
+inline constexpr std::size_t kEchoBufferSize = 16 * 1024;
 
 // What each model implements (server_threads.cpp, server_events.cpp, server_fibers.cpp).
 class ModelServer {

@@ -17,8 +17,7 @@ namespace ch04 {
 
 namespace {
 
-constexpr std::size_t kStackSize = 64 * 1024;  // the 16 KiB buffer lives on it
-constexpr std::size_t kBufferSize = 16 * 1024;
+constexpr std::size_t kFiberStackSize = 64 * 1024;  // the 16 KiB buffer lives on it
 
 class FibersServer final : public ModelServer {
  public:
@@ -90,7 +89,7 @@ class FibersServer final : public ModelServer {
     try {
       if (options_.faults != nullptr) options_.faults->visit(FaultInjection::Site::stack);
       rt::net::Loop::current().spawn(
-          {.name = "echo", .stack_size = kStackSize},
+          {.name = "echo", .stack_size = kFiberStackSize},
           [this, s = std::move(stream)]() mutable { serve(std::move(s)); });
     } catch (const std::exception& error) {
       stream.close();  // still ours if spawn threw before taking it; else closed already
@@ -101,7 +100,7 @@ class FibersServer final : public ModelServer {
 
   void serve(rt::net::Stream stream) {
     stats_.ready();
-    std::array<std::byte, kBufferSize> buffer;
+    std::array<std::byte, kEchoBufferSize> buffer;
     auto end = ServerStats::End::finished;
     try {
       while (std::size_t n = stream.read_some(buffer, deadline())) {

@@ -32,8 +32,7 @@ namespace ch04 {
 
 namespace {
 
-constexpr std::size_t kStackSize = 64 * 1024;  // the echo loop needs a few KiB of it
-constexpr std::size_t kBufferSize = 16 * 1024;
+constexpr std::size_t kThreadStackSize = 64 * 1024;  // the echo loop needs a few KiB of it
 
 class ThreadsServer final : public ModelServer {
  public:
@@ -129,7 +128,7 @@ class ThreadsServer final : public ModelServer {
       try {
         connection.thread.emplace(
             rt::os::ThreadOptions{
-                .stack_size = kStackSize, .name = "echo-conn", .cpu = options_.cpu},
+                .stack_size = kThreadStackSize, .name = "echo-conn", .cpu = options_.cpu},
             [this, &connection, handle] { serve(connection, rt::poll::Socket(handle)); });
       } catch (...) {
         connections_.pop_back();
@@ -163,7 +162,7 @@ class ThreadsServer final : public ModelServer {
   // Receive, echo, repeat, until the client half-closes, resets or times out.
   ServerStats::End echo(const rt::poll::Socket& socket) {
     if (options_.faults != nullptr) options_.faults->visit(FaultInjection::Site::buffer);
-    std::vector<std::byte> buffer(kBufferSize);
+    std::vector<std::byte> buffer(kEchoBufferSize);
     stats_.ready();
     for (;;) {
       auto received = rt::poll::receive_some(socket, buffer);

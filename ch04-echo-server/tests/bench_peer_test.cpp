@@ -10,14 +10,11 @@
 #include "peer.hpp"
 #include "rt/testing.hpp"
 
+using ch04::testing::run;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
 namespace {
-
-rt::testing::RunResult run(const std::vector<std::string>& args) {
-  return rt::testing::run(ch04::program(), args);
-}
 
 // A port on 127.0.0.1 where nothing listens (bound, then closed again).
 std::uint16_t closed_port() {

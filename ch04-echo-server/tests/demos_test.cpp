@@ -11,13 +11,10 @@
 #include "rt/terminal.hpp"
 #include "rt/testing.hpp"
 
+using ch04::testing::run;
 using ::testing::HasSubstr;
 
 namespace {
-
-rt::testing::RunResult run(const std::vector<std::string>& args) {
-  return rt::testing::run(ch04::program(), args);
-}
 
 // Ctrl-C, pressed before the command starts: `serve` starts, then stops at once. Windows
 // delivers Ctrl-C to a console control handler, which no in-process call reaches.

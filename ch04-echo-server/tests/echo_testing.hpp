@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "demos.hpp"
 #include "echo.hpp"
 #include "rt/poll/socket.hpp"
+#include "rt/testing.hpp"
 #include "server.hpp"
 
 namespace ch04::testing {
@@ -26,8 +28,12 @@ struct ModelName {
   }
 };
 
-// A handshake's upper bound: long enough for qemu and wine, short of ctest's TIMEOUT.
-inline constexpr std::chrono::milliseconds kPatience{30'000};
+using rt::testing::kPatience;
+
+// The chapter's command line, run in-process (rt::testing::run).
+inline rt::testing::RunResult run(const std::vector<std::string>& args) {
+  return rt::testing::run(program(), args);
+}
 
 // `size` bytes of printable text that differs from byte to byte (lower-case letters
 // included, so --upper changes it), seeded so two connections' texts differ.

@@ -2,6 +2,7 @@
 // printed, so each demo's output is checked by a test (STYLE.md rule 19).
 #pragma once
 
+#include <chrono>
 #include <span>
 #include <string>
 #include <vector>
@@ -9,6 +10,11 @@
 #include "rt/cli.hpp"
 
 namespace rt::testing {
+
+// A handshake's upper bound: never reached when the code works, long enough for qemu and
+// wine on a loaded machine, and short of ctest's TIMEOUT so a lost wakeup fails with a
+// message instead of a killed process.
+inline constexpr std::chrono::seconds kPatience{30};
 
 struct RunResult {
   int status;       // the exit status main() would return

@@ -1,0 +1,17 @@
+#!/bin/sh
+# The mingw preset's CMAKE_CROSSCOMPILING_EMULATOR: runs a Windows executable under wine with
+# its output in files, then copies it to this script's stdout and stderr.
+#
+# Why not plain `wine`: the processes wine starts for a session (wineserver, services.exe,
+# winedevice.exe) inherit the descriptors of the wine that started them and outlive it by
+# about 3 s. When those descriptors are a pipe, whoever reads it (ctest, and the test
+# discovery's execute_process) waits for all of them to exit: every test took 3 s, however
+# short. Files have no such wait (docs/DESIGN.md, "CI").
+set -u
+dir=$(mktemp -d "${TMPDIR:-/tmp}/rt-wine.XXXXXX") || exit 125
+wine "$@" >"$dir/out" 2>"$dir/err" </dev/null
+status=$?
+cat "$dir/out"
+cat "$dir/err" >&2
+rm -rf "$dir"
+exit "$status"
