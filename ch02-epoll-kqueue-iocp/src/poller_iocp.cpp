@@ -4,10 +4,12 @@
 // A completion port is a kernel queue of *finished operations*: a socket is associated with
 // the port once (io_operation_iocp.cpp), every overlapped operation started on it later
 // queues one packet {completion key, OVERLAPPED*, bytes} when it finishes, and
-// GetQueuedCompletionStatusEx dequeues packets. There is no "socket is readable" packet:
-// readiness for sockets exists only through the AFD driver's undocumented ioctls (what
-// wepoll and mio use), which this repository does not use. So add/modify/remove throw, and
-// poller.hpp's supports_readiness() is false.
+// GetQueuedCompletionStatusEx dequeues packets. A plain completion port has no "socket is
+// readable" packet. Two ways add one: ProcessSocketNotifications (documented, Windows 11 and
+// Server 2022 on), and the AFD driver's undocumented ioctls (what wepoll and mio use). This
+// repository targets Windows 10 and runs its tests under wine 8, which has neither the
+// function nor its headers in MinGW-w64, and it uses no undocumented interface; so
+// add/modify/remove throw, and poller.hpp's supports_readiness() is false.
 //
 // The Waker posts a packet with key kWakeToken. Packets do not coalesce by themselves, so
 // a flag does: wake() posts only when no wake is pending, and wait() clears the flag when

@@ -22,10 +22,10 @@ namespace {
 
 using rt::testing::kPatience;
 
-#define SKIP_WITHOUT_READINESS()                                                     \
-  if (!Poller::supports_readiness())                                                 \
-  GTEST_SKIP() << Poller::backend_name()                                             \
-               << " has no documented readiness for sockets; io_operation_test.cpp " \
+#define SKIP_WITHOUT_READINESS()                                                        \
+  if (!Poller::supports_readiness())                                                    \
+  GTEST_SKIP() << Poller::backend_name()                                                \
+               << " is used without readiness for sockets here; io_operation_test.cpp " \
                   "covers this case through completions"
 
 std::byte one_byte[1] = {std::byte{'x'}};

@@ -104,10 +104,11 @@ class Poller {
 
   // "epoll", "kqueue" or "IOCP".
   static const char* backend_name() noexcept;
-  // True on epoll and kqueue. IOCP has no documented readiness notification for sockets
-  // (only the undocumented AFD driver interface, which this repository does not use), so
-  // on Windows add/modify/remove throw rt::OsError(ERROR_NOT_SUPPORTED) and sockets are
-  // used through io_operation.hpp instead.
+  // True on epoll and kqueue. On Windows, socket readiness on a completion port needs
+  // ProcessSocketNotifications (Windows 11 and Server 2022 on; this repository targets
+  // Windows 10 and wine) or the undocumented AFD interface (poller_iocp.cpp), so
+  // add/modify/remove throw rt::OsError(ERROR_NOT_SUPPORTED) and sockets are used through
+  // io_operation.hpp instead.
   static bool supports_readiness() noexcept;
 
   // Registers `handle` (a socket; on Unix any pollable descriptor) for `interest`.
