@@ -41,7 +41,7 @@ namespace {
 // Whose turn it is. The token starts with ping; stop tells pong to finish.
 enum Turn : std::uint32_t { kPing = 0, kPong = 1, kStop = 2 };
 
-// Invariant for both protocols: only the thread whose turn it is changes `turn`, and it
+// Invariant for all three protocols: only the thread whose turn it is changes `turn`, and it
 // always hands the turn over (ping -> pong, pong -> ping) or ends the game (ping -> stop).
 // A waiter re-checks `turn` under the same synchronisation it was changed with, so a
 // notification that comes before the wait cannot be lost.

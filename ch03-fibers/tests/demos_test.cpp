@@ -1,5 +1,6 @@
 // Each demo of `ch03-fibers`, run in-process with small arguments, and its output
-// checked: the README shows this output, so these tests keep it true.
+// checked for the statements it makes (its words, not its figures, which vary by machine).
+// No test reads the README: tools/readme_commands.py runs the commands it shows.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
