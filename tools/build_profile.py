@@ -25,6 +25,11 @@ KINDS = [  # by the file compiled; first match wins
     ("test source", re.compile(r"/tests/\S+\.cpp$")),
     ("demo source", re.compile(r"/app/\S+\.cpp$")),
     ("layer source", re.compile(r"/src/\S+\.(cpp|S|asm)$")),
+    # Unity builds compile a target's files in batches: classify a batch by its target.
+    ("test source", re.compile(r"(_tests|rt_test_support)\.dir/Unity/")),
+    ("demo source", re.compile(r"(ch\d\d_demos|ch\d\d-[a-z0-9-]+)\.dir/Unity/")),
+    ("layer source", re.compile(r"/rt_[a-z]+\.dir/Unity/")),
+    ("dependency (GoogleTest, fmt)", re.compile(r"_deps/|fmt_once")),
 ]
 
 
