@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "demos.hpp"
+#include "rt/fiber/context.hpp"
 #include "rt/fiber/frame_layout.hpp"
 #include "rt/testing.hpp"
 #include "stack_swap.hpp"
@@ -91,6 +92,14 @@ TEST(Demo, ManyReportsMemoryPerFiberAndFinishesThemAll) {
   EXPECT_THAT(r.out, HasSubstr("all 200 fibers unparked and finished"));
 }
 
+TEST(Demo, ManyAcceptsTheSmallestStackMakeContextAccepts) {
+  const auto kib = rt::fiber::kMinimumStackSize / 1024;
+  auto r = run({"many", "--count", "10", "--stack-kib", std::to_string(kib)});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr(fmt::format("10 fibers with {} KiB stacks", kib)));
+  EXPECT_THAT(r.out, HasSubstr("all 10 fibers unparked and finished"));
+}
+
 TEST(Demo, ManyWithoutGuardPagesReservesNoGuard) {
   auto r = run({"many", "--count", "100", "--stack-kib", "16", "--no-guard"});
   ASSERT_EQ(r.status, 0) << r.err;
@@ -158,7 +167,13 @@ TEST(Demo, BadFlagsAreRefusedWithAMessage) {
       {{"switch", "--round-trips", "lots"}, "--round-trips"},
       {{"many", "--count", "0"}, "--count"},
       {{"many", "--stack-kib", "1"}, "--stack-kib"},
+      // Below make_context's minimum (rt::fiber::kMinimumStackSize, 16 KiB): refused by the
+      // command line, not aborted on by the first spawn.
+      {{"many", "--stack-kib", "4"}, "--stack-kib"},
+      {{"many", "--stack-kib", "15"}, "--stack-kib"},
       {{"overflow", "--stack-kib", "-3"}, "--stack-kib"},
+      {{"overflow", "--stack-kib", "4"}, "--stack-kib"},
+      {{"overflow", "--stack-kib", "15"}, "--stack-kib"},
       {{"bench", "--speed", "2"}, "--speed"},
       {{"bench", "--spawn-count", "0"}, "--spawn-count"},
       {{"juggle"}, "juggle"},
