@@ -75,7 +75,9 @@ void add_commands(CLI::App& app, rt::Output& out) {
     auto o = make_options<BenchOptions>();
     auto* c =
         app.add_subcommand("bench", "Step 4: the chapter's table: switch, spawn and memory costs");
-    c->add_option("--round-trips", o->round_trips, "Round trips per switch measurement")
+    c->add_option("--round-trips", o->round_trips,
+                  fmt::format("Round trips per switch measurement, shared by its {} repetitions",
+                              kBenchRepetitions))
         ->check(CLI::Range(1, 100'000'000));
     c->add_option("--spawn-count", o->spawn_count, "Fibers spawned, run and joined")
         ->check(CLI::Range(1, 10'000'000));
