@@ -1,9 +1,11 @@
 // The command line of `ch03-fibers`: one subcommand per demo.
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include <memory>
 
 #include "demos.hpp"
+#include "rt/fiber/context.hpp"
 
 namespace ch03 {
 
@@ -13,6 +15,18 @@ namespace {
 template <class Options>
 std::shared_ptr<Options> make_options() {
   return std::make_shared<Options>();
+}
+
+// --stack-kib of every subcommand that takes it: no less than make_context accepts, so that a
+// size the program cannot honour is refused here, with the flag named, not aborted on later.
+constexpr std::size_t kFewestStackKib = rt::fiber::kMinimumStackSize / 1024;
+
+CLI::Option* add_stack_kib_option(CLI::App* command, std::size_t& stack_kib, std::size_t most) {
+  return command
+      ->add_option(
+          "--stack-kib", stack_kib,
+          fmt::format("Stack size in KiB (at least {}: make_context's minimum)", kFewestStackKib))
+      ->check(CLI::Range(kFewestStackKib, most));
 }
 
 void add_commands(CLI::App& app, rt::Output& out) {
@@ -44,8 +58,7 @@ void add_commands(CLI::App& app, rt::Output& out) {
     auto o = make_options<ManyOptions>();
     auto* c = app.add_subcommand("many", "Many fibers alive at once: memory and time per fiber");
     c->add_option("--count", o->count, "How many fibers")->check(CLI::Range(1, 1'000'000));
-    c->add_option("--stack-kib", o->stack_kib, "Stack size in KiB")
-        ->check(CLI::Range(4, 1024 * 1024));
+    add_stack_kib_option(c, o->stack_kib, 1024 * 1024);
     c->add_flag("--no-guard", o->no_guard,
                 "No guard pages: one mapping per stack (Linux vm.max_map_count), no overflow "
                 "detection");
@@ -55,15 +68,16 @@ void add_commands(CLI::App& app, rt::Output& out) {
     auto o = make_options<OverflowOptions>();
     auto* c = app.add_subcommand(
         "overflow", "A fiber overflows its stack: the guard page stops it (ends the process)");
-    c->add_option("--stack-kib", o->stack_kib, "Stack size in KiB")
-        ->check(CLI::Range(16, 64 * 1024));
+    add_stack_kib_option(c, o->stack_kib, 64 * 1024);
     c->callback([&out, o] { overflow(*o, out); });
   }
   {
     auto o = make_options<BenchOptions>();
     auto* c =
         app.add_subcommand("bench", "Step 4: the chapter's table: switch, spawn and memory costs");
-    c->add_option("--round-trips", o->round_trips, "Round trips per switch measurement")
+    c->add_option("--round-trips", o->round_trips,
+                  fmt::format("Round trips per switch measurement, shared by its {} repetitions",
+                              kBenchRepetitions))
         ->check(CLI::Range(1, 100'000'000));
     c->add_option("--spawn-count", o->spawn_count, "Fibers spawned, run and joined")
         ->check(CLI::Range(1, 10'000'000));

@@ -29,7 +29,25 @@ def _layout():
     return offsets
 
 
+_NO_DEBUG_INFO = ("fibers.py: no debug information for rt::fiber (build with the default "
+                  "preset: build/default/bin/ch03-fibers)")
+
+
+def _require_debug_info():
+    """Stops the command with one clear line if the program has no rt::fiber types.
+
+    The commands read the Scheduler's and the Fibers' fields by name, which only debug
+    information provides: a release build has none, and every lookup below would fail with
+    a Python exception that says nothing about why.
+    """
+    try:
+        gdb.lookup_type("rt::fiber::Fiber")
+    except gdb.error:
+        raise gdb.GdbError(_NO_DEBUG_INFO)
+
+
 def _scheduler():
+    _require_debug_info()
     scheduler = gdb.parse_and_eval(_SCHEDULER)
     if int(scheduler) == 0:
         raise gdb.GdbError("this thread has no rt::fiber::Scheduler")

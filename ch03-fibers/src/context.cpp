@@ -38,11 +38,6 @@ void start_context(void* record_address) {
       "the start function of a context returned; it must end with exit_context()");
 }
 
-// Room for detail::context_misuse() on the context's own stack (a start function that returns is
-// reported there: fprintf alone takes a few KiB), with margin for the frames above it. Below that,
-// the promised message could overflow the stack first, silently where there is no guard.
-constexpr std::size_t kMinimumStack = 16 * 1024;
-
 // Takes the saved stack pointer of `to`, which must be suspended.
 void* take_resume_point(Context& to, const char* running_message, const char* exited_message) {
   if (to.stack_pointer == nullptr) detail::context_misuse(running_message);
@@ -52,7 +47,8 @@ void* take_resume_point(Context& to, const char* running_message, const char* ex
 
 Context make_context_on(std::span<std::byte> stack, detail::StackExtent extent, ContextStart start,
                         void* argument) {
-  if (stack.size() < kMinimumStack)
+  static_assert(kMinimumStackSize == 16 * 1024, "the message below states the minimum");
+  if (stack.size() < kMinimumStackSize)
     detail::context_misuse("make_context: a stack needs at least 16 KiB");
   detail::choose_control_word_load();
   Context context;

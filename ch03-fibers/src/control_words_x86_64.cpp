@@ -3,10 +3,11 @@
 // it), set here from the CPU's vendor when the first context is made.
 //
 // Why by vendor: the two ways were measured on one machine of each, and they disagree.
-// On an Intel Xeon an unconditional ldmxcsr made a Scheduler yield round trip 300 ns
-// instead of 20; on an AMD EPYC (Zen 1) reading back what stmxcsr just stored made the bare
-// round trip 8 ns slower than loading always. `ch03-fibers bench` measures both on the
-// machine it runs on, so a reader can check the choice on theirs.
+// On an Intel Xeon an unconditional ldmxcsr made a Scheduler yield round trip many times
+// slower; on an AMD EPYC (Zen 1) reading back what stmxcsr just stored made the bare round
+// trip slower than loading always (the README's "Performance" has the figures).
+// `ch03-fibers bench` measures both on the machine it runs on, so a reader can check the
+// choice on theirs.
 //
 // Also here: the control words a new context starts with. They are the creating thread's, as
 // Boost.Context's make_fcontext takes them, and as POSIX has a new thread inherit its

@@ -23,11 +23,13 @@
  *   control bits end up as the resumed context saved them either way, and the status
  *   flags are caller-saved. Which is cheaper depends on the CPU (README, "Performance"):
  *   - when they differ (0, the default except on AMD and Hygon CPUs): compare, load only
- *     what differs. An unconditional ldmxcsr was measured to cost 300 ns per Scheduler
- *     yield round trip on an Intel Xeon, against 20 ns with the compare.
+ *     what differs. On an Intel Xeon an unconditional ldmxcsr, followed by `ret`s, made a
+ *     Scheduler yield round trip many times slower than the compare did.
  *   - always (1, the default on AMD and Hygon): load both, as Boost.Context does. On an
  *     AMD EPYC (Zen 1) the compare was the slower: it reads back the word stmxcsr just
- *     stored, and that load waits on stmxcsr (18.8 against 17.5 ns per bare round trip).
+ *     stored, and that load waits on stmxcsr.
+ *   The figures are in the README's measured table ("Performance"); `bench` measures both
+ *   policies on the CPU it runs on.
  *   The byte is set before fibers run and never changes under them, so its branch is
  *   always predicted.
  * Why `pop; jmp` (as Boost.Context's jump_fcontext) and not `ret`: the CPU predicts a `ret`
@@ -36,9 +38,9 @@
  *   predicted by the branch target predictor, which learns the other context's address.
  *   The price: the `call` that entered the switch stays on the return-stack buffer, so the
  *   resumed context's next `ret`s are predicted from stale entries; the jmp moves those
- *   mispredictions later, it does not remove them. Measured on the README's machine anyway:
- *   27 ns (ret) against 7 ns (jmp) for a bare round trip, 70 ns against 20 ns for a
- *   Scheduler yield round trip (lab 2 repeats it).
+ *   mispredictions later, it does not remove them. Measured, the `jmp` still won by several
+ *   times, for a bare round trip and for a Scheduler yield round trip (the README's
+ *   "Performance" has the figures; lab 2 repeats the measurement).
  * CET: not compatible, and the object carries no GNU property note to claim otherwise.
  *   Indirect branch tracking would fault on the `jmp` (its target, the instruction after
  *   some `call rt_switch_context`, is no endbr64; `notrack jmp` could avoid that, not used

@@ -60,8 +60,15 @@ struct Context {
 // The function a new context starts in. It must never return: it ends by exit_context().
 using ContextStart = void (*)(void* argument);
 
+// The fewest usable bytes make_context accepts; a smaller stack is misuse (it aborts). A
+// start function that returns is reported on the context's own stack (fprintf alone takes a
+// few KiB), with margin for the frames above it: below this the promised message could
+// overflow the stack first, silently where there is no guard page. Command lines that take a
+// stack size refuse less (ch03-fibers --stack-kib).
+inline constexpr std::size_t kMinimumStackSize = 16 * 1024;
+
 // Builds the first frame of a new context on `stack` (the usable bytes, lowest first; at
-// least 16 KiB; the stack must outlive the context) so that the first switch to it calls
+// least kMinimumStackSize; the stack must outlive the context) so that the first switch to it calls
 // start(argument) with the stack aligned as the ABI requires. The returned context is
 // suspended. If start returns, the process stops with "rt::fiber: the start function of a
 // context returned".
