@@ -51,6 +51,15 @@ TEST(Cli, HelpListsSubcommandsAndSucceeds) {
   EXPECT_THAT(r.out, HasSubstr("fail"));
 }
 
+TEST(Cli, EverySubcommandsHelpShowsItsOptionsDefaults) {
+  auto r = rt::testing::run(kProgram, {"greet", "--help"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_TRUE(rt::testing::contains_regex(r.out, "--name TEXT +\\[world\\] +Who to greet"))
+      << r.out;
+  r = rt::testing::run(kProgram, {"wait", "--help"});
+  EXPECT_TRUE(rt::testing::contains_regex(r.out, "--seconds [^\n]*\\[0\\]")) << r.out;
+}
+
 TEST(Cli, BadFlagIsAClearErrorWithNonZeroStatus) {
   auto r = rt::testing::run(kProgram, {"greet", "--nmae", "x"});
   EXPECT_NE(r.status, 0);
