@@ -29,7 +29,7 @@ void add_commands(CLI::App& app, rt::Output& out) {
     c->add_option("--port", o->port, "TCP port on 127.0.0.1, in decimal (0: any free port)")
         ->transform(rt::cli::decimal_only())
         ->check(CLI::Range(0, 65535));
-    c->add_option("--seconds", o->seconds, "Stop after this long (default: at Ctrl-C)")
+    c->add_option("--seconds", o->seconds, "Stop after this long (0: at Ctrl-C)")
         ->check(rt::cli::finite_range(0.0, 1e6));
     c->callback([&out, o] { delay_server(*o, out); });
   }

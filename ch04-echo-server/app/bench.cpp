@@ -48,39 +48,51 @@ std::vector<Model> models() {
   return all;
 }
 
-struct Measurement {
-  ClientResult client;
-  std::optional<double> server_cpu_busy;  // seconds the server's CPU was busy in the run
-};
-
 // The server at 127.0.0.1:`port`, driven by the client on its own (pinned) thread, with
-// the server's CPU watched around the run.
-Measurement drive(std::uint16_t port, int connections, double seconds, std::size_t size,
-                  const Placement& where) {
-  ClientResult result;
-  std::optional<double> busy_before;
-  if (where.server_cpu) busy_before = host::cpu_busy_seconds(*where.server_cpu);
+// the server's CPU sampled when the client's counted window opens and closes (after the
+// connects and the warm-up; before the drain and the closes).
+BenchCell drive(std::uint16_t port, int connections, const BenchOptions& options,
+                const Placement& where) {
+  BenchCell cell;
+  std::optional<double> busy_at_start;
+  std::optional<rt::Clock::time_point> window_start;
+  auto sample = [&where] {
+    return where.server_cpu ? host::cpu_busy_seconds(*where.server_cpu) : std::nullopt;
+  };
+  ClientOptions load{.port = port,
+                     .connections = connections,
+                     .size = options.size,
+                     .duration_s = options.duration_s,
+                     .warmup_s = options.warmup_s};
+  load.on_measure_start = [&] {
+    busy_at_start = sample();
+    window_start = rt::Clock::now();
+  };
+  load.on_measure_stop = [&] {
+    auto busy = sample();
+    if (busy && busy_at_start && window_start) {
+      cell.server_cpu_busy = *busy - *busy_at_start;
+      cell.window_seconds = std::chrono::duration<double>(rt::Clock::now() - *window_start).count();
+    }
+  };
   std::exception_ptr error;
   rt::os::Thread client(rt::os::ThreadOptions{.name = "echo-client", .cpu = where.client_cpu}, [&] {
     try {
-      result =
-          run_load({.port = port, .connections = connections, .size = size, .duration_s = seconds});
+      cell.client = run_load(load);
     } catch (...) {
       error = std::current_exception();
     }
   });
   client.join();
-  std::optional<double> busy;
-  if (busy_before) busy = *host::cpu_busy_seconds(*where.server_cpu) - *busy_before;
   if (error) std::rethrow_exception(error);
-  return {result, busy};
+  return cell;
 }
 
 // One fresh server of `model` in this process, pinned to the server's CPU, driven.
-Measurement measure(Model model, int connections, double seconds, std::size_t size,
-                    const Placement& where) {
+BenchCell measure(Model model, int connections, const BenchOptions& options,
+                  const Placement& where) {
   EchoServer server({.model = model, .cpu = where.server_cpu});
-  auto m = drive(server.port(), connections, seconds, size, where);
+  auto m = drive(server.port(), connections, options, where);
   server.stop();
   return m;
 }
@@ -88,42 +100,49 @@ Measurement measure(Model model, int connections, double seconds, std::size_t si
 // Before any row: one connection for a moment, every byte verified, so that a peer that is
 // not there (or does not echo) is one clear error instead of a table of failed rows.
 void check_peer(const Peer& peer, std::size_t size, const Placement& where) {
-  constexpr double kCheckSeconds = 0.05;
-  auto r = drive(peer.port, 1, kCheckSeconds, size, where).client;
+  auto r = drive(peer.port, 1, {.duration_s = 0.05, .size = size, .warmup_s = 0}, where).client;
   if (r.errors == 0 && r.messages > 0) return;
   throw std::runtime_error(fmt::format(
       "peer {} at 127.0.0.1:{} does not echo: {}", peer.name, peer.port,
       r.first_errors.empty() ? std::string("no echo came back") : r.first_errors.front()));
 }
 
-// The server CPU's busy share during the run, and its busy time per echoed message: when
-// the share is below 100%, the client (or the loopback) limited msgs/s, not the server.
-std::pair<std::string, std::string> server_cpu(const Measurement& m) {
-  if (!m.server_cpu_busy || m.client.seconds <= 0 || m.client.messages == 0) return {"n/a", "n/a"};
-  return {rt::format_number(std::min(100.0, 100 * *m.server_cpu_busy / m.client.seconds), 0),
+// The server CPU's busy share during the counted window, and its busy time per counted
+// message: when the share is below 100%, the client (or the loopback) limited msgs/s, not
+// the server.
+std::pair<std::string, std::string> server_cpu(const BenchCell& m) {
+  if (m.client.messages == 0) return {rt::kNotMeasured, rt::kNotMeasured};
+  if (!m.server_cpu_busy || m.window_seconds <= 0) return {"n/a", "n/a"};
+  return {rt::format_number(std::min(100.0, 100 * *m.server_cpu_busy / m.window_seconds), 0),
           rt::format_number(*m.server_cpu_busy * 1e6 / double(m.client.messages), 2)};
-}
-
-void add_row(rt::Table& table, const std::string& name, int connections, const Measurement& m) {
-  const auto& r = m.client;
-  auto [cpu_share, cpu_per_message] = server_cpu(m);
-  table.add_row({name, std::to_string(connections), rt::format_number(r.messages_per_second(), 0),
-                 rt::format_number(r.megabytes_per_second(), 2),
-                 rt::format_number(r.latency_us.median, 1), rt::format_number(r.latency_us.p99, 1),
-                 rt::format_number(r.latency_us.p999, 1), cpu_share, cpu_per_message,
-                 std::to_string(r.errors)});
 }
 
 std::string title(const BenchOptions& options, const Placement& where) {
   std::string peers;
   for (const auto& peer : options.peers) peers += (peers.empty() ? "" : ", ") + peer.name;
   return fmt::format(
-      "chapter 4: echo, {} B messages, pipeline 1, {} s per cell ({} {}, {} CPUs, {}{})",
-      options.size, options.duration_s, rt::kOsName, rt::kArchName, rt::os::cpu_count(),
-      where.description, peers.empty() ? "" : "; peers outside this process: " + peers);
+      "chapter 4: echo, {} B messages, pipeline 1, {} s per cell after a {} s warm-up ({} {}, {} "
+      "CPUs, {}{})",
+      options.size, options.duration_s, options.warmup_s, rt::kOsName, rt::kArchName,
+      rt::os::cpu_count(), where.description,
+      peers.empty() ? "" : "; peers outside this process: " + peers);
 }
 
 }  // namespace
+
+std::optional<std::string> add_bench_row(rt::Table& table, const std::string& name, int connections,
+                                         const BenchCell& cell) {
+  const auto& r = cell.client;
+  auto [cpu_share, cpu_per_message] = server_cpu(cell);
+  table.add_row({name, std::to_string(connections), figure_cell(r, r.messages_per_second(), 0),
+                 figure_cell(r, r.megabytes_per_second(), 2),
+                 figure_cell(r, r.latency_us.median, 1), figure_cell(r, r.latency_us.p99, 1),
+                 figure_cell(r, r.latency_us.p999, 1), cpu_share, cpu_per_message,
+                 std::to_string(r.errors)});
+  if (r.messages > 0) return std::nullopt;
+  return fmt::format("{} {}: no echo completed within the measured window{}", name, connections,
+                     r.first_errors.empty() ? "" : " (" + r.first_errors.front() + ")");
+}
 
 void bench(const BenchOptions& options, rt::Output& out) {
   std::string limit = host::raise_open_file_limit();
@@ -153,9 +172,11 @@ void bench(const BenchOptions& options, rt::Output& out) {
       done += in_process.size();
     } else {
       for (Model model : in_process) {
-        auto m = measure(model, connections, options.duration_s, options.size, where);
+        auto m = measure(model, connections, options, where);
         progress.update(++done);
-        add_row(table, to_string(model), connections, m);
+        if (auto note = add_bench_row(table, to_string(model), connections, m)) {
+          notes.push_back(*note);
+        }
       }
     }
     if (!options.peers.empty() && fd_limit && client_descriptors(connections) > *fd_limit) {
@@ -167,9 +188,9 @@ void bench(const BenchOptions& options, rt::Output& out) {
       continue;
     }
     for (const auto& peer : options.peers) {
-      auto m = drive(peer.port, connections, options.duration_s, options.size, where);
+      auto m = drive(peer.port, connections, options, where);
       progress.update(++done);
-      add_row(table, peer.name, connections, m);
+      if (auto note = add_bench_row(table, peer.name, connections, m)) notes.push_back(*note);
     }
   }
   progress.finish();
@@ -207,7 +228,7 @@ void tour(rt::Output& out) {
   double events = 0;
   double fibers = 0;
   for (Model model : models()) {
-    auto r = measure(model, kConnections, 0.7, 64, where).client;
+    auto r = measure(model, kConnections, {.duration_s = 0.7, .size = 64}, where).client;
     if (model == Model::events) events = r.messages_per_second();
     if (model == Model::fibers) fibers = r.messages_per_second();
     figures += fmt::format("{}{} {:.0f}", figures.empty() ? "" : ", ", to_string(model),

@@ -22,22 +22,86 @@ constexpr std::size_t kMaxReportedErrors = 5;
 constexpr auto kDrainTime = std::chrono::seconds(2);
 
 // What every fiber of the run shares; all on the loop thread, so plain fields.
+// The run's phases: connecting (until every connect attempt ended), warm-up (messages sent
+// and verified, not counted), measuring (messages sent from here on are counted), draining
+// (no more sending; the echoes in flight come back, for at most kDrainTime).
 struct Run {
   const ClientOptions& options;
-  bool stop = false;           // the writers send no more messages
+  std::size_t connecting = 0;                      // connect attempts not yet ended
+  std::vector<rt::fiber::Fiber*> waiting_to_send;  // connected, parked until connecting == 0
+  bool measuring = false;                          // the warm-up is over
+  bool stop = false;                               // the writers send no more messages
   bool drain_expired = false;  // the drain time ran out: echoes still missing are errors
   std::size_t connected = 0;
   std::size_t alive = 0;  // connections not yet finished
   std::uint64_t messages = 0;
+  std::uint64_t warmup_messages = 0;
   std::uint64_t bytes = 0;
   std::vector<double> latencies_us;
   std::uint64_t errors = 0;
   std::vector<std::string> first_errors;
-  Clock::time_point last_echo;
+  Clock::time_point started;
+  Clock::time_point every_connect_ended;
+  Clock::time_point last_connected;
+  std::optional<Clock::time_point> first_send;
+  std::optional<Clock::time_point> measured_from;
+  std::optional<Clock::time_point> stopped_at;
+  Clock::time_point last_echo;  // the last counted one
 
   void error(std::string message) {
     ++errors;
     if (first_errors.size() < kMaxReportedErrors) first_errors.push_back(std::move(message));
+  }
+
+  // A connect attempt ended (connected, failed or cancelled). The last one lets every
+  // connection send: nothing is sent while others still connect.
+  void connect_attempt_ended() {
+    if (--connecting > 0) return;
+    every_connect_ended = Clock::now();
+    // With no warm-up the window opens now, before any writer runs: every message counts.
+    if (options.warmup_s <= 0) start_measuring();
+    for (auto* fiber : std::exchange(waiting_to_send, {})) {
+      rt::fiber::this_fiber::scheduler().unpark(*fiber);
+    }
+    rt::net::Loop::current().spawn({.name = "clock"}, [this] { time_the_run(); });
+  }
+  // Parks the calling connection until every connection is up.
+  void wait_for_every_connect() {
+    if (connecting == 0) return;
+    waiting_to_send.push_back(&rt::fiber::this_fiber::current());
+    rt::fiber::this_fiber::park();
+  }
+
+  void start_measuring() {
+    if (measuring || stop) return;
+    measuring = true;
+    measured_from = last_echo = Clock::now();
+    if (options.on_measure_start) options.on_measure_start();
+  }
+  void stop_sending() {
+    if (stop) return;
+    stop = true;
+    stopped_at = Clock::now();
+    if (measuring && options.on_measure_stop) options.on_measure_stop();
+  }
+
+  // The "clock" fiber: the warm-up, then the duration (with --messages, the writers stop).
+  void time_the_run() {
+    auto seconds = [](double s) {
+      return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+    };
+    try {
+      if (options.warmup_s > 0) {
+        rt::net::sleep_for(seconds(options.warmup_s));
+        start_measuring();
+      }
+      if (options.duration_s > 0) {
+        rt::net::sleep_for(seconds(options.duration_s));
+        stop_sending();
+      }
+    } catch (const rt::net::Cancelled&) {
+      // every connection finished, or the drain time ran out
+    }
   }
 };
 
@@ -46,9 +110,14 @@ struct Connection {
   Run& run;
   std::uint64_t id;
   rt::net::Stream stream;
-  std::uint64_t sent = 0;                     // messages written
-  std::uint64_t received = 0;                 // echoes read and verified
-  std::deque<Clock::time_point> send_times;   // of the messages in flight, oldest first
+  std::uint64_t sent = 0;           // messages written
+  std::uint64_t sent_measured = 0;  // of those, sent after the warm-up (counted)
+  std::uint64_t received = 0;       // echoes read and verified
+  struct InFlight {
+    Clock::time_point sent;
+    bool counted;  // sent after the warm-up
+  };
+  std::deque<InFlight> in_flight;             // oldest first
   rt::fiber::Fiber* parked_writer = nullptr;  // the writer, parked while the window is full
   bool writer_done = false;
   bool reader_done = false;  // the writer must not wait for echoes any more
@@ -57,9 +126,9 @@ struct Connection {
   bool window_full() const {
     return sent - received >= static_cast<std::uint64_t>(run.options.pipeline);
   }
-  bool more_to_send(std::uint64_t number) const {
+  bool more_to_send() const {
     if (run.stop || failed || reader_done) return false;
-    return run.options.messages == 0 || number < run.options.messages;
+    return run.options.messages == 0 || sent_measured < run.options.messages;
   }
   void wake_writer() {
     if (parked_writer != nullptr) {
@@ -81,12 +150,15 @@ struct Connection {
           parked_writer = &rt::fiber::this_fiber::current();
           rt::fiber::this_fiber::park();
         }
-        if (!more_to_send(number)) break;
+        if (!more_to_send()) break;
         fill_pattern(message, id, number);
         // Counted as sent before it is written: the echo of a large message starts arriving
         // while write_all is still parked on the rest.
-        send_times.push_back(Clock::now());
+        auto now = Clock::now();
+        if (!run.first_send) run.first_send = now;
+        in_flight.push_back({now, run.measuring});
         ++sent;
+        if (run.measuring) ++sent_measured;
         stream.write_all(message);
       }
       writer_done = true;
@@ -139,22 +211,45 @@ struct Connection {
 
   void message_done() {
     auto now = Clock::now();
-    auto latency = std::chrono::duration<double, std::micro>(now - send_times.front());
-    send_times.pop_front();
-    run.latencies_us.push_back(latency.count());
+    auto message = in_flight.front();
+    in_flight.pop_front();
     ++received;
-    ++run.messages;
-    run.bytes += run.options.size;
-    run.last_echo = now;
+    if (message.counted) {
+      run.latencies_us.push_back(
+          std::chrono::duration<double, std::micro>(now - message.sent).count());
+      ++run.messages;
+      run.bytes += run.options.size;
+      run.last_echo = now;
+    } else {
+      ++run.warmup_messages;
+    }
     wake_writer();
   }
 
   // The reader fiber's body.
   void run_connection() {
+    bool connected = false;
     try {
       stream = rt::net::Stream::connect(run.options.host, run.options.port,
                                         rt::net::Deadline::after(std::chrono::seconds(10)));
+      connected = true;
       ++run.connected;
+      run.last_connected = Clock::now();
+    } catch (const rt::net::Cancelled&) {
+    } catch (const std::exception& error) {
+      fail(fmt::format("connection {}: {}", id, error.what()));
+    }
+    run.connect_attempt_ended();
+    if (connected) {
+      run.wait_for_every_connect();
+      exchange_messages();
+    }
+    stream.close();
+  }
+
+  // Connected, and so is every other connection: the writer sends, this fiber reads.
+  void exchange_messages() {
+    try {
       auto writer = rt::net::Loop::current().spawn({.name = "writer", .stack_size = 64 * 1024},
                                                    [this] { write_messages(); });
       try {
@@ -176,7 +271,6 @@ struct Connection {
     } catch (const std::exception& error) {
       fail(fmt::format("connection {}: {}", id, error.what()));
     }
-    stream.close();
   }
 };
 
@@ -186,39 +280,31 @@ ClientResult run_load(const ClientOptions& options) {
   Run run{.options = options};
   rt::net::Loop loop;
   std::vector<std::unique_ptr<Connection>> connections;
-  auto start = Clock::now();
-  run.last_echo = start;
+  run.started = Clock::now();
+  run.connecting = static_cast<std::size_t>(options.connections);
   for (int i = 0; i < options.connections; ++i) {
     auto& c = connections.emplace_back(
         std::make_unique<Connection>(Connection{.run = run, .id = static_cast<std::uint64_t>(i)}));
     ++run.alive;
     loop.spawn({.name = "reader", .stack_size = 64 * 1024}, [&run, &c = *c, &loop] {
       c.run_connection();
-      if (--run.alive == 0) loop.cancel_all();  // ends the ticker's sleep
+      if (--run.alive == 0) loop.cancel_all();  // ends the ticker's and the clock's sleeps
     });
   }
   bool interrupted = false;
-  // The ticker: the progress line, the duration, Ctrl-C, and the drain limit.
+  // The ticker: the progress line, Ctrl-C, and the drain limit.
   loop.spawn({.name = "ticker"}, [&] {
     std::uint64_t total = options.messages * static_cast<std::uint64_t>(options.connections);
     rt::Progress progress("echo messages", options.duration_s > 0 ? 0 : total);
-    std::optional<Clock::time_point> stop_at;
-    if (options.duration_s > 0) {
-      stop_at = start + std::chrono::duration_cast<Clock::duration>(
-                            std::chrono::duration<double>(options.duration_s));
-    }
     try {
       for (;;) {
         rt::net::sleep_for(std::chrono::milliseconds(100));
         progress.update(run.messages);
-        auto now = Clock::now();
         if (!run.stop && rt::interrupted()) {
           interrupted = true;
-          run.stop = true;
-          stop_at = now;
+          run.stop_sending();
         }
-        if (stop_at && now >= *stop_at) run.stop = true;
-        if (run.stop && now >= *stop_at + kDrainTime) {
+        if (run.stop && Clock::now() >= *run.stopped_at + kDrainTime) {
           run.drain_expired = true;
           loop.cancel_all();
         }
@@ -228,12 +314,22 @@ ClientResult run_load(const ClientOptions& options) {
     }
   });
   loop.run();
+  run.stop_sending();  // with --messages: the window closes with the last echo
 
   ClientResult result;
   result.connections = run.connected;
   result.messages = run.messages;
   result.bytes = run.bytes;
-  result.seconds = std::chrono::duration<double>(run.last_echo - start).count();
+  result.warmup_messages = run.warmup_messages;
+  auto seconds = [](Clock::duration d) { return std::chrono::duration<double>(d).count(); };
+  result.connect_seconds = seconds(run.every_connect_ended - run.started);
+  if (run.measured_from) {
+    result.warmup_seconds = seconds(*run.measured_from - run.every_connect_ended);
+    result.seconds = seconds(run.last_echo - *run.measured_from);
+    result.measured_from = *run.measured_from;
+  }
+  result.last_connected = run.last_connected;
+  result.first_send = run.first_send.value_or(Clock::time_point{});
   result.latency_us = rt::summarize(run.latencies_us);
   result.errors = run.errors;
   result.first_errors = std::move(run.first_errors);
@@ -241,23 +337,36 @@ ClientResult run_load(const ClientOptions& options) {
   return result;
 }
 
+std::string figure_cell(const ClientResult& result, double value, int decimals) {
+  return result.messages == 0 ? std::string(rt::kNotMeasured) : rt::format_number(value, decimals);
+}
+
 void client(const ClientOptions& options, rt::Output& out) {
   auto r = run_load(options);
   rt::Table table(
-      fmt::format("echo client: {} connections to {}:{}, {} B messages, pipeline {}",
-                  options.connections, options.host, options.port, options.size, options.pipeline),
+      fmt::format("echo client: {} connections to {}:{}, {} B messages, pipeline {}, "
+                  "warm-up {} s",
+                  options.connections, options.host, options.port, options.size, options.pipeline,
+                  options.warmup_s),
       {"connections", "messages", "msgs/s", "MB/s", "p50 us", "p99 us", "p999 us", "errors"});
   table.add_row({std::to_string(r.connections), std::to_string(r.messages),
-                 rt::format_number(r.messages_per_second(), 0),
-                 rt::format_number(r.megabytes_per_second(), 1),
-                 rt::format_number(r.latency_us.median, 1), rt::format_number(r.latency_us.p99, 1),
-                 rt::format_number(r.latency_us.p999, 1), std::to_string(r.errors)});
+                 figure_cell(r, r.messages_per_second(), 0),
+                 figure_cell(r, r.megabytes_per_second(), 1),
+                 figure_cell(r, r.latency_us.median, 1), figure_cell(r, r.latency_us.p99, 1),
+                 figure_cell(r, r.latency_us.p999, 1), std::to_string(r.errors)});
   if (options.json) {
     table.print_json(out);
   } else {
     table.print(out);
+    out.print(
+        "measured {:.2f} s, from the end of the warm-up ({} echoes, not counted) that began "
+        "once every connection was up ({:.3f} s of connecting)\n",
+        r.seconds, r.warmup_messages, r.connect_seconds);
+    if (r.messages == 0) out.print("-: no echo completed within the measured window\n");
     if (r.interrupted) out.print("interrupted (Ctrl-C): the figures cover the run until then\n");
-    if (r.latency_us.count < 1000) out.print("p999 of fewer than 1,000 echoes is their maximum\n");
+    if (r.messages > 0 && r.latency_us.count < 1000) {
+      out.print("p999 of fewer than 1,000 echoes is their maximum\n");
+    }
   }
   for (const auto& e : r.first_errors) out.print("error: {}\n", e);
   if (r.errors > r.first_errors.size()) {

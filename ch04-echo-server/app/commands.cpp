@@ -16,6 +16,11 @@ namespace {
 
 const std::map<std::string, Model> kModels{
     {"threads", Model::threads}, {"events", Model::events}, {"fibers", Model::fibers}};
+// The names in the order --help lists them. An IsMember check (not a CheckedTransformer on
+// the enum, whose help reads "ENUM:value in {events->,fibers->,...}" with some CLI11
+// versions) shows "TEXT:{threads,events,fibers}" with every version; with ignore_case it
+// also hands the callback the name as spelled here.
+const std::vector<std::string> kModelNames{"threads", "events", "fibers"};
 
 // bench --peer's check: "" if `text` is NAME=PORT, else what is wrong with it.
 std::string peer_error(const std::string& text) {
@@ -71,14 +76,15 @@ void add_commands(CLI::App& app, rt::Output& out) {
   {
     struct Flags {
       ServeOptions options;
+      std::string model;
       double idle_timeout_s = 0;
       double grace_s = 2;
     };
     auto f = std::make_shared<Flags>();
     auto* c = app.add_subcommand("serve", "Run an echo server of one model until Ctrl-C");
-    c->add_option("--model", f->options.server.model, "threads | events | fibers")
+    c->add_option("--model", f->model, "The server's model")
         ->required()
-        ->transform(CLI::CheckedTransformer(kModels, CLI::ignore_case));
+        ->check(CLI::IsMember(kModelNames, CLI::ignore_case));
     c->add_option("--port", f->options.server.port,
                   "TCP port on 127.0.0.1, in decimal (0: any free port)")
         ->transform(rt::cli::decimal_only())
@@ -92,10 +98,11 @@ void add_commands(CLI::App& app, rt::Output& out) {
                   "At Ctrl-C (or SIGTERM, SIGHUP), give open connections this many seconds to "
                   "finish")
         ->check(rt::cli::finite_range(0.0, 3600.0));
-    c->add_option("--seconds", f->options.seconds, "Stop after this long (default: at Ctrl-C)")
+    c->add_option("--seconds", f->options.seconds, "Stop after this long (0: at Ctrl-C)")
         ->check(rt::cli::finite_range(0.0, 1e6));
     c->callback([&out, f] {
       auto options = f->options;
+      options.server.model = kModels.at(f->model);
       options.server.idle_timeout = milliseconds_from_seconds(f->idle_timeout_s);
       options.server.grace = milliseconds_from_seconds(f->grace_s);
       try {
@@ -112,11 +119,21 @@ void add_commands(CLI::App& app, rt::Output& out) {
         "client", "Load an echo server, verify every byte, print msgs/s, MB/s and latency");
     c->add_option("--conns", o->connections, "Connections")->check(CLI::Range(1, 100'000));
     c->add_option("--size", o->size, "Bytes per message")->check(CLI::Range(1, 1 << 30));
-    auto* duration = c->add_option("--duration", o->duration_s, "Run this many seconds")
+    auto* duration = c->add_option("--duration", o->duration_s,
+                                   "Count messages for this many seconds (after the warm-up)")
                          ->check(rt::cli::finite_range(0.001, 1e6));
-    auto* messages = c->add_option("--messages", o->messages, "Messages per connection")
+    auto* messages = c->add_option("--messages", o->messages,
+                                   "Counted messages per connection (after the warm-up)")
                          ->check(CLI::Range(1, 1'000'000'000));
     duration->excludes(messages);
+    // Their 0 means "not given" (one of the two is required): no default to show.
+    duration->default_str("");
+    messages->default_str("");
+    o->warmup_s = kDefaultWarmupSeconds;
+    c->add_option("--warmup", o->warmup_s,
+                  "Seconds of messages sent and verified but not counted, once every "
+                  "connection is up")
+        ->check(rt::cli::finite_range(0.0, 3600.0));
     c->add_option("--pipeline", o->pipeline, "Messages in flight per connection")
         ->check(CLI::Range(1, 1024));
     c->add_option("--port", o->port, "The server's port on 127.0.0.1, in decimal")
@@ -140,13 +157,18 @@ void add_commands(CLI::App& app, rt::Output& out) {
     auto f = std::make_shared<Flags>();
     auto* c = app.add_subcommand(
         "bench", "Every model (and peer) x connection count, driven by the client: one table");
-    c->add_option("--duration", f->options.duration_s, "Seconds per cell")
+    c->add_option("--duration", f->options.duration_s,
+                  "Seconds per cell, counted after the cell's warm-up")
         ->check(rt::cli::finite_range(0.05, 600.0));
     c->add_option("--conns", f->options.connection_counts, "Connection counts, comma-separated")
         ->delimiter(',')
         ->expected(1, 16)
         ->check(CLI::Range(1, 100'000));
     c->add_option("--size", f->options.size, "Bytes per message")->check(CLI::Range(1, 1 << 24));
+    c->add_option("--warmup", f->options.warmup_s,
+                  "Seconds per cell of messages sent and verified but not counted, once every "
+                  "connection is up")
+        ->check(rt::cli::finite_range(0.0, 3600.0));
     auto* models = c->add_option("--models", f->models,
                                  "In-process models, comma-separated, or none (default: all)")
                        ->delimiter(',')

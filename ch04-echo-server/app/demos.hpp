@@ -10,6 +10,7 @@
 #include "peer.hpp"
 #include "rt/cli.hpp"
 #include "rt/output.hpp"
+#include "rt/table.hpp"
 
 namespace ch04 {
 
@@ -30,14 +31,27 @@ void serve(const ServeOptions& options, rt::Output& out);
 // Before the first row it checks that every peer echoes, and throws std::runtime_error
 // naming the peer and its port if one does not (nothing is measured then).
 struct BenchOptions {
-  double duration_s = 2;
+  double duration_s = 2;  // the counted window of each cell, after its warm-up
   std::vector<int> connection_counts = {1, 100, 1000, 10'000};
   std::size_t size = 64;
+  double warmup_s = kDefaultWarmupSeconds;   // per cell, once its connections are up
   std::optional<std::vector<Model>> models;  // in-process models; nullopt: all this OS has
   std::vector<Peer> peers;                   // servers outside this process
   bool json = false;
 };
 void bench(const BenchOptions& options, rt::Output& out);
+
+// One cell of the bench: what the client measured, and the server's CPU in its window.
+struct BenchCell {
+  ClientResult client;
+  std::optional<double> server_cpu_busy;  // seconds the server's CPU was busy in the window
+  double window_seconds = 0;              // the counted window, as the CPU was sampled
+};
+// Adds the cell's row to the bench's table. A cell that counted no echo gets
+// rt::kNotMeasured in every figure (a 0 would read as a result) and the note to print
+// under the table, returned, says so; otherwise nullopt.
+std::optional<std::string> add_bench_row(rt::Table& table, const std::string& name, int connections,
+                                         const BenchCell& cell);
 
 // The chapter's step in the tour: echo msgs/s of the three models at one connection count.
 void tour(rt::Output& out);

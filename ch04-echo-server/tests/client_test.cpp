@@ -112,6 +112,33 @@ TEST(Client, ReportsAConnectionRefusedAsAnError) {
   EXPECT_EQ(r.connections, 0u);
 }
 
+TEST(Client, SendsNothingUntilEveryConnectionIsUpAndCountsFromThere) {
+  EchoServer server({.model = Model::fibers});
+  auto r = ch04::run_load({.port = server.port(), .connections = 200, .messages = 3});
+  ASSERT_EQ(r.errors, 0u) << r.first_errors[0];
+  EXPECT_EQ(r.connections, 200u);
+  EXPECT_LE(r.last_connected, r.measured_from) << "the clock started before the last connect";
+  EXPECT_LE(r.last_connected, r.first_send) << "a message went out while others connected";
+  EXPECT_LE(r.measured_from, r.first_send) << "with no warm-up, every message is counted";
+  EXPECT_EQ(r.messages, 200u * 3u);
+  EXPECT_EQ(r.warmup_messages, 0u);
+}
+
+TEST(Client, WarmUpEchoesAreVerifiedButNotCounted) {
+  EchoServer server({.model = Model::fibers});
+  constexpr std::size_t kSize = 100;
+  auto r = ch04::run_load(
+      {.port = server.port(), .connections = 4, .size = kSize, .messages = 10, .warmup_s = 0.05});
+  ASSERT_EQ(r.errors, 0u) << r.first_errors[0];
+  EXPECT_EQ(r.messages, 4u * 10u) << "--messages counts only the messages after the warm-up";
+  EXPECT_EQ(r.latency_us.count, 4u * 10u);
+  EXPECT_GE(r.warmup_seconds, 0.05);
+  EXPECT_LE(r.last_connected, r.first_send);
+  EXPECT_LE(r.first_send, r.measured_from) << "the warm-up's messages went first";
+  // Every message sent was echoed and verified, in the warm-up or after it.
+  EXPECT_EQ(server.stats().bytes_echoed(), (r.messages + r.warmup_messages) * kSize);
+}
+
 class ClientAgainst : public ::testing::TestWithParam<Model> {};
 
 TEST_P(ClientAgainst, EveryMessageComesBackIntactWithPipelining) {

@@ -14,6 +14,7 @@
 
 using ch04::testing::run;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 namespace {
 
@@ -86,6 +87,12 @@ TEST(Demo, ClientPrintsItsTableWithNoErrors) {
                 "--messages", "20"});
   ASSERT_EQ(r.status, 0) << r.err << r.out;
   EXPECT_THAT(r.out, HasSubstr("echo client: 3 connections to 127.0.0.1:"));
+  EXPECT_THAT(r.out, HasSubstr("B messages, pipeline 1, warm-up 0.5 s\n"));
+  EXPECT_TRUE(rt::testing::contains_regex(
+      r.out,
+      "measured [0-9.]+ s, from the end of the warm-up \\([0-9]+ echoes, not counted\\) "
+      "that began once every connection was up"))
+      << r.out;
   EXPECT_TRUE(rt::testing::contains_regex(r.out,
                                           "\n +3 +60 +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ "
                                           "+[0-9.]+ +0\n"))
@@ -137,6 +144,43 @@ TEST(Demo, BenchPrintsARowPerModelAndConnectionCount) {
   }
 }
 
+// The bench's columns, as bench() makes them.
+rt::Table bench_table() {
+  return rt::Table("t", {"model", "connections", "msgs/s", "MB/s", "p50 us", "p99 us", "p999 us",
+                         "server CPU %", "server CPU us/msg", "errors"});
+}
+
+TEST(Bench, ACellThatCountedNoEchoPrintsDashesAndSaysWhy) {
+  auto table = bench_table();
+  ch04::BenchCell idle;  // 0 messages, 0 errors: the busy machine's row
+  idle.server_cpu_busy = 0.5;
+  idle.window_seconds = 2;
+  auto note = ch04::add_bench_row(table, "threads", 1000, idle);
+  ASSERT_TRUE(note);
+  EXPECT_EQ(*note, "threads 1000: no echo completed within the measured window");
+  std::string text;
+  rt::Output out(&text);
+  table.print(out);
+  EXPECT_TRUE(rt::testing::contains_regex(text, "threads +1000( +-){7} +0\n")) << text;
+  text.clear();
+  table.print_json(out);
+  EXPECT_THAT(text, HasSubstr("\"msgs/s\": null, \"MB/s\": null, \"p50 us\": null"));
+  EXPECT_THAT(text, HasSubstr("\"server CPU us/msg\": null, \"errors\": 0"));
+}
+
+TEST(Bench, ACellThatCountedEchoesPrintsItsFigures) {
+  auto table = bench_table();
+  ch04::BenchCell busy;
+  busy.client.messages = 1000;
+  busy.client.bytes = 64'000;
+  busy.client.seconds = 0.5;
+  busy.client.latency_us = rt::summarize(std::vector<double>(1000, 20.0));
+  EXPECT_EQ(ch04::add_bench_row(table, "fibers", 1, busy), std::nullopt);
+  ASSERT_EQ(table.rows().size(), 1u);
+  EXPECT_EQ(table.rows()[0][2], "2000") << "msgs/s";
+  EXPECT_EQ(table.rows()[0][4], "20.0") << "p50 us";
+}
+
 TEST(Demo, TourPrintsMessagesPerSecondForEachModel) {
   auto r = run({"tour"});
   ASSERT_EQ(r.status, 0) << r.err;
@@ -150,6 +194,19 @@ TEST(Demo, TourPrintsMessagesPerSecondForEachModel) {
 TEST(Demo, HelpNamesEveryCommand) {
   static constexpr const char* kCommands[] = {"serve", "client", "bench", "tour"};
   EXPECT_EQ(rt::testing::help_failures(ch04::program(), kCommands), "");
+}
+
+TEST(Demo, ServeHelpListsTheModelsAndEveryDefault) {
+  auto r = run({"serve", "--help"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("--model TEXT:{threads,events,fibers} REQUIRED"));
+  EXPECT_THAT(r.out, Not(HasSubstr("->")));
+  // CLI11 2.1 shows a default as "=2", later versions as "[2]".
+  EXPECT_TRUE(rt::testing::contains_regex(r.out, "--grace FLOAT[^\\n]*(=2|\\[2\\])\\n")) << r.out;
+  r = run({"client", "--help"});
+  EXPECT_TRUE(rt::testing::contains_regex(r.out, "--warmup FLOAT[^\\n]*(=0.5|\\[0.5\\])\\n"))
+      << r.out;
+  EXPECT_TRUE(rt::testing::contains_regex(r.out, "--conns INT[^\\n]*(=1|\\[1\\])\\n")) << r.out;
 }
 
 TEST(Demo, ASubMillisecondIdleTimeoutIsRoundedUpNotToNever) {

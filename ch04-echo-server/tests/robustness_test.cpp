@@ -1,5 +1,6 @@
-// The robustness list, for every model: peers that reset, slow readers, idle
-// timeouts, a thousand connections, the graceful stop, and no descriptor left behind.
+// The chapter's robustness list (README, "Robustness"), for every model: peers that reset,
+// slow readers, idle timeouts, a thousand connections, the graceful stop, and no descriptor
+// left behind.
 // Every wait here is for something the server did (a counter it bumped, a byte it sent, a
 // close it made), never a sleep.
 #include <gtest/gtest.h>

@@ -15,7 +15,17 @@ int run(const Program& program, const std::vector<std::string>& args, Output& ou
   CLI::App app{program.description, program.name};
   app.require_subcommand(1);
   app.fallthrough(false);
+  // --help shows each option's default ("[2]"): the value a reader gets without the flag is
+  // part of what the flag means. Set before add_commands: subcommands copy these defaults,
+  // and each option captures its variable's value when it is added.
+  app.option_defaults()->always_capture_default();
   program.add_commands(app, out);
+  // An empty list (a repeatable option nobody gave) is no default: "=[]" is noise.
+  for (auto* command : app.get_subcommands([](CLI::App*) { return true; })) {
+    for (auto* option : command->get_options()) {
+      if (option->get_default_str() == "[]") option->default_str("");
+    }
+  }
   if (!args.empty() && !args[0].empty() && args[0][0] != '-') {
     // CLI11 would only say "A subcommand is required"; name the word it did not know.
     auto commands = app.get_subcommands([&](CLI::App* c) { return c->get_name() == args[0]; });

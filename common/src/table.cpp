@@ -62,7 +62,7 @@ void Table::print(Output& out) const {
     std::string s;
     for (std::size_t c = 0; c < cells.size(); ++c) {
       if (c > 0) s += "  ";
-      bool right = !header && is_number(cells[c]);
+      bool right = !header && (is_number(cells[c]) || cells[c] == kNotMeasured);
       s += right ? fmt::format("{:>{}}", cells[c], width[c])
                  : fmt::format("{:<{}}", cells[c], width[c]);
     }
@@ -84,7 +84,10 @@ void Table::print_json(Output& out) const {
     for (std::size_t c = 0; c < columns_.size(); ++c) {
       if (c > 0) text += ", ";
       const auto& cell = rows_[r][c];
-      text += json_string(columns_[c]) + ": " + (is_number(cell) ? cell : json_string(cell));
+      std::string value = is_number(cell)        ? cell
+                          : cell == kNotMeasured ? std::string("null")
+                                                 : json_string(cell);
+      text += json_string(columns_[c]) + ": " + value;
     }
     text += "}";
   }

@@ -6,11 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+#include <vector>
 
 #include "rt/error.hpp"
 #include "rt/testing.hpp"
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 namespace {
 
@@ -28,6 +30,11 @@ void add_commands(CLI::App& app, rt::Output& out) {
       ->transform(rt::cli::decimal_only())
       ->check(CLI::Range(0, 65535));
   wait->callback([&out, seconds, port] { out.print("{} s, port {}\n", *seconds, *port); });
+
+  auto* tag = app.add_subcommand("tag", "Take any number of tags");
+  auto tags = std::make_shared<std::vector<std::string>>();
+  tag->add_option("--tag", *tags, "A tag (repeatable)");
+  tag->callback([&out, tags] { out.print("{} tags\n", tags->size()); });
 
   auto* fail = app.add_subcommand("fail", "Fail like an OS call");
   fail->callback([] { rt::throw_errno("frobnicate", EINVAL); });
@@ -49,6 +56,18 @@ TEST(Cli, HelpListsSubcommandsAndSucceeds) {
   EXPECT_EQ(r.status, 0);
   EXPECT_THAT(r.out, HasSubstr("greet"));
   EXPECT_THAT(r.out, HasSubstr("fail"));
+}
+
+TEST(Cli, EverySubcommandsHelpShowsItsOptionsDefaults) {
+  // CLI11 2.1 shows a default as "=world", later versions as "[world]".
+  auto r = rt::testing::run(kProgram, {"greet", "--help"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_TRUE(rt::testing::contains_regex(r.out, "--name TEXT ?(=world|\\[world\\]) +Who to greet"))
+      << r.out;
+  r = rt::testing::run(kProgram, {"wait", "--help"});
+  EXPECT_TRUE(rt::testing::contains_regex(r.out, "--seconds [^\\n]*(=0|\\[0\\])\\n")) << r.out;
+  r = rt::testing::run(kProgram, {"tag", "--help"});
+  EXPECT_THAT(r.out, Not(HasSubstr("[]"))) << "an empty list is no default";
 }
 
 TEST(Cli, BadFlagIsAClearErrorWithNonZeroStatus) {

@@ -30,6 +30,20 @@ TEST(Table, JsonKeepsNumbersAsNumbersAndEscapesStrings) {
   EXPECT_THAT(text, HasSubstr(R"({"title": "t", "rows": [)"));
 }
 
+TEST(Table, ACellThatMeasuredNothingIsADashAndJsonNull) {
+  rt::Table table("t", {"name", "msgs/s"});
+  table.add_row({"idle", rt::kNotMeasured});
+  table.add_row({"busy", "1200"});
+  std::string text;
+  rt::Output out(&text);
+  table.print(out);
+  EXPECT_THAT(text, HasSubstr("idle       -\n")) << "right-aligned like the numbers beside it";
+  text.clear();
+  table.print_json(out);
+  EXPECT_THAT(text, HasSubstr(R"({"name": "idle", "msgs/s": null})"));
+  EXPECT_THAT(text, HasSubstr(R"({"name": "busy", "msgs/s": 1200})"));
+}
+
 TEST(Format, DurationsAndBytesPickAFittingUnit) {
   EXPECT_EQ(rt::format_number(12.345), "12.3");
   EXPECT_EQ(rt::format_number(2.0, 2), "2.00");

@@ -9,12 +9,18 @@
 
 namespace rt {
 
+// The cell of a figure that measured nothing (a rate over zero messages, a percentile of no
+// latency): a 0 there would read as a result. Printed as "-", emitted as JSON null; the
+// table's notes should say why it is empty.
+inline constexpr const char* kNotMeasured = "-";
+
 class Table {
  public:
   Table(std::string title, std::vector<std::string> columns);
 
   // A row of cells, one per column (asserted). Cells that read whole as a number are
-  // right-aligned, and emitted as JSON numbers.
+  // right-aligned, and emitted as JSON numbers; a kNotMeasured cell is right-aligned too,
+  // and emitted as JSON null.
   void add_row(std::vector<std::string> cells);
 
   // The title, then aligned columns under a rule:
