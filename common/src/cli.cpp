@@ -32,7 +32,7 @@ int run(const Program& program, const std::vector<std::string>& args, Output& ou
     if (commands.empty()) {
       err.print("{}: unknown command '{}'\nRun with --help for the list of commands.\n",
                 program.name, args[0]);
-      return static_cast<int>(CLI::ExitCodes::ExtrasError);
+      return kUsageError;
     }
   }
   try {
@@ -42,10 +42,12 @@ int run(const Program& program, const std::vector<std::string>& args, Output& ou
   } catch (const CLI::ParseError& e) {
     std::ostringstream normal;
     std::ostringstream error;
+    // CLI11's own statuses (105, 109, ...) say which check failed; the message says that
+    // better, and one status for every refusal is what a caller can rely on.
     int status = app.exit(e, normal, error);
     out.write(normal.str());
     err.write(error.str());
-    return status;
+    return status == static_cast<int>(CLI::ExitCodes::Success) ? 0 : kUsageError;
   } catch (const std::exception& e) {
     err.print("{}: error: {}\n", program.name, e.what());
     return 1;

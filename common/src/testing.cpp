@@ -18,7 +18,10 @@ std::string refusal_failures(const cli::Program& program, std::span<const Refusa
     std::string command;
     for (const auto& arg : refusal.args) command += (command.empty() ? "" : " ") + arg;
     auto r = run(program, refusal.args);
-    if (r.status == 0) failures += "'" + command + "' exited 0\n";
+    if (r.status != cli::kUsageError) {
+      failures += "'" + command + "' exited " + std::to_string(r.status) + ", not " +
+                  std::to_string(cli::kUsageError) + "\n";
+    }
     if (r.err.find(refusal.mentions) == std::string::npos) {
       failures += "'" + command + "' did not name " + refusal.mentions + ": " + r.err + "\n";
     }

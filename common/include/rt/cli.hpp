@@ -32,9 +32,14 @@ struct Program {
   void (*add_commands)(CLI::App& app, Output& out);
 };
 
+// The exit status of a refused command line (an unknown command or flag, a value out of
+// range): 2, as getopt-based tools and Python's argparse use, so scripts can tell "you
+// called me wrong" from "I failed" (1).
+inline constexpr int kUsageError = 2;
+
 // Parses `args` (without the program name), runs the chosen subcommand, and returns the
-// process exit status: 0 on success (and for --help), 1 after a runtime error, CLI11's
-// status (106 and so on) after a bad command line. Messages for the user go to `err`.
+// process exit status: 0 on success (and for --help), 1 after a runtime error, kUsageError
+// after a bad command line. Messages for the user go to `err`.
 int run(const Program& program, const std::vector<std::string>& args, Output& out, Output& err);
 
 // The executable's main: installs the stop handler (Ctrl-C, SIGTERM, SIGHUP; Windows'

@@ -30,8 +30,8 @@ struct Refusal {
   std::string mentions;
 };
 
-// Runs each refusal: the program must exit non-zero, name `mentions` on stderr, and print
-// nothing on stdout (a refused command must not run). Returns a description of every
+// Runs each refusal: the program must exit with cli::kUsageError (2), name `mentions` on stderr,
+// and print nothing on stdout (a refused command must not run). Returns a description of every
 // refusal that did not hold, empty if all did: EXPECT_EQ(refusal_failures(...), "").
 std::string refusal_failures(const cli::Program& program, std::span<const Refusal> refusals);
 
