@@ -10,7 +10,7 @@ built. A command is:
   - a line of a ```sh block (a trailing `# comment` is dropped), or
   - a `$ ` line of a plain ``` block (a transcript: the lines after it are what it printed).
 A transcript followed by `$ echo $?` must exit with the status shown; one whose shown output
-contains "error:" must fail (exit non-zero). A command that the README runs "in one
+contains "error:", "Segmentation fault" or "Aborted" must fail (exit non-zero). A command that the README runs "in one
 terminal" (its comment, or the text just above its block, says so) is a server: it must
 still be running after a few seconds, and keeps running, for the commands "in another"
 terminal, until the end of that README, when it gets Ctrl-C (SIGINT). Package installs
@@ -28,6 +28,8 @@ import time
 
 SERVER_HINTS = ("in one terminal",)
 SERVER_SECONDS = 3
+# Shown output that says the command failed, on purpose: it must then exit non-zero.
+FAILURE_SIGNS = ("error:", "Segmentation fault", "Aborted")
 
 
 def strip_comment(line):
@@ -134,7 +136,7 @@ def run(command, expected, timeout):
     if shown_status is not None:
         ok = status == shown_status
         what = "ok" if ok else f"exit {status}, the README shows {shown_status}"
-    elif shown is not None and "error:" in shown:
+    elif shown is not None and any(sign in shown for sign in FAILURE_SIGNS):
         ok = status != 0
         what = f"failed as shown (exit {status})" if ok else "exit 0, the README shows an error"
     else:
