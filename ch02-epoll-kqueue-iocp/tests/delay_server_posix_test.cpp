@@ -7,9 +7,7 @@
 
 #include <cerrno>
 #include <chrono>
-#include <future>
 #include <optional>
-#include <thread>
 #include <vector>
 
 #include "delay_server.hpp"
@@ -21,6 +19,15 @@ using namespace std::chrono_literals;
 using rt::testing::DescriptorLimit;
 
 namespace {
+
+// Every descriptor this process may still open becomes a UDP socket in `fillers`.
+void fill_descriptor_table(std::vector<rt::poll::Socket>& fillers) {
+  try {
+    for (;;) fillers.push_back(rt::poll::udp_socket());
+  } catch (const rt::OsError& e) {
+    EXPECT_TRUE(rt::poll::is_out_of_descriptors(e.code())) << e.what();
+  }
+}
 
 // The most accept attempts the back-off allows in `elapsed`: one, then one per wait.
 std::size_t max_attempts(std::chrono::milliseconds elapsed) {
@@ -64,11 +71,8 @@ TEST(DelayServerPosix, OutOfDescriptorsItBacksOffSaysSoOnceAndAnswersOnceTheyAre
     }
     DescriptorLimit limit(256);
     std::vector<rt::poll::Socket> fillers;
-    try {
-      for (;;) fillers.push_back(rt::poll::udp_socket());
-    } catch (const rt::OsError& e) {
-      ASSERT_TRUE(rt::poll::is_out_of_descriptors(e.code())) << e.what();
-    }
+    fill_descriptor_table(fillers);
+    ASSERT_FALSE(HasFailure()) << "filling the descriptor table failed otherwise";
     fillers.pop_back();  // one for the client; its connection waits in the backlog
     rt::Stopwatch exhausted;
     auto waiting = rt::poll::connect_loopback(server.port());
@@ -100,40 +104,9 @@ TEST(DelayServerPosix, StopsWhenNotOneDescriptorIsFree) {
     rt::throw_errno("connect", EMFILE);
   } catch (const rt::OsError&) {
   }
-  // The same for the promise's shared state, whose first use UBSan checks too.
-  {
-    std::promise<void> warm_up;
-    warm_up.set_value();
-    warm_up.get_future().wait();
-  }
-  std::promise<void> stopped;
-  auto stopped_future = stopped.get_future();
-  // Started while there are descriptors (UBSan checks the thread's state on its start too);
-  // it stops the server once the table is full.
-  std::promise<void> go;
-  auto go_future = go.get_future();
-  std::promise<void> running;
-  std::promise<void> refilled;  // the thread ends (UBSan checks that too) once there are fds
-  auto refilled_future = refilled.get_future();
-  std::thread stopper([&] {
-    running.set_value();
-    go_future.wait();
-    server.reset();
-    stopped.set_value();
-    refilled_future.wait();
-  });
-  running.get_future().wait();  // its start-up, which UBSan checks, is behind it
   DescriptorLimit limit(256);
   std::vector<rt::poll::Socket> fillers;
-  try {
-    for (;;) fillers.push_back(rt::poll::udp_socket());
-  } catch (const rt::OsError& e) {
-    EXPECT_TRUE(rt::poll::is_out_of_descriptors(e.code())) << e.what();  // no ASSERT: join first
-  }
-  go.set_value();
-  bool in_time = stopped_future.wait_for(30s) == std::future_status::ready;
-  fillers.clear();  // lets a hung stop end, so the test can
-  refilled.set_value();
-  stopper.join();
+  bool in_time = rt::testing::stop_returns_with_no_descriptor_free(
+      [&] { fill_descriptor_table(fillers); }, [&] { server.reset(); }, [&] { fillers.clear(); });
   EXPECT_TRUE(in_time) << "the stop hung while no descriptor was free";
 }

@@ -5,8 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
-#include <future>
-#include <thread>
+#include <vector>
 
 #include "echo_testing.hpp"
 #include "host.hpp"
@@ -20,6 +19,15 @@ using ch04::EchoServer;
 using ch04::Model;
 using namespace ch04::testing;
 using namespace std::chrono_literals;
+
+// Every descriptor this process may still open becomes a UDP socket in `fillers`.
+void fill_descriptor_table(std::vector<rt::poll::Socket>& fillers) {
+  try {
+    for (;;) fillers.push_back(rt::poll::udp_socket());
+  } catch (const rt::OsError& e) {
+    EXPECT_TRUE(rt::poll::is_out_of_descriptors(e.code())) << e.what();
+  }
+}
 
 // Restores the open-file limit when the test ends, however it ends.
 class LimitGuard {
@@ -57,11 +65,8 @@ TEST_P(FdExhaustion, AcceptBacksOffKeepsServingAndRecoversWhenDescriptorsFree) {
   LimitGuard limit(256);  // the descriptors in use here are far fewer
   // Fill the table: every descriptor this process may still open becomes a UDP socket.
   std::vector<rt::poll::Socket> fillers;
-  try {
-    for (;;) fillers.push_back(rt::poll::udp_socket());
-  } catch (const rt::OsError& e) {
-    ASSERT_TRUE(rt::poll::is_out_of_descriptors(e.code())) << e.what();
-  }
+  fill_descriptor_table(fillers);
+  ASSERT_FALSE(HasFailure()) << "filling the descriptor table failed otherwise";
   ASSERT_FALSE(fillers.empty());
   // One descriptor for a new client; its connection then waits in the listener's backlog,
   // because the server cannot get a descriptor to accept it with.
@@ -107,40 +112,10 @@ TEST_P(FdExhaustion, StopReturnsWhenNotOneDescriptorIsFree) {
   } catch (const rt::net::Cancelled& e) {
     EXPECT_NE(std::string(e.what()), "");
   }
-  {
-    std::promise<void> warm_up;
-    warm_up.set_value();
-    warm_up.get_future().wait();
-  }
-  std::promise<void> stopped;
-  auto stopped_future = stopped.get_future();
-  // Started while there are descriptors (UBSan checks the thread's state on its start too);
-  // it stops the server once the table is full.
-  std::promise<void> go;
-  auto go_future = go.get_future();
-  std::promise<void> running;
-  std::promise<void> refilled;  // the thread ends (UBSan checks that too) once there are fds
-  auto refilled_future = refilled.get_future();
-  std::thread stopper([&] {
-    running.set_value();
-    go_future.wait();
-    server.stop();
-    stopped.set_value();
-    refilled_future.wait();
-  });
-  running.get_future().wait();  // its start-up, which UBSan checks, is behind it
   LimitGuard limit(256);
   std::vector<rt::poll::Socket> fillers;
-  try {
-    for (;;) fillers.push_back(rt::poll::udp_socket());
-  } catch (const rt::OsError& e) {
-    EXPECT_TRUE(rt::poll::is_out_of_descriptors(e.code())) << e.what();  // no ASSERT: join first
-  }
-  go.set_value();
-  bool in_time = stopped_future.wait_for(kPatience) == std::future_status::ready;
-  fillers.clear();  // lets a hung stop end, so the test can
-  refilled.set_value();
-  stopper.join();
+  bool in_time = rt::testing::stop_returns_with_no_descriptor_free(
+      [&] { fill_descriptor_table(fillers); }, [&] { server.stop(); }, [&] { fillers.clear(); });
   EXPECT_TRUE(in_time) << "stop() hung while no descriptor was free";
 }
 

@@ -1,6 +1,8 @@
 #include "rt/testing.hpp"
 
+#include <future>
 #include <regex>
+#include <thread>
 
 namespace rt::testing {
 
@@ -52,6 +54,40 @@ const char* descriptor_exhaustion_unsupported() {
 #else
   return nullptr;
 #endif
+}
+
+bool stop_returns_with_no_descriptor_free(const std::function<void()>& fill,
+                                          const std::function<void()>& stop,
+                                          const std::function<void()>& release) {
+  // The promises' shared state is first used here, while descriptors are free: UBSan checks
+  // it on first use too.
+  {
+    std::promise<void> warm_up;
+    warm_up.set_value();
+    warm_up.get_future().wait();
+  }
+  std::promise<void> running;
+  std::promise<void> go;
+  std::promise<void> stopped;
+  std::promise<void> released;  // the thread ends (UBSan checks that too) once there are fds
+  auto go_future = go.get_future();
+  auto stopped_future = stopped.get_future();
+  auto released_future = released.get_future();
+  std::thread stopper([&] {
+    running.set_value();
+    go_future.wait();
+    stop();
+    stopped.set_value();
+    released_future.wait();
+  });
+  running.get_future().wait();  // its start-up is behind it
+  fill();
+  go.set_value();
+  bool in_time = stopped_future.wait_for(kPatience) == std::future_status::ready;
+  release();  // lets a hung stop end, so the test can
+  released.set_value();
+  stopper.join();
+  return in_time;
 }
 
 }  // namespace rt::testing

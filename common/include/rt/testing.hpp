@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -50,5 +51,14 @@ bool contains_regex(const std::string& text, const std::string& pattern);
 // there. GCC's UBSan passes these tests once warmed up; every other preset runs them.
 //   if (const char* why = rt::testing::descriptor_exhaustion_unsupported()) GTEST_SKIP() << why;
 const char* descriptor_exhaustion_unsupported();
+
+// Whether `stop` returns within kPatience while the process has no descriptor free: how a
+// server's stop must behave when it cannot open the connection it would wake itself with.
+// `stop` runs on a thread started (and seen to start, which UBSan checks) while descriptors
+// are free; then `fill` takes every free descriptor, and `stop` is released. `release` frees
+// them again before the thread is joined, also when `stop` hung, so the test can end.
+bool stop_returns_with_no_descriptor_free(const std::function<void()>& fill,
+                                          const std::function<void()>& stop,
+                                          const std::function<void()>& release);
 
 }  // namespace rt::testing
