@@ -149,6 +149,7 @@ declare -A port
 start() {
   local name=$1 log=$out/logs/$1.log tries p=""
   shift
+  : >"$log"  # exists before the loop reads it: the server's redirection opens it later
   taskset -c "$server_cpu" "$@" >"$log" 2>&1 &
   pids+=($!)
   for ((tries = 0; tries < 100; tries++)); do
