@@ -39,3 +39,28 @@ TEST(AddressWait, WakeAllReleasesEveryWaiter) {
   for (auto& waiter : waiters) waiter.join();
   EXPECT_EQ(woken.load(), 8);
 }
+
+TEST(AddressWait, TimedWaitReturnsFalseOnceTheDeadlineHasPassed) {
+  std::atomic<std::uint32_t> word{0};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
+  // Nobody wakes it: it may return early (spuriously), but returns false only at the deadline.
+  while (rt::os::wait_on_address_until(word, 0, deadline)) {
+  }
+  EXPECT_GE(std::chrono::steady_clock::now(), deadline);
+}
+
+TEST(AddressWait, TimedWaitSeesAWakeBeforeItsDeadline) {
+  for (std::uint32_t round = 1; round <= 500; ++round) {
+    std::atomic<std::uint32_t> word{0};
+    rt::os::Thread waker({}, [&] {
+      word.store(round, std::memory_order_release);  // release: pairs with the acquire below
+      rt::os::wake_one(word);
+    });
+    // A deadline far away: a lost wake would sleep past the ctest timeout.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::hours(1);
+    while (word.load(std::memory_order_acquire) == 0) {
+      ASSERT_TRUE(rt::os::wait_on_address_until(word, 0, deadline));
+    }
+    waker.join();
+  }
+}

@@ -43,6 +43,10 @@ Loop::~Loop() {
   this_thread_loop = nullptr;
 }
 
+Loop* Loop::current_or_null() noexcept {
+  return this_thread_loop;
+}
+
 Loop& Loop::current() {
   if (this_thread_loop == nullptr || !rt::fiber::this_fiber::on_fiber()) {
     fail("Loop::current() called outside a fiber of a Loop (sockets and sleeps need one)");
@@ -101,8 +105,24 @@ void Loop::run() {
       timeout =
           std::chrono::ceil<std::chrono::milliseconds>(std::max(left, Clock::duration::zero()));
     }
+    if (!timeout || timeout->count() != 0) {
+      // About to sleep: say so, then look at the inbox. seq_cst fence: this store, then the
+      // inbox read; pairs with the fence in unpark_from_any_thread (push, then read this
+      // state). Either the waker sees kSleeping and wakes the Poller, or this read sees its
+      // request and the wait becomes a poll: a request is never left in the inbox while the
+      // loop sleeps.
+      loop.sleep_state.store(Impl::kSleeping, std::memory_order_relaxed);
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+      if (loop.inbox.load(std::memory_order_relaxed) != nullptr) {
+        timeout = std::chrono::milliseconds(0);
+      }
+    }
     ++(timeout && timeout->count() == 0 ? loop.stats.polls : loop.stats.waits);
     const std::size_t n = loop.poller.wait(loop.events, timeout);
+    // Awake: wakers from now on only push. A wake sent for this sleep but reported after it
+    // makes one later wait return early, which is harmless.
+    loop.sleep_state.store(Impl::kAwake, std::memory_order_relaxed);
+    loop.take_remote_unparks();
     // Sockets first, the wake (posted tasks, Ctrl-C) last: only the loop's own code runs
     // while this batch is handled, so no task can close a socket whose event is still in it.
     bool woken = false;
@@ -122,12 +142,72 @@ void Loop::run() {
   }
 }
 
+bool Loop::unpark_from_any_thread(RemoteUnpark& request) noexcept {
+  Impl& loop = *impl_;
+  RemoteUnpark* head = loop.inbox.load(std::memory_order_relaxed);
+  do {
+    request.next = head;
+    // release: publishes the request (and whatever the waker wrote before) to the loop's
+    // acquire exchange in take_remote_unparks().
+  } while (!loop.inbox.compare_exchange_weak(head, &request, std::memory_order_release,
+                                             std::memory_order_relaxed));
+  // seq_cst fence: the push above, then the state read below (pairs with run()'s fence).
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (loop.sleep_state.load(std::memory_order_relaxed) != Impl::kSleeping) return false;
+  std::uint32_t sleeping = Impl::kSleeping;
+  // One waker per sleep pays for the wake; the others see kWakeSent and return.
+  if (!loop.sleep_state.compare_exchange_strong(sleeping, Impl::kWakeSent,
+                                                std::memory_order_relaxed)) {
+    return false;
+  }
+  loop.remote_wakes.fetch_add(1, std::memory_order_relaxed);
+  loop.poller.wake();
+  return true;
+}
+
+void Loop::wake_unconditionally() noexcept {
+  impl_->remote_wakes.fetch_add(1, std::memory_order_relaxed);
+  impl_->poller.wake();
+}
+
+void Loop::unpark_here(rt::fiber::Fiber& fiber) {
+  if (this_thread_loop != this) fail("Loop::unpark_here called on another thread");
+  impl_->scheduler.unpark(fiber);
+}
+
+std::uint64_t Loop::remote_wakes() const noexcept {
+  return impl_->remote_wakes.load(std::memory_order_relaxed);
+}
+
+void Loop::Impl::take_remote_unparks() {
+  // acquire: pairs with the wakers' release pushes.
+  RemoteUnpark* newest_first = inbox.exchange(nullptr, std::memory_order_acquire);
+  RemoteUnpark* oldest_first = nullptr;
+  while (newest_first != nullptr) {  // reverse: fibers run in the order they were woken
+    RemoteUnpark* next = newest_first->next;
+    newest_first->next = oldest_first;
+    oldest_first = newest_first;
+    newest_first = next;
+  }
+  while (oldest_first != nullptr) {
+    // Read the link first: once unparked, the fiber may run and its request be gone.
+    RemoteUnpark* next = oldest_first->next;
+    ++stats.remote_unparks;
+    scheduler.unpark(*oldest_first->fiber);
+    oldest_first = next;
+  }
+}
+
 void Loop::Impl::fire_due_timers() {
   const Clock::time_point now = Clock::now();
   while (const Timer* first = timers.top()) {
     if (first->deadline > now) break;
     Timer& timer = timers.pop();
     ++stats.timers_fired;
+    if (timer.on_fire != nullptr) {  // an Alarm
+      timer.on_fire(timer.context);
+      continue;
+    }
     Waiter& waiter = *timer.waiter;
     if (waiter.operation == nullptr) {
       wake_up(waiter);  // a sleep: its time has come

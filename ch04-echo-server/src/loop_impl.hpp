@@ -22,7 +22,9 @@
 //   unlink waiter; check reason
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -117,6 +119,19 @@ struct Loop::Impl {
   // for free. Chapter 5 adds the lock-free, batched path for traffic that is not rare.
   std::mutex posted_mutex;
   std::vector<std::function<void()>> posted;  // guarded by posted_mutex
+
+  // unpark_from_any_thread (loop.hpp). The inbox is a lock-free stack (wakers push, the loop
+  // takes all at once); sleep_state says whether the loop is, or is about to be, blocked in
+  // the Poller, and whether a waker already paid for its wake.
+  enum SleepState : std::uint32_t {
+    kAwake,     // running fibers or handling events: it reads the inbox before it sleeps
+    kSleeping,  // about to block, or blocked, in Poller::wait: a waker must wake it
+    kWakeSent,  // a waker called Poller::wake for this sleep: the others need not
+  };
+  std::atomic<RemoteUnpark*> inbox{nullptr};
+  std::atomic<std::uint32_t> sleep_state{kAwake};
+  std::atomic<std::uint64_t> remote_wakes{0};
+  void take_remote_unparks();  // loop thread: unpark every fiber in the inbox, oldest first
 
   // Ctrl-C (loop thread only).
   std::function<void()> on_interrupt;

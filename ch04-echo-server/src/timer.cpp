@@ -29,6 +29,22 @@ void Loop::Impl::sleep_until(Clock::time_point deadline) {
   if (waiter.reason == Waiter::Reason::cancelled) throw Cancelled("sleep");
 }
 
+void Alarm::set(Loop& loop, Clock::time_point at, void (*on_fire)(void*), void* context) {
+  Loop::Impl& impl = loop.impl();
+  if (Loop::current_or_null() != &loop) fail_misuse("Alarm::set called off the loop's thread");
+  assert(!timer_.queued());
+  loop_ = &loop;
+  timer_.deadline = at;
+  timer_.waiter = nullptr;
+  timer_.on_fire = on_fire;
+  timer_.context = context;
+  impl.timers.push(timer_);
+}
+
+void Alarm::cancel() noexcept {
+  if (loop_ != nullptr) loop_->impl().timers.remove(timer_);  // a no-op once it fired
+}
+
 void sleep_until(Clock::time_point t) {
   Loop::current().impl().sleep_until(t);
 }

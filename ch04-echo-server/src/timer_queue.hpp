@@ -19,21 +19,9 @@
 #include <vector>
 
 #include "rt/net/loop.hpp"
+#include "rt/net/timer.hpp"
 
 namespace rt::net {
-
-struct Waiter;
-
-struct Timer {
-  static constexpr std::size_t kNotQueued = ~std::size_t{0};
-
-  Clock::time_point deadline{};
-  std::uint64_t sequence = 0;      // set by push()
-  std::size_t index = kNotQueued;  // position in the heap, or kNotQueued
-  Waiter* waiter = nullptr;        // whom the loop tells when it fires
-
-  bool queued() const noexcept { return index != kNotQueued; }
-};
 
 class TimerQueue {
  public:

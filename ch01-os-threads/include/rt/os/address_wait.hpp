@@ -13,14 +13,23 @@
 // - wake_one / wake_all wake threads sleeping on `word`; waking when no one sleeps is cheap.
 // - Memory ordering is the caller's: store the new value with release before waking, and
 //   load it with acquire after waking.
+// - wait_on_address_until is the same wait with a deadline on the steady clock (chapter 5's
+//   receive-with-timeout on a thread). macOS has no public timed address wait before 14.4, so
+//   there the timed waits sleep on a condition variable of a small hashed table instead, and
+//   wake_one / wake_all wake both kinds of sleeper.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
 namespace rt::os {
 
 void wait_on_address(std::atomic<std::uint32_t>& word, std::uint32_t expected);
+// Returns false if `deadline` has passed (checked before sleeping and after waking), true
+// otherwise: woken, spuriously or not, or the word did not hold `expected`.
+bool wait_on_address_until(std::atomic<std::uint32_t>& word, std::uint32_t expected,
+                           std::chrono::steady_clock::time_point deadline);
 void wake_one(std::atomic<std::uint32_t>& word);
 void wake_all(std::atomic<std::uint32_t>& word);
 

@@ -50,6 +50,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <type_traits>
@@ -124,6 +125,33 @@ class Loop {
   // True once cancel_all() was called.
   bool cancelled() const noexcept;
 
+  // Waking a parked fiber from another thread: chapter 5's path for traffic that is not rare
+  // (post() takes a mutex and allocates). A request names one fiber; it lives with whoever
+  // parked that fiber (a channel's waiter, in the fiber's frame). The loop keeps the requests
+  // in a lock-free inbox and, before it sleeps in the Poller, sets one flag that every waker
+  // reads: only the first request after the loop fell asleep pays a Poller::wake (a system
+  // call); requests while it is awake, or after that first one, cost one atomic push.
+  struct RemoteUnpark {
+    rt::fiber::Fiber* fiber = nullptr;  // a fiber of this loop
+    RemoteUnpark* next = nullptr;       // the inbox's link (the loop's)
+  };
+  // ANY thread: makes request.fiber ready again. Precondition: that fiber is parked, or it is
+  // running and parks before it yields or finishes (the loop reads its inbox only between
+  // fibers), and nobody else unparks it for the same park. `request` must stay valid until
+  // the fiber runs again.
+  // Returns true if this call paid for the loop's wake (a Poller::wake: an OS wakeup).
+  bool unpark_from_any_thread(RemoteUnpark& request) noexcept;
+  // ANY thread: wakes the loop unconditionally, a system call every time (what a notifier that
+  // does not batch pays per message; chapter 5's `burst` measures it).
+  void wake_unconditionally() noexcept;
+  // ANY thread: Poller::wake calls paid by the two calls above (OS wakeups).
+  std::uint64_t remote_wakes() const noexcept;
+  // The loop's thread (checked): makes a parked fiber of this loop ready (Scheduler::unpark).
+  void unpark_here(rt::fiber::Fiber& fiber);
+
+  // The Loop of the calling thread, on a fiber or not; nullptr if the thread has none.
+  static Loop* current_or_null() noexcept;
+
   // Ctrl-C: arranges that `on_interrupt` runs once on the loop's thread (like a post()ed
   // task) when the user presses Ctrl-C, or another request to stop arrives (SIGINT,
   // SIGTERM, SIGHUP; on Windows the console's Ctrl-C, Ctrl-Break, close, logoff and
@@ -139,12 +167,13 @@ class Loop {
 
   // Counters for tests and the bench (loop thread only).
   struct Stats {
-    std::size_t waits = 0;         // Poller::wait calls that could block (timeout != 0)
-    std::size_t polls = 0;         // Poller::wait calls with timeout 0 (a timer was due)
-    std::size_t timers_fired = 0;  // timers that came due (sleeps and deadlines)
-    std::size_t tasks_run = 0;     // post()ed tasks run
-    std::size_t events = 0;        // events handed to sockets
-    std::size_t deferrals = 0;     // fibers that spent their budget and waited one turn
+    std::size_t waits = 0;           // Poller::wait calls that could block (timeout != 0)
+    std::size_t polls = 0;           // Poller::wait calls with timeout 0 (a timer was due)
+    std::size_t timers_fired = 0;    // timers that came due (sleeps and deadlines)
+    std::size_t tasks_run = 0;       // post()ed tasks run
+    std::size_t events = 0;          // events handed to sockets
+    std::size_t deferrals = 0;       // fibers that spent their budget and waited one turn
+    std::size_t remote_unparks = 0;  // fibers made ready by unpark_from_any_thread
   };
   const Stats& stats() const noexcept;
 

@@ -14,6 +14,8 @@
 //   during the sleep.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 
 #include "rt/net/loop.hpp"
@@ -36,6 +38,45 @@ struct Deadline {
 
   static Deadline after(Clock::duration d) { return Deadline{Clock::now() + d, d}; }
   static Deadline never() { return Deadline{}; }
+};
+
+struct Waiter;  // a fiber parked on the loop (the loop's own, private)
+
+// One entry of the loop's timer heap. Intrusive: it lives where its owner lives (a parked
+// fiber's frame, an Alarm), and must leave the heap before it is destroyed.
+struct Timer {
+  static constexpr std::size_t kNotQueued = ~std::size_t{0};
+
+  Clock::time_point deadline{};
+  std::uint64_t sequence = 0;                // set when queued
+  std::size_t index = kNotQueued;            // position in the heap, or kNotQueued
+  Waiter* waiter = nullptr;                  // the loop's sleeps and deadlines: whom it tells
+  void (*on_fire)(void* context) = nullptr;  // an Alarm: what it calls instead
+  void* context = nullptr;
+
+  bool queued() const noexcept { return index != kNotQueued; }
+};
+
+// A call at a time, on the loop's thread: for code that parks fibers on something of its own
+// (chapter 5's channels time out a receive with one). Loop thread only. The callback runs
+// between fibers, at most once, never before `at`, and never after cancel() or the Alarm's
+// destruction; it must not throw, and may unpark fibers.
+class Alarm {
+ public:
+  Alarm() = default;
+  Alarm(const Alarm&) = delete;
+  Alarm& operator=(const Alarm&) = delete;
+  ~Alarm() { cancel(); }
+
+  // Arms the alarm (precondition: not armed). On the loop's thread (checked).
+  void set(Loop& loop, Clock::time_point at, void (*on_fire)(void* context), void* context);
+  // Disarms it if it has not fired; a no-op otherwise. On the loop's thread.
+  void cancel() noexcept;
+  bool armed() const noexcept { return timer_.queued(); }
+
+ private:
+  Loop* loop_ = nullptr;
+  Timer timer_;
 };
 
 }  // namespace rt::net

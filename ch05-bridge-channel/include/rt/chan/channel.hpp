@@ -1,0 +1,369 @@
+// rt::chan::Channel: one channel for threads and fibers, its wakeup path chosen at compile
+// time from the kinds of its two sides (endpoint.hpp).
+//
+//   rt::chan::Channel<int, rt::chan::Thread, rt::chan::Fiber> requests(2);  // T2C, capacity 2
+//   thread:  requests.send(42);                 // blocks while full (back-pressure)
+//   fiber:   if (auto got = requests.receive(rt::chan::Deadline(now + 2s))) use(*got.value);
+//            else if (got.status == rt::chan::Status::timed_out) ...
+//
+// Storage and notification are separate. Storage is one lock-free ring (ring.hpp), or an
+// unbounded queue (unbounded.hpp). Notification is the waiter protocol (waiter.hpp): a party
+// that cannot go on registers, re-checks, parks; whoever changes the channel wakes a waiter
+// only if one is registered. So a sender into a receiver that is awake and draining pays no
+// wakeup at all, however long the burst, and the wake it does pay is the cheapest its mode
+// allows (mode.hpp's table).
+//
+// Invariants:
+// - A value whose send returned ok is received exactly once (or destroyed with the channel).
+//   A send that returns anything else enqueued nothing; a receive that returns anything but
+//   ok took nothing.
+// - No waiter sleeps while what it waits for holds: every put is followed by a look at the
+//   receivers' list, every take by a look at the senders', each after a seq_cst fence that
+//   pairs with the fence between a waiter's registration and its re-check.
+// - Close is final: after the call that closed it returns, every send returns closed, and
+//   every receive returns the values left, then closed; every waiter on both sides was woken.
+//
+// Contract:
+// - send and try_send only from the sender's kind, receive and try_receive only from the
+//   receiver's kind (checked: the process stops with a message naming the mode and the
+//   caller). close() from anyone.
+// - A fiber side must run on an rt::net::Loop; with kind Fiber on both sides (C2C), every
+//   fiber that uses the channel must be on the same loop (checked when a wake crosses loops;
+//   use FiberOnAnyLoop for fibers of several loops).
+// - Destroying a channel with parties still waiting on it is undefined: close it and let
+//   them return first.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <stop_token>
+#include <type_traits>
+#include <utility>
+
+#include "rt/chan/endpoint.hpp"
+#include "rt/chan/mode.hpp"
+#include "rt/chan/ring.hpp"
+#include "rt/chan/status.hpp"
+#include "rt/chan/unbounded.hpp"
+#include "rt/chan/waiter.hpp"
+#include "rt/os/address_wait.hpp"
+
+namespace rt::chan {
+
+// ---- Compile-time policies ----
+
+// Storage.
+struct Buffered {  // a ring of the capacity given to the constructor (>= 1)
+  template <typename T>
+  using For = Ring<T>;
+};
+struct Unbounded {  // never full: never blocks a sender (memory grows instead)
+  template <typename T>
+  using For = UnboundedQueue<T>;
+};
+
+// What send does when the channel is full (the source article's "drop or back off").
+struct Block {};       // wait for room: back-pressure (the default)
+struct DropNewest {};  // discard the value being sent; send returns dropped
+struct DropOldest {};  // discard the oldest value in the channel to make room; send returns ok
+
+// How a send tells the receiving side.
+struct Batched {};  // wake a receiver only if one is parked (the default)
+struct Naive {};    // also signal the receiving side's OS primitive on every send, parked or
+                    // not: the eventfd write (or futex wake) per message that batching avoids
+
+// Counters of the slow path (relaxed atomics; the fast path counts nothing).
+struct ChannelStats {
+  std::uint64_t parks = 0;          // waits that got past their re-check: from then on only a
+                                    // notifier, close, the deadline or the stop ends them
+  std::uint64_t notifications = 0;  // waits ended by a notifier or close()
+  std::uint64_t wakeups = 0;        // OS wakeups paid for them (system calls)
+  std::uint64_t dropped = 0;        // values discarded by DropNewest / DropOldest
+};
+
+template <typename T, EndpointKind SenderKind, EndpointKind ReceiverKind,
+          typename Storage = Buffered, typename WhenFull = Block, typename Notifier = Batched>
+class Channel {
+ public:
+  using value_type = T;
+  using Sender = SenderKind;
+  using Receiver = ReceiverKind;
+  static constexpr const char* kMode = mode_name<SenderKind, ReceiverKind>();
+
+  // capacity >= 1 for Buffered (checked); ignored for Unbounded.
+  explicit Channel(std::size_t capacity = 1) : storage_(checked_capacity(capacity)) {}
+  Channel(const Channel&) = delete;
+  Channel& operator=(const Channel&) = delete;
+
+  // Sends `value`: ok, or closed, timed_out (the deadline passed while full), cancelled
+  // (`stop` was requested while full); Under DropNewest, dropped. A send that can complete at
+  // once completes, whatever its deadline or stop token say.
+  Status send(T value, Deadline deadline = std::nullopt, const std::stop_token& stop = {}) {
+    check_caller<SenderKind>("send");
+    for (;;) {
+      switch (storage_.try_put(value)) {
+        case PutResult::ok:
+          after_put();
+          return Status::ok;
+        case PutResult::closed:
+          return Status::closed;
+        case PutResult::full:
+          break;
+      }
+      if constexpr (std::is_same_v<WhenFull, DropNewest>) {
+        stats_.dropped.fetch_add(1, std::memory_order_relaxed);
+        return Status::dropped;
+      } else if constexpr (std::is_same_v<WhenFull, DropOldest>) {
+        std::optional<T> oldest;
+        if (storage_.try_take(oldest) == TakeResult::ok) {
+          stats_.dropped.fetch_add(1, std::memory_order_relaxed);
+        }
+        continue;
+      } else {
+        if (const auto gave_up = given_up(deadline, stop)) return *gave_up;
+        const WaitState outcome = wait<SenderKind>(
+            senders_, [this] { return storage_.has_room_or_closed(); }, deadline, stop);
+        if (const auto gave_up = as_status(outcome)) return pass_on_senders(*gave_up);
+      }
+    }
+  }
+
+  // Sends only if there is room now: ok, full or closed. Moves from `value` only on ok.
+  Status try_send(T& value) {
+    check_caller<SenderKind>("try_send");
+    switch (storage_.try_put(value)) {
+      case PutResult::ok:
+        after_put();
+        return Status::ok;
+      case PutResult::closed:
+        return Status::closed;
+      case PutResult::full:
+        break;
+    }
+    return Status::full;
+  }
+  Status try_send(T&& value) { return try_send(value); }
+
+  // Receives a value: ok (with the value), closed (closed and drained), timed_out or
+  // cancelled (nothing taken).
+  Received<T> receive(Deadline deadline = std::nullopt, const std::stop_token& stop = {}) {
+    check_caller<ReceiverKind>("receive");
+    note_receiver();
+    Received<T> received;
+    for (;;) {
+      switch (storage_.try_take(received.value)) {
+        case TakeResult::ok:
+          after_take();
+          received.status = Status::ok;
+          return received;
+        case TakeResult::closed:
+          received.status = Status::closed;
+          return received;
+        case TakeResult::empty:
+          break;
+      }
+      if (const auto gave_up = given_up(deadline, stop)) {
+        received.status = *gave_up;
+        return received;
+      }
+      const WaitState outcome = wait<ReceiverKind>(
+          receivers_, [this] { return storage_.has_value_or_closed(); }, deadline, stop);
+      if (const auto gave_up = as_status(outcome)) {
+        received.status = pass_on_receivers(*gave_up);
+        return received;
+      }
+    }
+  }
+
+  // Receives only if a value is there now: ok, empty, or closed (closed and drained).
+  Received<T> try_receive() {
+    check_caller<ReceiverKind>("try_receive");
+    note_receiver();
+    Received<T> received;
+    switch (storage_.try_take(received.value)) {
+      case TakeResult::ok:
+        after_take();
+        received.status = Status::ok;
+        break;
+      case TakeResult::closed:
+        received.status = Status::closed;
+        break;
+      case TakeResult::empty:
+        received.status = Status::empty;
+        break;
+    }
+    return received;
+  }
+
+  // Closes the channel and wakes every waiter on both sides. Returns true for the call that
+  // closed it; a second close returns false and does nothing. (Go panics on a second close;
+  // here several producers may each close when they finish, with no agreement on who is last,
+  // and the return value tells the one that did.) Any thread or fiber.
+  bool close() noexcept {
+    if (!storage_.close()) return false;
+    // seq_cst: the closed bit, then the lists (pairs with the waiters' fence, as a put does).
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    end_all<ReceiverKind>(receivers_);
+    end_all<SenderKind>(senders_);
+    return true;
+  }
+  bool closed() const noexcept { return storage_.closed(); }
+  std::size_t capacity() const noexcept { return storage_.capacity(); }
+
+  ChannelStats stats() const noexcept {
+    return {stats_.parks.load(std::memory_order_relaxed),
+            stats_.notifications.load(std::memory_order_relaxed),
+            stats_.wakeups.load(std::memory_order_relaxed),
+            stats_.dropped.load(std::memory_order_relaxed)};
+  }
+
+ private:
+  static std::size_t checked_capacity(std::size_t capacity) {
+    if (std::is_same_v<Storage, Buffered> && capacity == 0) {
+      fail_misuse("a Buffered channel needs a capacity of at least 1");
+    }
+    return capacity;
+  }
+
+  template <typename Kind>
+  static void check_caller(const char* call) {
+    if (!Kind::caller_is_this_kind()) fail_wrong_caller(call, kMode, Kind::kName);
+  }
+
+  static std::optional<Status> given_up(const Deadline& deadline, const std::stop_token& stop) {
+    if (stop.stop_requested()) return Status::cancelled;
+    if (deadline && rt::Clock::now() >= *deadline) return Status::timed_out;
+    return std::nullopt;
+  }
+
+  static std::optional<Status> as_status(WaitState outcome) {
+    if (outcome == WaitState::timed_out) return Status::timed_out;
+    if (outcome == WaitState::cancelled) return Status::cancelled;
+    return std::nullopt;  // notified, or withdrawn after the re-check: try again
+  }
+
+  // A party that gives up may have been notified in the same instant by a notifier that lost
+  // the CAS to its deadline or stop (then nobody was woken for that change) or, after it was
+  // notified, found its deadline passed: either way, hand the chance on to the next waiter.
+  Status pass_on_senders(Status status) {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (senders_.maybe_waiting() && storage_.has_room_or_closed()) {
+      notify_one<SenderKind, SenderKind>(senders_);
+    }
+    return status;
+  }
+  Status pass_on_receivers(Status status) {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (receivers_.maybe_waiting() && storage_.has_value_or_closed()) {
+      notify_one<ReceiverKind, ReceiverKind>(receivers_);
+    }
+    return status;
+  }
+
+  void after_put() {
+    // seq_cst: the put, then the receivers' list (pairs with a receiver's fence between its
+    // registration and its re-check): one of the two sees the other.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (receivers_.maybe_waiting()) notify_one<ReceiverKind, SenderKind>(receivers_);
+    if constexpr (std::is_same_v<Notifier, Naive>) signal_receiving_side();
+  }
+  void after_take() {
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // as after_put, for senders
+    if (senders_.maybe_waiting()) notify_one<SenderKind, ReceiverKind>(senders_);
+  }
+
+  // 1. register, 2. re-check, 3. park (waiter.hpp). Returns the wait's outcome: notified,
+  // timed_out, cancelled, or idle (withdrawn: what it waits for, or its deadline, holds now).
+  template <typename Kind, typename Ready>
+  WaitState wait(WaitList& list, Ready ready, const Deadline& deadline,
+                 const std::stop_token& stop) {
+    typename Kind::Parker parker;
+    Kind::prepare(parker);
+    WaitWord word{raw(WaitState::idle)};
+    // Registered before the word says waiting, so that a stop request already made finds the
+    // word idle and does nothing here (the re-check sees it): a callback run synchronously by
+    // this constructor must not unpark a fiber that is running.
+    std::stop_callback on_stop(stop, [&word, &parker] {
+      if (try_end_wait(word, Kind::kWaiting, WaitState::cancelled)) {
+        Kind::unpark_from_any_thread(word, parker);
+      }
+    });
+    WaitNode node{&word, &parker};
+    word.store(raw(Kind::kWaiting), std::memory_order_relaxed);
+    list.link(node);  // 1. register
+    // seq_cst: registration, then the re-check (pairs with after_put/after_take/close).
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (ready() || stop.stop_requested() || (deadline && rt::Clock::now() >= *deadline)) {
+      list.unlink(node);  // 2. re-check found it: withdraw
+      std::uint32_t expected = raw(Kind::kWaiting);
+      if (word.compare_exchange_strong(expected, raw(WaitState::idle), std::memory_order_acq_rel,
+                                       std::memory_order_acquire)) {
+        return WaitState::idle;
+      }
+      Kind::take_stale_unpark(parker);  // someone ended the wait first: its unpark is coming
+      return static_cast<WaitState>(expected);
+    }
+    stats_.parks.fetch_add(1, std::memory_order_relaxed);  // after this, only others end it
+    Kind::park(word, parker, deadline);                    // 3. park
+    list.unlink(node);  // a notifier took it out already; a deadline or a stop did not
+    // The stop_callback's destructor waits for a callback running on another thread, so the
+    // word outlives every party that may touch it.
+    return static_cast<WaitState>(word.load(std::memory_order_acquire));
+  }
+
+  // Wakes the oldest waiter of `list`, of kind Waiter, from a party of kind Waker.
+  template <typename Waiter, typename Waker>
+  void notify_one(WaitList& list) {
+    const auto woken = list.end_one(Waiter::kWaiting, WaitState::notified);
+    if (!woken) return;
+    stats_.notifications.fetch_add(1, std::memory_order_relaxed);
+    auto& parker = *static_cast<typename Waiter::Parker*>(woken->parker);
+    bool paid;
+    if constexpr (same_thread_wake<Waiter, Waker>()) {
+      paid = Waiter::unpark_from_own_thread(*woken->word, parker);
+    } else {
+      paid = Waiter::unpark_from_other_thread(*woken->word, parker);
+    }
+    if (paid) stats_.wakeups.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  template <typename Waiter>
+  void end_all(WaitList& list) noexcept {
+    list.end_all(Waiter::kWaiting, WaitState::notified, [this](const WaitNode& node) {
+      stats_.notifications.fetch_add(1, std::memory_order_relaxed);
+      auto& parker = *static_cast<typename Waiter::Parker*>(node.parker);
+      if (Waiter::unpark_from_any_thread(*node.word, parker)) {
+        stats_.wakeups.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+
+  // Naive: the OS primitive of the receiving side, on every send.
+  void note_receiver() noexcept {
+    if constexpr (std::is_same_v<Notifier, Naive> && !std::is_same_v<ReceiverKind, Thread>) {
+      receiver_loop_.store(rt::net::Loop::current_or_null(), std::memory_order_relaxed);
+    }
+  }
+  void signal_receiving_side() noexcept {
+    stats_.wakeups.fetch_add(1, std::memory_order_relaxed);
+    if constexpr (std::is_same_v<ReceiverKind, Thread>) {
+      rt::os::wake_one(naive_word_);
+    } else if (auto* loop = receiver_loop_.load(std::memory_order_relaxed)) {
+      loop->wake_unconditionally();
+    }
+  }
+
+  typename Storage::template For<T> storage_;
+  WaitList receivers_;  // parked receivers (receive)
+  WaitList senders_;    // parked senders (send, when full)
+  struct {
+    std::atomic<std::uint64_t> parks{0}, notifications{0}, wakeups{0}, dropped{0};
+  } stats_;
+  // Naive only: where the receiving side is (its loop), or a word to wake a thread on.
+  std::atomic<rt::net::Loop*> receiver_loop_{nullptr};
+  WaitWord naive_word_{0};
+};
+
+}  // namespace rt::chan
