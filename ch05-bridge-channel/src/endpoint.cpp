@@ -1,9 +1,11 @@
 // The endpoint kinds' parking and waking (endpoint.hpp).
 #include "rt/chan/endpoint.hpp"
+#include "rt/chan/channel.hpp"
 #include "rt/chan/mode.hpp"
 
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 
 #include "rt/fiber/scheduler.hpp"
 #include "rt/net/timer.hpp"
@@ -23,6 +25,11 @@ void fail_wrong_caller(const char* call, const char* mode, const char* expected)
                call, caller, mode, expected);
   std::fflush(stderr);
   std::abort();
+}
+
+bool spin_before_park() noexcept {
+  static const bool more_than_one_cpu = std::thread::hardware_concurrency() > 1;
+  return more_than_one_cpu;
 }
 
 // ---- Thread ----

@@ -1,0 +1,61 @@
+// The command line of `ch05-bridge-channel`: one subcommand per demo.
+#include <CLI/CLI.hpp>
+
+#include <memory>
+
+#include "demos.hpp"
+
+namespace ch05 {
+
+namespace {
+
+void add_commands(CLI::App& app, rt::Output& out) {
+  {
+    auto options = std::make_shared<BridgeOptions>();
+    auto* c = app.add_subcommand(
+        "bridge", "The article's program: a thread feeds a fiber, then a deadline, then a cancel");
+    c->add_option("--time-scale", options->time_scale,
+                  "Multiplies every pause, deadline and processing time")
+        ->check(rt::cli::finite_range(0.01, 100.0));
+    c->callback([&out, options] { bridge(*options, out); });
+  }
+  {
+    auto options = std::make_shared<ModesOptions>();
+    auto* c = app.add_subcommand("modes", "The four modes side by side: parks and OS wakeups");
+    c->add_option("--messages", options->messages, "Messages per mode")
+        ->check(CLI::Range(1, 100'000'000));
+    c->add_option("--capacity", options->capacity, "The channels' capacity")
+        ->check(CLI::Range(1, 1 << 24));
+    rt::cli::add_json_flag(c, &options->json);
+    c->callback([&out, options] { modes(*options, out); });
+  }
+  {
+    auto options = std::make_shared<BurstOptions>();
+    auto* c = app.add_subcommand(
+        "burst", "Wakeups per message against burst size, batched and naive notifier (T2C)");
+    c->add_option("--bursts", options->burst_sizes, "Burst sizes, comma-separated")
+        ->delimiter(',')
+        ->expected(1, 16)
+        ->check(CLI::Range(1, 1'000'000));
+    c->add_option("--messages", options->messages, "Messages per row")
+        ->check(CLI::Range(1, 100'000'000));
+    rt::cli::add_json_flag(c, &options->json);
+    c->callback([&out, options] { burst(*options, out); });
+  }
+  {
+    auto* c = app.add_subcommand("tour", "The chapter's headline figure, in a few seconds");
+    c->callback([&out] { tour(out); });
+  }
+}
+
+}  // namespace
+
+const rt::cli::Program& program() {
+  static const rt::cli::Program kProgram{
+      "ch05-bridge-channel",
+      "Chapter 5: one channel across threads and fibers, four modes, wakeups batched",
+      add_commands};
+  return kProgram;
+}
+
+}  // namespace ch05

@@ -1,0 +1,49 @@
+// The demos, run in-process: their output has the shape the README shows.
+#include <gtest/gtest.h>
+
+#include "demos.hpp"
+#include "rt/testing.hpp"
+
+namespace {
+
+TEST(Demo, BridgeShowsTheThreeEndingsOfTheArticlesProgram) {
+  // Durations scaled to a fifth: 20 ms pauses, a 400 ms deadline, 160 ms per slow value.
+  const auto result = rt::testing::run(ch05::program(), {"bridge", "--time-scale", "0.2"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  const std::string& out = result.out;
+  for (int value = 1; value <= 5; ++value) {
+    EXPECT_NE(out.find("[Thread] Sending: " + std::to_string(value)), std::string::npos);
+    EXPECT_NE(out.find("[Coro] Processed: " + std::to_string(value)), std::string::npos);
+  }
+  EXPECT_NE(out.find("[Coro] Receive failed: timed out"), std::string::npos) << out;
+  EXPECT_NE(out.find("[Thread] Cancelling"), std::string::npos) << out;
+  EXPECT_NE(out.find("[Coro] Receive failed: cancelled"), std::string::npos) << out;
+}
+
+TEST(Demo, ModesPrintsOneRowPerModeAndC2CPaysNoOsWakeup) {
+  const auto result = rt::testing::run(ch05::program(), {"modes", "--messages", "2000", "--json"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  for (const char* mode : {"\"T2T\"", "\"T2C\"", "\"C2T\"", "\"C2C\""}) {
+    EXPECT_NE(result.out.find(mode), std::string::npos) << result.out;
+  }
+  // C2C's row: the run queue, never a system call.
+  const auto c2c = result.out.find("\"C2C\"");
+  ASSERT_NE(c2c, std::string::npos);
+  EXPECT_NE(result.out.find("\"OS wakeups\": 0", c2c), std::string::npos) << result.out;
+}
+
+TEST(Demo, BurstShowsBatchingPaysAtMostOneWakeupPerBurst) {
+  const auto result = rt::testing::run(
+      ch05::program(), {"burst", "--bursts", "100", "--messages", "1000", "--json"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.out.find("\"batched\""), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("\"naive\""), std::string::npos) << result.out;
+}
+
+TEST(Demo, BadFlagsAreRefusedWithExitStatus2) {
+  EXPECT_EQ(rt::testing::run(ch05::program(), {"bridge", "--time-scale", "nan"}).status, 2);
+  EXPECT_EQ(rt::testing::run(ch05::program(), {"modes", "--messages", "0"}).status, 2);
+  EXPECT_EQ(rt::testing::run(ch05::program(), {"burst", "--bursts", "0"}).status, 2);
+}
+
+}  // namespace
