@@ -15,7 +15,7 @@
  * Deliberately NOT saved: rax, rcx, rdx, r8-r11, xmm0-xmm5 (volatile); MXCSR's status flags
  *   and rflags (status; DF is clear at calls); the rest of the TEB: fibers on one thread
  *   share its TLS, its error value and its fiber-local storage.
- * Leaving by `pop`/`jmp` instead of `ret`: x86_64_sysv.S says why. The unwinder: up to the
+ * Leaving by `jmp` instead of `ret`: x86_64_sysv.S says why. The unwinder: up to the
  *   `add` the routine is its own body, described by the unwind data, whose frame is the
  *   other context's from the `movq %rdx, %rsp` on (the same shape). The final `jmp *%r8` is
  *   not an epilogue form the Windows unwinder recognizes, so a stack walk that samples

@@ -1,5 +1,6 @@
 // rt::fiber contexts: the lowest layer of chapter 3, four functions over one assembly
-// routine (src/asm/, one file per calling convention).
+// routine (src/asm/, one file per calling convention; on x86-64 in two variants, which
+// differ only in how they restore the FP control words: ControlWordLoad below).
 //
 // A context is an execution that can be suspended and resumed: a stack plus the registers
 // the ABI says a function must preserve. Suspending saves those registers on the context's
