@@ -86,8 +86,8 @@ void bench(const BenchOptions& options, rt::Output& out) {
                                             same, rt::fiber::to_string(policy))
                               : same));
   if (rt::kIsX86_64) {
-    // The other way to restore MXCSR and the x87 control word (context.hpp): what the
-    // default saves on this CPU.
+    // The other assembly routine, the other way to restore MXCSR and the x87 control word
+    // (context.hpp, ControlWordLoad): what the default saves on this CPU.
     auto other = policy == rt::fiber::ControlWordLoad::always
                      ? rt::fiber::ControlWordLoad::when_different
                      : rt::fiber::ControlWordLoad::always;

@@ -83,9 +83,8 @@ void exit_context(Context& from, Context& to) {
   void* target = take_resume_point(to, "exit_context: the target context is running",
                                    "exit_context: the target context has exited");
   from.stack_pointer = detail::exited_marker();
-  detail::sanitizer_before_switch(from, to, true);
   void* never_resumed;  // the stack pointer is saved where no one can find it
-  rt_switch_context(&never_resumed, target);
+  detail::switch_stacks(from, to, &never_resumed, target, true);
   detail::context_misuse("exit_context: a context that exited was resumed");
 }
 

@@ -1,6 +1,7 @@
-// The x86-64 switches' control-word policy (context.hpp, ControlWordLoad): one byte that
-// the assembly reads on every switch (x86_64_sysv.S, x86_64_win64.S and the MASM twin define
-// it), set here from the CPU's vendor when the first context is made.
+// The x86-64 switches' control-word policy (context.hpp, ControlWordLoad): which of the two
+// assembly routines every switch calls (x86_64_sysv.S, x86_64_win64.S and the MASM twin
+// define both; context.hpp's switch_stacks calls one), chosen here from the CPU's vendor
+// when the first context is made.
 //
 // Why by vendor: the two ways were measured on one machine of each, and they disagree.
 // On an Intel Xeon an unconditional ldmxcsr made a Scheduler yield round trip many times
@@ -31,9 +32,10 @@
 #endif
 #include <immintrin.h>
 
-extern "C" unsigned char rt_context_control_words_always_load;  // in the assembly
-
 namespace rt::fiber {
+
+// false until the vendor's choice: rt_switch_context, correct under either policy.
+bool detail::compare_control_words = false;
 
 namespace {
 
@@ -73,7 +75,7 @@ detail::ControlWords detail::current_control_words() noexcept {
 // a later set_control_word_load.
 void detail::choose_control_word_load() noexcept {
   static const bool chosen = [] {
-    rt_context_control_words_always_load = vendor_prefers_always() ? 1 : 0;
+    detail::compare_control_words = !vendor_prefers_always();
     return true;
   }();
   (void)chosen;
@@ -81,13 +83,12 @@ void detail::choose_control_word_load() noexcept {
 
 ControlWordLoad control_word_load() noexcept {
   detail::choose_control_word_load();
-  return rt_context_control_words_always_load != 0 ? ControlWordLoad::always
-                                                   : ControlWordLoad::when_different;
+  return detail::compare_control_words ? ControlWordLoad::when_different : ControlWordLoad::always;
 }
 
 void set_control_word_load(ControlWordLoad policy) noexcept {
   detail::choose_control_word_load();
-  rt_context_control_words_always_load = policy == ControlWordLoad::always ? 1 : 0;
+  detail::compare_control_words = policy == ControlWordLoad::when_different;
 }
 
 }  // namespace rt::fiber

@@ -60,6 +60,18 @@ std::uint16_t read_x87_control() {
 void write_x87_control(std::uint16_t value) {
   __asm__ volatile("fldcw %0" : : "m"(value));
 }
+// Runs check(policy) under each control-word policy, then puts the default back.
+template <class Check>
+void under_each_control_word_policy(Check check) {
+  const auto default_policy = rt::fiber::control_word_load();
+  for (auto policy :
+       {rt::fiber::ControlWordLoad::when_different, rt::fiber::ControlWordLoad::always}) {
+    SCOPED_TRACE(rt::fiber::to_string(policy));
+    rt::fiber::set_control_word_load(policy);
+    check(policy);
+  }
+  rt::fiber::set_control_word_load(default_policy);
+}
 }  // namespace
 #endif
 
@@ -72,11 +84,7 @@ TEST(Context, MxcsrAndX87ControlWordsAreRestoredEachOnItsOwnUnderEitherPolicy) {
   // Under when_different the switch loads each control word only when it differs from the
   // one in force (x86_64_sysv.S): a context that changes only one of them, or only MXCSR's
   // status flags, must still get back exactly its own control bits. Under always, the same.
-  const auto default_policy = rt::fiber::control_word_load();
-  for (auto policy :
-       {rt::fiber::ControlWordLoad::when_different, rt::fiber::ControlWordLoad::always}) {
-    SCOPED_TRACE(rt::fiber::to_string(policy));
-    rt::fiber::set_control_word_load(policy);
+  under_each_control_word_policy([](rt::fiber::ControlWordLoad policy) {
     EXPECT_EQ(rt::fiber::control_word_load(), policy);
     Child child([](Child& self) {
       write_mxcsr(read_mxcsr() | kMxcsrFlushToZero);  // MXCSR only
@@ -101,8 +109,31 @@ TEST(Context, MxcsrAndX87ControlWordsAreRestoredEachOnItsOwnUnderEitherPolicy) {
     EXPECT_EQ(child.value, 3u) << "1: the child kept flush-to-zero across a switch; "
                                   "2: it kept its x87 precision across a switch";
     write_mxcsr(parent_mxcsr);
-  }
-  rt::fiber::set_control_word_load(default_policy);
+  });
+#endif
+}
+
+TEST(Context, TheControlWordPolicyChoosesWhichRoutineTheSwitchCalls) {
+#if !defined(RT_ARCH_X86_64)
+  GTEST_SKIP() << "one switch routine on ARM64: there are no x87 or MXCSR words to compare";
+#elif !(defined(__GNUC__) || defined(__clang__))
+  GTEST_SKIP() << "this test reads the control words with GNU inline asm (not MSVC x64)";
+#else
+  // The two routines leave the same control bits in force; they differ in MXCSR's status
+  // flags, which the ABI leaves to the caller. rt_switch_context loads the resumed frame's
+  // whole MXCSR, and a new context's frame holds no flags; the compare variant loads nothing
+  // when the control bits agree, so a flag set before the switch is still set after it.
+  // Seeing which happened tells which routine ran.
+  under_each_control_word_policy([](rt::fiber::ControlWordLoad policy) {
+    Child child([](Child& self) { self.value = (read_mxcsr() & kMxcsrInexact) != 0; });
+    const unsigned thread_mxcsr = read_mxcsr();
+    write_mxcsr(thread_mxcsr | kMxcsrInexact);
+    child.resume();
+    write_mxcsr(thread_mxcsr);
+    ASSERT_TRUE(child.finished);
+    EXPECT_EQ(child.value, policy == rt::fiber::ControlWordLoad::when_different ? 1u : 0u)
+        << "1: the switch left MXCSR alone (compare variant); 0: it loaded the new frame's";
+  });
 #endif
 }
 
@@ -144,13 +175,9 @@ TEST(Context, ANewContextStartsWithTheControlWordsOfTheThreadThatMadeIt) {
   // creator's floating-point environment): the thread's defaults, or whatever the creator
   // set. Made under unusual words and first resumed under the usual ones, the context must
   // start with the unusual ones, under either policy.
-  const auto default_policy = rt::fiber::control_word_load();
   const unsigned thread_mxcsr = read_mxcsr();
   const std::uint16_t thread_x87 = read_x87_control();
-  for (auto policy :
-       {rt::fiber::ControlWordLoad::when_different, rt::fiber::ControlWordLoad::always}) {
-    SCOPED_TRACE(rt::fiber::to_string(policy));
-    rt::fiber::set_control_word_load(policy);
+  under_each_control_word_policy([&](rt::fiber::ControlWordLoad) {
     auto report_words = [](Child& self) {
       self.value = (std::uintptr_t{read_x87_control()} << 32) | (read_mxcsr() & ~0x3Fu);
     };
@@ -173,7 +200,6 @@ TEST(Context, ANewContextStartsWithTheControlWordsOfTheThreadThatMadeIt) {
     EXPECT_EQ(unusual.value & 0xFFFFFFFF, unusual_mxcsr & ~0x3Fu) << "MXCSR";
     EXPECT_EQ(read_mxcsr() & ~0x3Fu, thread_mxcsr & ~0x3Fu) << "the context's MXCSR leaked";
     EXPECT_EQ(read_x87_control(), thread_x87) << "the context's x87 control word leaked";
-  }
-  rt::fiber::set_control_word_load(default_policy);
+  });
 #endif
 }

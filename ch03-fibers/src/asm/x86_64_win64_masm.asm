@@ -5,23 +5,16 @@
 ;
 ;   extern "C" void rt_switch_context(void** save_stack_pointer,   // rcx
 ;                                     void* load_stack_pointer);   // rdx
+;   extern "C" void rt_switch_context_compare_control_words(...);   // the same arguments
 IFNDEF RAX
 .err <x86_64_win64_masm.asm is for x86-64 (ml64) only>
 ENDIF
 
 include x86_64_win64_layout.inc
 
-.data
-; The policy byte (0: load the control words when they differ, 1: always); x86_64_win64.S.
-PUBLIC rt_context_control_words_always_load
-rt_context_control_words_always_load BYTE 0
-
-.code
-
-rt_switch_context PROC FRAME
-  sub rsp, RT_FRAME_SIZE
-  .allocstack RT_FRAME_SIZE
-  .endprolog
+; Everything nonvolatile but the control words, stored and loaded in the same order (the
+; routines store and load the control words first).
+STORE_NONVOLATILE MACRO
   movaps [rsp + RT_FRAME_XMM6], xmm6
   movaps [rsp + RT_FRAME_XMM7], xmm7
   movaps [rsp + RT_FRAME_XMM8], xmm8
@@ -48,20 +41,8 @@ rt_switch_context PROC FRAME
   mov [rsp + RT_FRAME_DEALLOCATION_STACK], rax
   mov rax, gs:[RT_TEB_EXCEPTION_LIST]
   mov [rsp + RT_FRAME_EXCEPTION_LIST], rax
-  stmxcsr dword ptr [rsp + RT_FRAME_MXCSR]
-  fnstcw word ptr [rsp + RT_FRAME_X87_CONTROL]
-
-  cmp rt_context_control_words_always_load, 0
-  jne always_load                ; the "always" policy (below)
-  ; Compare the control words first, while this stack is still ours alone.
-  mov r10d, dword ptr [rdx + RT_FRAME_MXCSR]
-  xor r10d, dword ptr [rsp + RT_FRAME_MXCSR]           ; r10d: the MXCSR bits that differ
-  movzx r11d, word ptr [rdx + RT_FRAME_X87_CONTROL]
-  xor r11w, word ptr [rsp + RT_FRAME_X87_CONTROL]      ; r11w: the x87 bits that differ
-compared:
-  mov [rcx], rsp                 ; *save_stack_pointer = rsp: this context is now suspended
-  mov rsp, rdx                   ; the other context's stack, same frame shape
-
+ENDM
+LOAD_NONVOLATILE MACRO
   movaps xmm6, [rsp + RT_FRAME_XMM6]
   movaps xmm7, [rsp + RT_FRAME_XMM7]
   movaps xmm8, [rsp + RT_FRAME_XMM8]
@@ -88,26 +69,28 @@ compared:
   mov gs:[RT_TEB_DEALLOCATION_STACK], rax
   mov rax, [rsp + RT_FRAME_EXCEPTION_LIST]
   mov gs:[RT_TEB_EXCEPTION_LIST], rax
-  test r10d, RT_MXCSR_CONTROL_BITS
-  jnz load_mxcsr                 ; its MXCSR control bits differ: load them (below)
-mxcsr_done:
-  test r11w, r11w
-  jnz load_x87                   ; its x87 control word differs: load it (below)
-x87_done:
+ENDM
+
+.code
+
+rt_switch_context PROC FRAME
+  sub rsp, RT_FRAME_SIZE
+  .allocstack RT_FRAME_SIZE
+  .endprolog
+  stmxcsr dword ptr [rsp + RT_FRAME_MXCSR]
+  fnstcw word ptr [rsp + RT_FRAME_X87_CONTROL]
+  STORE_NONVOLATILE
+
+  mov [rcx], rsp                 ; *save_stack_pointer = rsp: this context is now suspended
+  mov rsp, rdx                   ; the other context's stack, same frame shape
+
+  ldmxcsr dword ptr [rsp + RT_FRAME_MXCSR]
+  fldcw word ptr [rsp + RT_FRAME_X87_CONTROL]
+  LOAD_NONVOLATILE
   mov r8, [rsp + RT_FRAME_RETURN] ; the other context's return address
   add rsp, RT_FRAME_SIZE + 8     ; past the frame and the return address
   jmp r8                         ; into the other context
   int 3                          ; never reached; stops straight-line speculation
-load_mxcsr:
-  ldmxcsr dword ptr [rsp + RT_FRAME_MXCSR]
-  jmp mxcsr_done
-load_x87:
-  fldcw word ptr [rsp + RT_FRAME_X87_CONTROL]
-  jmp x87_done
-always_load:
-  mov r10d, -1                   ; "every bit differs": both words are loaded below
-  mov r11d, -1
-  jmp compared
 rt_switch_context ENDP
 
 ; The first code a new context runs: rbx = start, r12 = argument (see x86_64_win64.S).
@@ -119,5 +102,41 @@ rt_context_trampoline PROC FRAME
   call rbx
   ud2                            ; start returned: a defined crash, not a jump into garbage
 rt_context_trampoline ENDP
+
+; The same switch, loading the control words only where they differ (x86_64_win64.S).
+rt_switch_context_compare_control_words PROC FRAME
+  sub rsp, RT_FRAME_SIZE
+  .allocstack RT_FRAME_SIZE
+  .endprolog
+  stmxcsr dword ptr [rsp + RT_FRAME_MXCSR]
+  fnstcw word ptr [rsp + RT_FRAME_X87_CONTROL]
+  ; Compare while this stack is still ours alone.
+  mov r10d, dword ptr [rdx + RT_FRAME_MXCSR]
+  xor r10d, dword ptr [rsp + RT_FRAME_MXCSR]           ; r10d: the MXCSR bits that differ
+  movzx r11d, word ptr [rdx + RT_FRAME_X87_CONTROL]
+  xor r11w, word ptr [rsp + RT_FRAME_X87_CONTROL]      ; r11w: the x87 bits that differ
+  STORE_NONVOLATILE
+
+  mov [rcx], rsp                 ; suspended, as in rt_switch_context
+  mov rsp, rdx
+
+  test r10d, RT_MXCSR_CONTROL_BITS
+  jnz load_mxcsr
+mxcsr_in_force:
+  test r11w, r11w
+  jnz load_x87_control
+control_words_in_force:
+  LOAD_NONVOLATILE
+  mov r8, [rsp + RT_FRAME_RETURN]
+  add rsp, RT_FRAME_SIZE + 8
+  jmp r8
+  int 3
+load_mxcsr:
+  ldmxcsr dword ptr [rsp + RT_FRAME_MXCSR]
+  jmp mxcsr_in_force
+load_x87_control:
+  fldcw word ptr [rsp + RT_FRAME_X87_CONTROL]
+  jmp control_words_in_force
+rt_switch_context_compare_control_words ENDP
 
 END

@@ -1,5 +1,6 @@
 // rt::fiber contexts: the lowest layer of chapter 3, four functions over one assembly
-// routine (src/asm/, one file per calling convention).
+// routine (src/asm/, one file per calling convention; on x86-64 in two variants, which
+// differ only in how they restore the FP control words: ControlWordLoad below).
 //
 // A context is an execution that can be suspended and resumed: a stack plus the registers
 // the ABI says a function must preserve. Suspending saves those registers on the context's
@@ -31,6 +32,7 @@
 #include <utility>
 
 #include "rt/fiber/sanitizer.hpp"
+#include "rt/platform.hpp"
 
 namespace rt::fiber {
 
@@ -84,8 +86,8 @@ Context make_context(const Stack& stack, ContextStart start, void* argument);
 // Suspends the calling context into `from` and resumes `to`. Returns when some context
 // switches back to `from`. Preconditions, both checked (misuse aborts with a message):
 // `from` is the running context (its saved stack pointer is null); `to` is suspended.
-// Inline (defined below): each caller calls the assembly routine directly, with one call
-// and one return fewer per switch (README, "Performance").
+// Inline (defined below): each caller calls the assembly routine itself, with one call and
+// one return fewer per switch (README, "Performance").
 inline void switch_context(Context& from, Context& to);
 
 // Like switch_context, for a context that will never run again: `from` is marked exited
@@ -98,12 +100,12 @@ inline void switch_context(Context& from, Context& to);
 void destroy_context(Context& context);
 
 // How a switch on x86-64 restores the FP control words (MXCSR, the x87 control word), which
-// the ABI makes callee-saved. Both ways give the same result: the resumed context gets back
-// exactly its own control bits. They differ only in cost, which depends on the CPU (README,
-// "Performance"; src/asm/x86_64_sysv.S says what was measured):
+// the ABI makes callee-saved: two assembly routines with the same result, the resumed context
+// gets back exactly its own control bits. They differ only in cost, which depends on the CPU
+// (README, "Performance"; src/asm/x86_64_sysv.S):
 enum class ControlWordLoad : unsigned char {
-  when_different,  // compare with the words in force, load only what differs
-  always,          // load both on every switch, as Boost.Context does
+  when_different,  // rt_switch_context_compare_control_words: compare, load only what differs
+  always,          // rt_switch_context: load both on every switch, as Boost.Context does
 };
 // The policy in force: at start-up, the one measured to be cheaper on this CPU's vendor
 // (always on AMD and Hygon, when_different elsewhere), until set_control_word_load.
@@ -123,6 +125,11 @@ const char* to_string(ControlWordLoad policy) noexcept;
 // state on the current stack, stores the stack pointer in *save_stack_pointer, loads
 // load_stack_pointer and restores the state saved there.
 extern "C" void rt_switch_context(void** save_stack_pointer, void* load_stack_pointer) noexcept;
+// x86-64 only: the same, loading MXCSR and the x87 control word only where they differ from
+// the ones in force (ControlWordLoad::when_different). Either routine resumes what the other
+// saved: the frame is the same.
+extern "C" void rt_switch_context_compare_control_words(void** save_stack_pointer,
+                                                        void* load_stack_pointer) noexcept;
 
 #include "rt/fiber/sanitizer_hooks.hpp"  // needs Context complete; empty unless sanitizing
 
@@ -138,6 +145,26 @@ inline void* exited_marker() noexcept {
 }
 // Stops the process with "rt::fiber: <message>" (context.cpp), out of line.
 [[noreturn]] void context_misuse(const char* message);
+// The control-word policy as the switch reads it (x86-64 only): true for
+// ControlWordLoad::when_different. Written only by set_control_word_load and once, before the
+// first context is made, from the CPU's vendor (control_words_x86_64.cpp).
+extern bool compare_control_words;
+
+// The last step of switch_context and exit_context: tells the sanitizers (no-ops unless
+// sanitizing), then calls the assembly routine the policy chose. A branch and two direct
+// calls, not a call through a function pointer: the branch goes the same way on every
+// switch, so it is predicted, and on the AMD EPYC the pointer's indirect call was slower.
+inline void switch_stacks(Context& from, Context& to, void** save_stack_pointer,
+                          void* load_stack_pointer, bool leaving_for_good) {
+  sanitizer_before_switch(from, to, leaving_for_good);
+  if constexpr (rt::kIsX86_64) {
+    if (compare_control_words) {
+      rt_switch_context_compare_control_words(save_stack_pointer, load_stack_pointer);
+      return;
+    }
+  }
+  rt_switch_context(save_stack_pointer, load_stack_pointer);
+}
 }  // namespace detail
 
 inline void switch_context(Context& from, Context& to) {
@@ -150,8 +177,7 @@ inline void switch_context(Context& from, Context& to) {
     detail::context_misuse("switch_context: the target context has exited");
   }
   to.stack_pointer = nullptr;  // `to` runs from here on
-  detail::sanitizer_before_switch(from, to, false);
-  rt_switch_context(&from.stack_pointer, target);
+  detail::switch_stacks(from, to, &from.stack_pointer, target, false);
   detail::sanitizer_after_switch(&from);
 }
 
