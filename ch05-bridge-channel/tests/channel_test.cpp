@@ -1,5 +1,6 @@
 // rt::chan::Channel: each claim over the four modes (typed tests) and, where the capacity
-// matters, over capacities 1, 2, 1024 and unbounded (Go's chan_test.go shape).
+// matters, over capacities 0 (a rendezvous), 1, 2, 1024 and unbounded (Go's chan_test.go
+// shape).
 #include "rt/chan/channel.hpp"
 
 #include <gtest/gtest.h>
@@ -33,7 +34,8 @@ TYPED_TEST_SUITE(ChannelTest, Modes, ModeNames);
 
 constexpr std::size_t kCapacities[] = {1, 2, 1024};
 
-// Runs `body(channel)` for every capacity of a Buffered channel and for an Unbounded one.
+// Runs `body(channel)` for every capacity of a Buffered channel, an Unbounded one and a
+// Rendezvous (capacity 0).
 template <typename M, typename Body>
 void for_each_capacity(Body body) {
   for (std::size_t capacity : kCapacities) {
@@ -41,8 +43,13 @@ void for_each_capacity(Body body) {
     typename M::template Channel<int> channel(capacity);
     body(channel);
   }
-  SCOPED_TRACE("unbounded");
-  typename M::template Channel<int, rt::chan::Unbounded> channel;
+  {
+    SCOPED_TRACE("unbounded");
+    typename M::template Channel<int, rt::chan::Unbounded> channel;
+    body(channel);
+  }
+  SCOPED_TRACE("capacity 0 (rendezvous)");
+  typename M::template Channel<int, rt::chan::Rendezvous> channel;
   body(channel);
 }
 
@@ -283,6 +290,39 @@ TYPED_TEST(ChannelTest, ASideUsedByTheWrongKindStopsTheProcessNamingTheMode) {
         },
         std::string("try_send called by a thread on a ") + Channel::kMode);
   }
+}
+
+}  // namespace
+
+namespace {
+
+TYPED_TEST(ChannelTest, ARendezvousSendWithNoReceiverTimesOutAndTakesItsValueBack) {
+  using Channel = typename TypeParam::template Channel<int, rt::chan::Rendezvous>;
+  Channel channel;
+  Status sent = Status::ok, later = Status::ok;
+  run_sides<Channel>({[&] { sent = channel.send(1, rt::Clock::now() + 10ms); }}, {});
+  run_sides<Channel>({}, {[&] { later = channel.try_receive().status; }});
+  EXPECT_EQ(sent, Status::timed_out);
+  EXPECT_EQ(later, Status::empty) << "the value went back with the send that timed out";
+}
+
+TYPED_TEST(ChannelTest, ARendezvousSendCompletesOnlyOnceTheReceiverTookTheValue) {
+  using Channel = typename TypeParam::template Channel<int, rt::chan::Rendezvous>;
+  Channel channel;
+  std::atomic<bool> sent{false};
+  bool sent_before_receive = true;
+  run_sides<Channel>({[&] {
+                       EXPECT_EQ(channel.send(1), Status::ok);
+                       sent = true;
+                     }},
+                     {[&] {
+                       // The sender waits as the cell's owner before anyone receives.
+                       while (channel.stats().parks == 0) ch05::testing::let_others_run();
+                       sent_before_receive = sent.load();
+                       EXPECT_EQ(*channel.receive().value, 1);
+                     }});
+  EXPECT_FALSE(sent_before_receive);
+  EXPECT_TRUE(sent.load());
 }
 
 }  // namespace

@@ -128,8 +128,13 @@ TYPED_TEST(ExactlyOnce, EveryValueSentOkIsReceivedOnceWhileDeadlinesStopsAndClos
     SCOPED_TRACE(::testing::Message() << "capacity " << capacity);
     race<Buffered>(capacity, 3, 3, 12000, 27000);
   }
-  SCOPED_TRACE("unbounded");
-  race<Unbounded>(0, 3, 3, 12000, 27000);
+  {
+    SCOPED_TRACE("unbounded");
+    race<Unbounded>(0, 3, 3, 12000, 27000);
+  }
+  SCOPED_TRACE("capacity 0 (rendezvous)");
+  using Rendezvous = typename TypeParam::template Channel<std::uint64_t, rt::chan::Rendezvous>;
+  race<Rendezvous>(0, 3, 3, 4000, 9000);
 }
 
 }  // namespace

@@ -45,6 +45,7 @@
 
 #include "rt/chan/endpoint.hpp"
 #include "rt/chan/mode.hpp"
+#include "rt/chan/rendezvous.hpp"
 #include "rt/chan/ring.hpp"
 #include "rt/chan/status.hpp"
 #include "rt/chan/unbounded.hpp"
@@ -63,6 +64,10 @@ struct Buffered {  // a ring of the capacity given to the constructor (>= 1)
 struct Unbounded {  // never full: never blocks a sender (memory grows instead)
   template <typename T>
   using For = UnboundedQueue<T>;
+};
+struct Rendezvous {  // capacity 0: a send completes when a receiver has taken the value
+  template <typename T>
+  using For = RendezvousCell<T>;
 };
 
 // What send does when the channel is full (the source article's "drop or back off").
@@ -101,7 +106,7 @@ class Channel {
   using Receiver = ReceiverKind;
   static constexpr const char* kMode = mode_name<SenderKind, ReceiverKind>();
 
-  // capacity >= 1 for Buffered (checked); ignored for Unbounded.
+  // capacity >= 1 for Buffered (checked); ignored for Unbounded and Rendezvous.
   explicit Channel(std::size_t capacity = 1) : storage_(checked_capacity(capacity)) {}
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
@@ -111,36 +116,44 @@ class Channel {
   // once completes, whatever its deadline or stop token say.
   Status send(T value, Deadline deadline = std::nullopt, const std::stop_token& stop = {}) {
     check_caller<SenderKind>("send");
-    for (;;) {
-      switch (storage_.try_put(value)) {
-        case PutResult::ok:
-          after_put();
-          return Status::ok;
-        case PutResult::closed:
-          return Status::closed;
-        case PutResult::full:
-          break;
-      }
-      if constexpr (std::is_same_v<WhenFull, DropNewest>) {
-        stats_.dropped.fetch_add(1, std::memory_order_relaxed);
-        return Status::dropped;
-      } else if constexpr (std::is_same_v<WhenFull, DropOldest>) {
-        std::optional<T> oldest;
-        if (storage_.try_take(oldest) == TakeResult::ok) {
-          stats_.dropped.fetch_add(1, std::memory_order_relaxed);
+    if constexpr (kRendezvous) {
+      return send_to_a_receiver(value, deadline, stop);
+    } else {
+      for (;;) {
+        switch (storage_.try_put(value)) {
+          case PutResult::ok:
+            after_put();
+            return Status::ok;
+          case PutResult::closed:
+            return Status::closed;
+          case PutResult::full:
+            break;
         }
-        continue;
-      } else {
-        if (const auto gave_up = given_up(deadline, stop)) return *gave_up;
-        const WaitState outcome = wait<SenderKind>(
-            senders_, [this] { return storage_.has_room_or_closed(); }, deadline, stop);
-        if (const auto gave_up = as_status(outcome)) return pass_on_senders(*gave_up);
+        if constexpr (std::is_same_v<WhenFull, DropNewest>) {
+          stats_.dropped.fetch_add(1, std::memory_order_relaxed);
+          return Status::dropped;
+        } else if constexpr (std::is_same_v<WhenFull, DropOldest>) {
+          std::optional<T> oldest;
+          if (storage_.try_take(oldest) == TakeResult::ok) {
+            stats_.dropped.fetch_add(1, std::memory_order_relaxed);
+          }
+          continue;
+        } else {
+          if (const auto gave_up = given_up(deadline, stop)) return *gave_up;
+          const WaitState outcome = wait<SenderKind>(
+              senders_, [this] { return storage_.has_room_or_closed(); }, deadline, stop);
+          if (const auto gave_up = as_status(outcome)) return pass_on_senders(*gave_up);
+        }
       }
     }
   }
 
   // Sends only if there is room now: ok, full or closed. Moves from `value` only on ok.
+  // Not offered on a rendezvous: its send completes only when a receiver took the value, so
+  // it cannot complete "now" (Go's non-blocking send hands the value to a receiver already
+  // parked; here a parked receiver must first be woken).
   Status try_send(T& value) {
+    static_assert(!kRendezvous, "try_send on a Rendezvous channel: use send with a deadline");
     check_caller<SenderKind>("try_send");
     switch (storage_.try_put(value)) {
       case PutResult::ok:
@@ -216,6 +229,7 @@ class Channel {
     std::atomic_thread_fence(std::memory_order_seq_cst);
     end_all<ReceiverKind>(receivers_);
     end_all<SenderKind>(senders_);
+    end_all<SenderKind>(owner_);
     return true;
   }
   bool closed() const noexcept { return storage_.closed(); }
@@ -229,6 +243,50 @@ class Channel {
   }
 
  private:
+  static constexpr bool kRendezvous = std::is_same_v<Storage, Rendezvous>;
+  static_assert(!kRendezvous || std::is_same_v<WhenFull, Block>,
+                "a Rendezvous channel holds no values to drop: WhenFull must be Block");
+
+  // A rendezvous (rendezvous.hpp): occupy the cell (waiting among the senders for it, as for
+  // room in a ring), tell a receiver, then wait as the cell's owner until a receiver took the
+  // value; a deadline, a stop or a close while waiting takes the value back, unless a
+  // receiver already started to take it (then the send completed: ok).
+  Status send_to_a_receiver(T& value, const Deadline& deadline, const std::stop_token& stop) {
+    for (;;) {
+      const PutResult occupied = storage_.try_occupy(value);
+      if (occupied == PutResult::closed) return Status::closed;
+      if (occupied == PutResult::ok) break;
+      if (const auto gave_up = given_up(deadline, stop)) return *gave_up;
+      const WaitState outcome = wait<SenderKind>(
+          senders_, [this] { return storage_.has_room_or_closed(); }, deadline, stop);
+      if (const auto gave_up = as_status(outcome)) return pass_on_senders(*gave_up);
+    }
+    after_put();
+    for (;;) {
+      if (storage_.taken()) return release_cell(Status::ok);
+      std::optional<Status> gave_up = storage_.closed() ? Status::closed : given_up(deadline, stop);
+      if (!gave_up) {
+        const WaitState outcome = wait<SenderKind>(
+            owner_, [this] { return storage_.taken() || storage_.closed(); }, deadline, stop);
+        gave_up = as_status(outcome);
+        if (!gave_up) continue;
+      }
+      if (storage_.retract()) {
+        std::atomic_thread_fence(std::memory_order_seq_cst);  // the cell is free: as after_take
+        if (senders_.maybe_waiting()) notify_one<SenderKind, SenderKind>(senders_);
+        return *gave_up;
+      }
+      return release_cell(Status::ok);  // a receiver took it first: delivered
+    }
+  }
+  // The owner, its value taken: frees the cell and wakes a sender waiting for it.
+  Status release_cell(Status status) {
+    storage_.reset();
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // as after_take
+    if (senders_.maybe_waiting()) notify_one<SenderKind, SenderKind>(senders_);
+    return status;
+  }
+
   static std::size_t checked_capacity(std::size_t capacity) {
     if (std::is_same_v<Storage, Buffered> && capacity == 0) {
       fail_misuse("a Buffered channel needs a capacity of at least 1");
@@ -280,7 +338,12 @@ class Channel {
   }
   void after_take() {
     std::atomic_thread_fence(std::memory_order_seq_cst);  // as after_put, for senders
-    if (senders_.maybe_waiting()) notify_one<SenderKind, ReceiverKind>(senders_);
+    if constexpr (kRendezvous) {
+      // The value's sender waits for this take; the cell is still its until it resets it.
+      if (owner_.maybe_waiting()) notify_one<SenderKind, ReceiverKind>(owner_);
+    } else {
+      if (senders_.maybe_waiting()) notify_one<SenderKind, ReceiverKind>(senders_);
+    }
   }
 
   // 1. register, 2. re-check, 3. park (waiter.hpp). Returns the wait's outcome: notified,
@@ -379,7 +442,8 @@ class Channel {
 
   typename Storage::template For<T> storage_;
   WaitList receivers_;  // parked receivers (receive)
-  WaitList senders_;    // parked senders (send, when full)
+  WaitList senders_;    // parked senders (send, when full; a rendezvous: the cell is taken)
+  WaitList owner_;      // a rendezvous: the sender whose value is in the cell, waiting for a take
   struct {
     std::atomic<std::uint64_t> parks{0}, notifications{0}, wakeups{0}, dropped{0};
   } stats_;
