@@ -1,7 +1,7 @@
 // The endpoint kinds' parking and waking (endpoint.hpp).
 #include "rt/chan/endpoint.hpp"
-#include "rt/chan/channel.hpp"
 #include "rt/chan/mode.hpp"
+#include "rt/chan/wait.hpp"
 
 #include <cstdio>
 #include <cstdlib>

@@ -49,6 +49,7 @@
 #include "rt/chan/ring.hpp"
 #include "rt/chan/status.hpp"
 #include "rt/chan/unbounded.hpp"
+#include "rt/chan/wait.hpp"
 #include "rt/chan/waiter.hpp"
 #include "rt/os/address_wait.hpp"
 
@@ -79,14 +80,6 @@ struct DropOldest {};  // discard the oldest value in the channel to make room; 
 struct Batched {};  // wake a receiver only if one is parked (the default)
 struct Naive {};    // also signal the receiving side's OS primitive on every send, parked or
                     // not: the eventfd write (or futex wake) per message that batching avoids
-
-// How long a party that cannot go on spins before it parks (see Channel::wait). A wakeup of
-// an idle vCPU costs tens of microseconds on the machine the README measured; a handoff seen
-// by a spinning party about half a microsecond.
-inline constexpr std::chrono::microseconds kSpinBeforePark{5};
-
-// Whether spinning can help: another CPU may be running the other party.
-bool spin_before_park() noexcept;
 
 // Counters of the slow path (relaxed atomics; the fast path counts nothing).
 struct ChannelStats {
@@ -242,6 +235,48 @@ class Channel {
             stats_.dropped.load(std::memory_order_relaxed)};
   }
 
+  // ---- For select (select.hpp): one case's steps, without waiting ----
+  // Receives if a value is there (ok) or the channel is closed and drained (closed); false if
+  // neither. The notification that follows a take is done here.
+  bool select_try_receive(std::optional<T>& into, Status& status) {
+    switch (storage_.try_take(into)) {
+      case TakeResult::ok:
+        after_take();
+        status = Status::ok;
+        return true;
+      case TakeResult::closed:
+        status = Status::closed;
+        return true;
+      case TakeResult::empty:
+        break;
+    }
+    return false;
+  }
+  // Sends if there is room (ok) or the channel is closed (closed); false if neither.
+  bool select_try_send(T& value, Status& status) {
+    static_assert(!kRendezvous, "a select cannot send on a Rendezvous channel");
+    switch (storage_.try_put(value)) {
+      case PutResult::ok:
+        after_put();
+        status = Status::ok;
+        return true;
+      case PutResult::closed:
+        status = Status::closed;
+        return true;
+      case PutResult::full:
+        break;
+    }
+    return false;
+  }
+  WaitList& select_receivers() noexcept { return receivers_; }
+  WaitList& select_senders() noexcept { return senders_; }
+  bool select_can_receive() const noexcept { return storage_.has_value_or_closed(); }
+  bool select_can_send() const noexcept { return storage_.has_room_or_closed(); }
+  // A select that a notifier of this channel woke, and that completed another case (or gave
+  // up), hands the wakeup on: another receiver (sender) may be parked beside the value (room).
+  void select_pass_on_receivers() { pass_on_receivers(Status::ok); }
+  void select_pass_on_senders() { pass_on_senders(Status::ok); }
+
  private:
   static constexpr bool kRendezvous = std::is_same_v<Storage, Rendezvous>;
   static_assert(!kRendezvous || std::is_same_v<WhenFull, Block>,
@@ -346,56 +381,12 @@ class Channel {
     }
   }
 
-  // 1. register, 2. re-check, 3. park (waiter.hpp). Returns the wait's outcome: notified,
-  // timed_out, cancelled, or idle (withdrawn: what it waits for, or its deadline, holds now).
   template <typename Kind, typename Ready>
   WaitState wait(WaitList& list, Ready ready, const Deadline& deadline,
                  const std::stop_token& stop) {
-    // 0. Spin a little first, on a machine with more than one CPU: a party on another CPU
-    // may be about to put or take, and seeing that costs well under a microsecond, where a
-    // park and its wakeup cost tens of microseconds on an idle CPU. Bounded (kSpinBeforePark),
-    // and skipped on one CPU, where spinning only keeps the other party from running.
-    if (spin_before_park()) {
-      const auto until = rt::Clock::now() + kSpinBeforePark;
-      do {
-        for (int i = 0; i < 64; ++i) {
-          if (ready()) return WaitState::idle;
-          cpu_relax();
-        }
-      } while (rt::Clock::now() < until);
-    }
-    typename Kind::Parker parker;
-    Kind::prepare(parker);
-    WaitWord word{raw(WaitState::idle)};
-    // Registered before the word says waiting, so that a stop request already made finds the
-    // word idle and does nothing here (the re-check sees it): a callback run synchronously by
-    // this constructor must not unpark a fiber that is running.
-    std::stop_callback on_stop(stop, [&word, &parker] {
-      if (try_end_wait(word, Kind::kWaiting, WaitState::cancelled)) {
-        Kind::unpark_from_any_thread(word, parker);
-      }
-    });
-    WaitNode node{&word, &parker};
-    word.store(raw(Kind::kWaiting), std::memory_order_relaxed);
-    list.link(node);  // 1. register
-    // seq_cst: registration, then the re-check (pairs with after_put/after_take/close).
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (ready() || stop.stop_requested() || (deadline && rt::Clock::now() >= *deadline)) {
-      list.unlink(node);  // 2. re-check found it: withdraw
-      std::uint32_t expected = raw(Kind::kWaiting);
-      if (word.compare_exchange_strong(expected, raw(WaitState::idle), std::memory_order_acq_rel,
-                                       std::memory_order_acquire)) {
-        return WaitState::idle;
-      }
-      Kind::take_stale_unpark(parker);  // someone ended the wait first: its unpark is coming
-      return static_cast<WaitState>(expected);
-    }
-    stats_.parks.fetch_add(1, std::memory_order_relaxed);  // after this, only others end it
-    Kind::park(word, parker, deadline);                    // 3. park
-    list.unlink(node);  // a notifier took it out already; a deadline or a stop did not
-    // The stop_callback's destructor waits for a callback running on another thread, so the
-    // word outlives every party that may touch it.
-    return static_cast<WaitState>(word.load(std::memory_order_acquire));
+    WaitList* lists[] = {&list};
+    bool removed[1];
+    return wait_on<Kind>(lists, removed, ready, deadline, stop, stats_.parks);
   }
 
   // Wakes the oldest waiter of `list`, of kind Waiter, from a party of kind Waker.

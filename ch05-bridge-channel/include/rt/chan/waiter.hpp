@@ -80,10 +80,13 @@ class WaitList {
     count_.store(count_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
 
-  // Takes `node` out if a notifier has not already; either way it is out afterwards.
-  void unlink(WaitNode& node) noexcept {
+  // Takes `node` out if a notifier has not already; either way it is out afterwards. Returns
+  // false if a notifier (or close) had taken it out: this list's side changed for its owner.
+  bool unlink(WaitNode& node) noexcept {
     SpinGuard guard(lock_);
-    if (node.linked) remove(node);
+    if (!node.linked) return false;
+    remove(node);
+    return true;
   }
 
   // True if some waiter may be registered. Relaxed: the caller puts a seq_cst fence between

@@ -1,0 +1,96 @@
+// The waiting side of the protocol (waiter.hpp), once for every operation that waits: a send,
+// a receive (one list), and a select (one list per case, all sharing one word).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <stop_token>
+
+#include "rt/chan/endpoint.hpp"
+#include "rt/chan/spin.hpp"
+#include "rt/chan/waiter.hpp"
+#include "rt/clock.hpp"
+
+namespace rt::chan {
+
+// How long a party that cannot go on spins before it parks (step 0 below). A wakeup of an
+// idle vCPU costs tens of microseconds on the machine the README measured; a handoff seen by
+// a spinning party, about half a microsecond.
+inline constexpr std::chrono::microseconds kSpinBeforePark{5};
+
+// Whether spinning can help: another CPU may be running the other party.
+bool spin_before_park() noexcept;
+
+// The most lists one wait registers on (a select's cases).
+inline constexpr std::size_t kMaxWaitLists = 16;
+
+// Waits as a party of `Kind` until what `ready()` checks may hold, registered on every list
+// in `lists`. Returns the outcome: notified (someone changed a list's side: try again),
+// timed_out, cancelled, or idle (withdrawn after the re-check: ready(), the deadline or the
+// stop held). removed[i] is set to whether a notifier or close() took the registration on
+// lists[i] out: that side changed for this party (a select passes such a wakeup on if it
+// completes another case). `parks` counts waits that got past their re-check.
+template <typename Kind, typename Ready>
+WaitState wait_on(std::span<WaitList* const> lists, std::span<bool> removed, Ready ready,
+                  const Deadline& deadline, const std::stop_token& stop,
+                  std::atomic<std::uint64_t>& parks) {
+  // 0. Spin a little first, with more than one CPU: a party on another CPU may be about to
+  // put or take. Bounded, and skipped on one CPU, where it only keeps the other party from
+  // running.
+  if (spin_before_park()) {
+    const auto until = rt::Clock::now() + kSpinBeforePark;
+    do {
+      for (int i = 0; i < 64; ++i) {
+        if (ready()) {
+          for (bool& r : removed) r = false;
+          return WaitState::idle;
+        }
+        cpu_relax();
+      }
+    } while (rt::Clock::now() < until);
+  }
+  typename Kind::Parker parker;
+  Kind::prepare(parker);
+  WaitWord word{raw(WaitState::idle)};
+  // Registered before the word says waiting, so that a stop request already made finds the
+  // word idle and does nothing here (the re-check sees it): a callback run synchronously by
+  // this constructor must not unpark a fiber that is running.
+  std::stop_callback on_stop(stop, [&word, &parker] {
+    if (try_end_wait(word, Kind::kWaiting, WaitState::cancelled)) {
+      Kind::unpark_from_any_thread(word, parker);
+    }
+  });
+  WaitNode nodes[kMaxWaitLists];
+  word.store(raw(Kind::kWaiting), std::memory_order_relaxed);
+  for (std::size_t i = 0; i < lists.size(); ++i) {  // 1. register
+    nodes[i].word = &word;
+    nodes[i].parker = &parker;
+    lists[i]->link(nodes[i]);
+  }
+  auto unlink_all = [&] {
+    for (std::size_t i = 0; i < lists.size(); ++i) removed[i] = !lists[i]->unlink(nodes[i]);
+  };
+  // seq_cst: registration, then the re-check (pairs with the notifiers' fence after a change).
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (ready() || stop.stop_requested() || (deadline && rt::Clock::now() >= *deadline)) {
+    unlink_all();  // 2. the re-check found it: withdraw
+    std::uint32_t expected = raw(Kind::kWaiting);
+    if (word.compare_exchange_strong(expected, raw(WaitState::idle), std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+      return WaitState::idle;
+    }
+    Kind::take_stale_unpark(parker);  // someone ended the wait first: its unpark is coming
+    return static_cast<WaitState>(expected);
+  }
+  parks.fetch_add(1, std::memory_order_relaxed);  // after this, only others end the wait
+  Kind::park(word, parker, deadline);             // 3. park
+  unlink_all();  // notifiers took theirs out already; a deadline or a stop took none
+  // The stop_callback's destructor waits for a callback running on another thread, so the
+  // word outlives every party that may touch it.
+  return static_cast<WaitState>(word.load(std::memory_order_acquire));
+}
+
+}  // namespace rt::chan
