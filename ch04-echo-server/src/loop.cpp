@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "loop_impl.hpp"
+#include "rt/fence.hpp"
 #include "rt/terminal.hpp"
 
 namespace rt::net {
@@ -112,7 +113,7 @@ void Loop::run() {
       // request and the wait becomes a poll: a request is never left in the inbox while the
       // loop sleeps.
       loop.sleep_state.store(Impl::kSleeping, std::memory_order_relaxed);
-      std::atomic_thread_fence(std::memory_order_seq_cst);
+      rt::store_load_fence();
       if (loop.inbox.load(std::memory_order_relaxed) != nullptr) {
         timeout = std::chrono::milliseconds(0);
       }
@@ -152,7 +153,7 @@ bool Loop::unpark_from_any_thread(RemoteUnpark& request) noexcept {
   } while (!loop.inbox.compare_exchange_weak(head, &request, std::memory_order_release,
                                              std::memory_order_relaxed));
   // seq_cst fence: the push above, then the state read below (pairs with run()'s fence).
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  rt::store_load_fence();
   if (loop.sleep_state.load(std::memory_order_relaxed) != Impl::kSleeping) return false;
   std::uint32_t sleeping = Impl::kSleeping;
   // One waker per sleep pays for the wake; the others see kWakeSent and return.

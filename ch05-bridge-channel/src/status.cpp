@@ -31,8 +31,8 @@ namespace detail {
 std::uint64_t next_random() noexcept {
   // Seeded per thread from the clock and the state's own address, so two threads differ.
   thread_local std::uint64_t state =
-      static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
-          reinterpret_cast<std::uintptr_t>(&state) |
+      (static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+       reinterpret_cast<std::uintptr_t>(&state)) |
       1;
   state ^= state >> 12;
   state ^= state << 25;

@@ -159,11 +159,12 @@ TYPED_TEST(ChannelTest, CloseWakesAParkedReceiver) {
 TYPED_TEST(ChannelTest, AReceiveWithADeadlineTimesOutAndTakesNothing) {
   using Channel = typename TypeParam::template Channel<int>;
   Channel channel(1);
-  Status first = Status::ok, second = Status::ok;
+  std::atomic<Status> first{Status::ok};
+  Status second = Status::ok;
   int value = -1;
   run_sides<Channel>({[&] {
                        // Sends only after the receive gave up.
-                       while (first == Status::ok) ch05::testing::let_others_run();
+                       while (first.load() == Status::ok) ch05::testing::let_others_run();
                        ASSERT_EQ(channel.send(1), Status::ok);
                      }},
                      {[&] {
@@ -173,7 +174,7 @@ TYPED_TEST(ChannelTest, AReceiveWithADeadlineTimesOutAndTakesNothing) {
                        second = got.status;
                        value = *got.value;
                      }});
-  EXPECT_EQ(first, Status::timed_out);
+  EXPECT_EQ(first.load(), Status::timed_out);
   EXPECT_EQ(second, Status::ok);
   EXPECT_EQ(value, 1);
 }

@@ -51,6 +51,7 @@
 #include "rt/chan/unbounded.hpp"
 #include "rt/chan/wait.hpp"
 #include "rt/chan/waiter.hpp"
+#include "rt/fence.hpp"
 #include "rt/os/address_wait.hpp"
 
 namespace rt::chan {
@@ -219,7 +220,7 @@ class Channel {
   bool close() noexcept {
     if (!storage_.close()) return false;
     // seq_cst: the closed bit, then the lists (pairs with the waiters' fence, as a put does).
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    rt::store_load_fence();
     end_all<ReceiverKind>(receivers_);
     end_all<SenderKind>(senders_);
     end_all<SenderKind>(owner_);
@@ -307,7 +308,7 @@ class Channel {
         if (!gave_up) continue;
       }
       if (storage_.retract()) {
-        std::atomic_thread_fence(std::memory_order_seq_cst);  // the cell is free: as after_take
+        rt::store_load_fence();  // the cell is free: as after_take
         if (senders_.maybe_waiting()) notify_one<SenderKind, SenderKind>(senders_);
         return *gave_up;
       }
@@ -317,7 +318,7 @@ class Channel {
   // The owner, its value taken: frees the cell and wakes a sender waiting for it.
   Status release_cell(Status status) {
     storage_.reset();
-    std::atomic_thread_fence(std::memory_order_seq_cst);  // as after_take
+    rt::store_load_fence();  // as after_take
     if (senders_.maybe_waiting()) notify_one<SenderKind, SenderKind>(senders_);
     return status;
   }
@@ -350,14 +351,14 @@ class Channel {
   // the CAS to its deadline or stop (then nobody was woken for that change) or, after it was
   // notified, found its deadline passed: either way, hand the chance on to the next waiter.
   Status pass_on_senders(Status status) {
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    rt::store_load_fence();
     if (senders_.maybe_waiting() && storage_.has_room_or_closed()) {
       notify_one<SenderKind, SenderKind>(senders_);
     }
     return status;
   }
   Status pass_on_receivers(Status status) {
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    rt::store_load_fence();
     if (receivers_.maybe_waiting() && storage_.has_value_or_closed()) {
       notify_one<ReceiverKind, ReceiverKind>(receivers_);
     }
@@ -367,12 +368,12 @@ class Channel {
   void after_put() {
     // seq_cst: the put, then the receivers' list (pairs with a receiver's fence between its
     // registration and its re-check): one of the two sees the other.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    rt::store_load_fence();
     if (receivers_.maybe_waiting()) notify_one<ReceiverKind, SenderKind>(receivers_);
     if constexpr (std::is_same_v<Notifier, Naive>) signal_receiving_side();
   }
   void after_take() {
-    std::atomic_thread_fence(std::memory_order_seq_cst);  // as after_put, for senders
+    rt::store_load_fence();  // as after_put, for senders
     if constexpr (kRendezvous) {
       // The value's sender waits for this take; the cell is still its until it resets it.
       if (owner_.maybe_waiting()) notify_one<SenderKind, ReceiverKind>(owner_);

@@ -13,6 +13,7 @@
 #include "rt/chan/spin.hpp"
 #include "rt/chan/waiter.hpp"
 #include "rt/clock.hpp"
+#include "rt/fence.hpp"
 
 namespace rt::chan {
 
@@ -74,7 +75,7 @@ WaitState wait_on(std::span<WaitList* const> lists, std::span<bool> removed, Rea
     for (std::size_t i = 0; i < lists.size(); ++i) removed[i] = !lists[i]->unlink(nodes[i]);
   };
   // seq_cst: registration, then the re-check (pairs with the notifiers' fence after a change).
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  rt::store_load_fence();
   if (ready() || stop.stop_requested() || (deadline && rt::Clock::now() >= *deadline)) {
     unlink_all();  // 2. the re-check found it: withdraw
     std::uint32_t expected = raw(Kind::kWaiting);
