@@ -99,6 +99,9 @@ class Channel {
   using Sender = SenderKind;
   using Receiver = ReceiverKind;
   static constexpr const char* kMode = mode_name<SenderKind, ReceiverKind>();
+  // False for two fibers of one loop (C2C), which share a thread: spinning before a park
+  // cannot see the other party act (wait.hpp).
+  static constexpr bool kOtherPartyMayRunElsewhere = !same_thread_wake<ReceiverKind, SenderKind>();
 
   // capacity >= 1 for Buffered (checked); ignored for Unbounded and Rendezvous.
   explicit Channel(std::size_t capacity = 1) : storage_(checked_capacity(capacity)) {}
@@ -387,7 +390,8 @@ class Channel {
                  const std::stop_token& stop) {
     WaitList* lists[] = {&list};
     bool removed[1];
-    return wait_on<Kind>(lists, removed, ready, deadline, stop, stats_.parks);
+    return wait_on<Kind, kOtherPartyMayRunElsewhere>(lists, removed, ready, deadline, stop,
+                                                     stats_.parks);
   }
 
   // Wakes the oldest waiter of `list`, of kind Waiter, from a party of kind Waker.

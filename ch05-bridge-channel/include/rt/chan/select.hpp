@@ -54,6 +54,7 @@ struct SelectResult {
 template <typename Channel>
 struct ReceiveCase {
   using Kind = typename Channel::Receiver;
+  static constexpr bool kOtherPartyMayRunElsewhere = Channel::kOtherPartyMayRunElsewhere;
   Channel* channel;
   std::optional<typename Channel::value_type>* into;
 
@@ -66,6 +67,7 @@ struct ReceiveCase {
 template <typename Channel>
 struct SendCase {
   using Kind = typename Channel::Sender;
+  static constexpr bool kOtherPartyMayRunElsewhere = Channel::kOtherPartyMayRunElsewhere;
   Channel* channel;
   typename Channel::value_type* value;
 
@@ -149,8 +151,9 @@ SelectResult select(const SelectOptions& options, Cases... cases) {
         visit(i, [&](auto& c) { ready = c.ready(); });
       return ready;
     };
+    constexpr bool kMaySpin = (Cases::kOtherPartyMayRunElsewhere || ...);
     const WaitState outcome =
-        wait_on<Kind>(lists, removed, any_ready, options.deadline, options.stop, parks);
+        wait_on<Kind, kMaySpin>(lists, removed, any_ready, options.deadline, options.stop, parks);
     for (std::size_t i = 0; i < kCases; ++i) woken_by[i] = woken_by[i] || removed[i];
     if (outcome == WaitState::timed_out) return finish({kNoCase, Status::timed_out});
     if (outcome == WaitState::cancelled) return finish({kNoCase, Status::cancelled});

@@ -28,20 +28,21 @@ bool spin_before_park() noexcept;
 // The most lists one wait registers on (a select's cases).
 inline constexpr std::size_t kMaxWaitLists = 16;
 
-// Waits as a party of `Kind` until what `ready()` checks may hold, registered on every list
-// in `lists`. Returns the outcome: notified (someone changed a list's side: try again),
-// timed_out, cancelled, or idle (withdrawn after the re-check: ready(), the deadline or the
-// stop held). removed[i] is set to whether a notifier or close() took the registration on
-// lists[i] out: that side changed for this party (a select passes such a wakeup on if it
-// completes another case). `parks` counts waits that got past their re-check.
-template <typename Kind, typename Ready>
+// Waits as a party of `Kind` (spinning first only if kMaySpin) until what `ready()` checks may
+// hold, registered on every list in `lists`. Returns the outcome: notified (someone changed a
+// list's side: try again), timed_out, cancelled, or idle (withdrawn after the re-check: ready(),
+// the deadline or the stop held). removed[i] is set to whether a notifier or close() took the
+// registration on lists[i] out: that side changed for this party (a select passes such a wakeup on
+// if it completes another case). `parks` counts waits that got past their re-check.
+template <typename Kind, bool kMaySpin, typename Ready>
 WaitState wait_on(std::span<WaitList* const> lists, std::span<bool> removed, Ready ready,
                   const Deadline& deadline, const std::stop_token& stop,
                   std::atomic<std::uint64_t>& parks) {
-  // 0. Spin a little first, with more than one CPU: a party on another CPU may be about to
+  // 0. Spin a little first, with more than one CPU, when the other party may run on another
+  // CPU (kMaySpin: not for two fibers of one loop, which share a thread): it may be about to
   // put or take. Bounded, and skipped on one CPU, where it only keeps the other party from
   // running.
-  if (spin_before_park()) {
+  if (kMaySpin && spin_before_park()) {
     const auto until = rt::Clock::now() + kSpinBeforePark;
     do {
       for (int i = 0; i < 64; ++i) {
