@@ -43,6 +43,15 @@ void add_commands(CLI::App& app, rt::Output& out) {
     c->callback([&out, options] { burst(*options, out); });
   }
   {
+    auto options = std::make_shared<StressCommandOptions>();
+    auto* c = app.add_subcommand(
+        "stress", "Exactly once, all four modes at once, with deadlines, stops and close racing");
+    c->add_option("--messages", options->messages, "Sends attempted, over all channels")
+        ->check(CLI::Range(std::uint64_t{8}, std::uint64_t{1'000'000'000}));
+    rt::cli::add_json_flag(c, &options->json);
+    c->callback([&out, options] { stress(*options, out); });
+  }
+  {
     auto* c = app.add_subcommand("tour", "The chapter's headline figure, in a few seconds");
     c->callback([&out] { tour(out); });
   }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "rt/cli.hpp"
@@ -37,6 +38,14 @@ struct BurstOptions {
   bool json = false;
 };
 void burst(const BurstOptions& options, rt::Output& out);
+
+// `stress`: StressReport (stress.hpp) as a table; throws std::runtime_error if a value was
+// lost, duplicated or invented.
+struct StressCommandOptions {
+  std::uint64_t messages = 10'000'000;
+  bool json = false;
+};
+void stress(const StressCommandOptions& options, rt::Output& out);
 
 // `tour`: the chapter's one figure (wakeups per message, naive against batched), quickly.
 void tour(rt::Output& out);

@@ -1,6 +1,7 @@
 // `modes` and `burst`: what each mode moves and what its wakeups cost (demos.hpp).
 #include <atomic>
 #include <chrono>
+#include <stdexcept>
 #include <thread>
 #include <type_traits>
 
@@ -9,6 +10,7 @@
 #include "rt/clock.hpp"
 #include "rt/net/timer.hpp"
 #include "rt/table.hpp"
+#include "stress.hpp"
 
 namespace ch05 {
 
@@ -135,6 +137,22 @@ void burst(const BurstOptions& options, rt::Output& out) {
     add("naive", burst_run<rt::chan::Naive>(options.messages, size));
   }
   options.json ? table.print_json(out) : table.print(out);
+}
+
+void stress(const StressCommandOptions& options, rt::Output& out) {
+  const StressReport report = stress_channels({.messages = options.messages});
+  rt::Table table(fmt::format("{} sends attempted over four channels at once, with deadlines, a "
+                              "stop request and close racing ({:.1f} s)",
+                              options.messages, report.seconds),
+                  {"channel", "sent ok", "received", "duplicates", "missing", "strays", "gave up"});
+  for (const auto& c : report.channels) {
+    table.add_row({c.name, std::to_string(c.sent_ok), std::to_string(c.received),
+                   std::to_string(c.duplicates), std::to_string(c.missing),
+                   std::to_string(c.strays), std::to_string(c.gave_up)});
+  }
+  options.json ? table.print_json(out) : table.print(out);
+  if (!report.exactly_once()) throw std::runtime_error("a value was lost, duplicated or invented");
+  if (!options.json) out.print("exactly once: every value sent ok was received once\n");
 }
 
 void tour(rt::Output& out) {
