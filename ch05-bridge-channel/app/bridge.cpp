@@ -48,7 +48,7 @@ void bridge_run(Twist twist, double scale, rt::Output& out) {
       // As the article's select on ctx.Done(): give up once the deadline passed or the stop
       // came, even if a value is waiting (the channel itself would hand it over: a receive
       // that can complete at once completes).
-      if (rt::Clock::now() >= *deadline || stop.stop_requested()) {
+      if (deadline.passed() || stop.stop_requested()) {
         out.print("[Coro] Receive failed: {}\n", stop.stop_requested() ? "cancelled" : "timed out");
         return;
       }

@@ -43,6 +43,17 @@ void add_commands(CLI::App& app, rt::Output& out) {
     c->callback([&out, options] { burst(*options, out); });
   }
   {
+    auto options = std::make_shared<BenchOptions>();
+    auto* c =
+        app.add_subcommand("bench", "The chapter's figures side by side, pinned and unpinned");
+    c->add_option("--messages", options->messages, "Messages per stream row")
+        ->check(CLI::Range(1000, 1'000'000'000));
+    c->add_option("--reps", options->reps, "Runs per row (median, min, max)")
+        ->check(CLI::Range(1, 100));
+    rt::cli::add_json_flag(c, &options->json);
+    c->callback([&out, options] { bench(*options, out); });
+  }
+  {
     auto options = std::make_shared<StressCommandOptions>();
     auto* c = app.add_subcommand(
         "stress", "Exactly once, all four modes at once, with deadlines, stops and close racing");

@@ -39,6 +39,15 @@ struct BurstOptions {
 };
 void burst(const BurstOptions& options, rt::Output& out);
 
+// `bench`: the chapter's figures side by side (bench.cpp lists the rows).
+struct BenchOptions {
+  std::size_t messages =
+      2'000'000;  // per stream row (ping-pong: a tenth; round trips: a hundredth)
+  int reps = 5;
+  bool json = false;
+};
+void bench(const BenchOptions& options, rt::Output& out);
+
 // `stress`: StressReport (stress.hpp) as a table; throws std::runtime_error if a value was
 // lost, duplicated or invented.
 struct StressCommandOptions {

@@ -42,9 +42,9 @@ void Thread::park(WaitWord& word, Parker&, Deadline deadline) {
   const std::uint32_t waiting = raw(kWaiting);
   // acquire: pairs with the winner's acq_rel CAS (what it wrote before is visible after).
   while (word.load(std::memory_order_acquire) == waiting) {
-    if (!deadline) {
+    if (deadline.is_never()) {
       rt::os::wait_on_address(word, waiting);
-    } else if (!rt::os::wait_on_address_until(word, waiting, *deadline)) {
+    } else if (!rt::os::wait_on_address_until(word, waiting, deadline.at)) {
       // The deadline passed: end the wait ourselves, unless someone ended it first. Either
       // way the word is no longer `waiting` after this, and the loop ends.
       try_end_wait(word, kWaiting, WaitState::timed_out);
@@ -89,7 +89,7 @@ void on_fiber_deadline(void* context) {
 void Fiber::park(WaitWord& word, Parker& parker, Deadline deadline) {
   DeadlineContext context{&word, &parker};
   rt::net::Alarm alarm;  // cancelled when this returns: it never ends a later wait
-  if (deadline) alarm.set(*parker.loop, *deadline, on_fiber_deadline, &context);
+  if (!deadline.is_never()) alarm.set(*parker.loop, deadline.at, on_fiber_deadline, &context);
   rt::fiber::this_fiber::park();  // until the winner's one unpark
 }
 

@@ -208,7 +208,7 @@ TYPED_TEST(ChannelTest, AStopRequestFromAnotherThreadCancelsAParkedReceive) {
   });
   Status after = Status::ok;
   run_sides<Channel>({}, {[&] {
-                       outcome = channel.receive(std::nullopt, stop.get_token()).status;
+                       outcome = channel.receive({}, stop.get_token()).status;
                        after = channel.try_receive().status;
                      }});
   stopper.join();

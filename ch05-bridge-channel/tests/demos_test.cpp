@@ -47,3 +47,24 @@ TEST(Demo, BadFlagsAreRefusedWithExitStatus2) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Demo, BenchPrintsEveryRowAndSaysPinnedOrUnpinned) {
+  const auto result = rt::testing::run(
+      ch05::program(), {"bench", "--messages", "20000", "--reps", "1", "--json"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  for (const char* row : {"C2C ping-pong", "C2C stream", "T2C stream, capacity 1024, batched",
+                          "naive notifier", "mutex + condition variable", "round trip"}) {
+    EXPECT_NE(result.out.find(row), std::string::npos) << row << "\n" << result.out;
+  }
+  EXPECT_NE(result.out.find("unpinned"), std::string::npos);
+}
+
+TEST(Demo, StressReportsExactlyOnce) {
+  const auto result = rt::testing::run(ch05::program(), {"stress", "--messages", "40000"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.out.find("exactly once"), std::string::npos) << result.out;
+}
+
+}  // namespace

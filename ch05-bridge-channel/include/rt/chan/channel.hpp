@@ -3,7 +3,7 @@
 //
 //   rt::chan::Channel<int, rt::chan::Thread, rt::chan::Fiber> requests(2);  // T2C, capacity 2
 //   thread:  requests.send(42);                 // blocks while full (back-pressure)
-//   fiber:   if (auto got = requests.receive(rt::chan::Deadline(now + 2s))) use(*got.value);
+//   fiber:   if (auto got = requests.receive(now + 2s)) use(*got.value);
 //            else if (got.status == rt::chan::Status::timed_out) ...
 //
 // Storage and notification are separate. Storage is one lock-free ring (ring.hpp), or an
@@ -111,7 +111,7 @@ class Channel {
   // Sends `value`: ok, or closed, timed_out (the deadline passed while full), cancelled
   // (`stop` was requested while full); Under DropNewest, dropped. A send that can complete at
   // once completes, whatever its deadline or stop token say.
-  Status send(T value, Deadline deadline = std::nullopt, const std::stop_token& stop = {}) {
+  Status send(T value, Deadline deadline = {}, const std::stop_token& stop = {}) {
     check_caller<SenderKind>("send");
     if constexpr (kRendezvous) {
       return send_to_a_receiver(value, deadline, stop);
@@ -167,7 +167,7 @@ class Channel {
 
   // Receives a value: ok (with the value), closed (closed and drained), timed_out or
   // cancelled (nothing taken).
-  Received<T> receive(Deadline deadline = std::nullopt, const std::stop_token& stop = {}) {
+  Received<T> receive(Deadline deadline = {}, const std::stop_token& stop = {}) {
     check_caller<ReceiverKind>("receive");
     note_receiver();
     Received<T> received;
@@ -340,7 +340,7 @@ class Channel {
 
   static std::optional<Status> given_up(const Deadline& deadline, const std::stop_token& stop) {
     if (stop.stop_requested()) return Status::cancelled;
-    if (deadline && rt::Clock::now() >= *deadline) return Status::timed_out;
+    if (deadline.passed()) return Status::timed_out;
     return std::nullopt;
   }
 

@@ -26,7 +26,17 @@
 
 namespace rt::chan {
 
-using Deadline = std::optional<rt::Clock::time_point>;  // nullopt: never
+// When a wait gives up: a time point on the steady clock, or never (the default). Implicit from
+// a time point, so `channel.receive(rt::Clock::now() + 2s)` reads as it should.
+struct Deadline {
+  rt::Clock::time_point at = rt::Clock::time_point::max();  // max(): never
+
+  Deadline() = default;
+  Deadline(rt::Clock::time_point when) : at(when) {}  // NOLINT: implicit by design
+  static Deadline never() { return {}; }
+  bool is_never() const noexcept { return at == rt::Clock::time_point::max(); }
+  bool passed() const noexcept { return !is_never() && rt::Clock::now() >= at; }
+};
 
 // What a kind must provide. `word` is the waiter's word, `parker` the kind's per-wait state.
 template <typename K>

@@ -41,7 +41,7 @@ namespace rt::chan {
 inline constexpr std::size_t kNoCase = ~std::size_t{0};
 
 struct SelectOptions {
-  Deadline deadline = std::nullopt;
+  Deadline deadline = {};
   std::stop_token stop = {};
   bool has_default = false;  // never wait (Go's `default:` case)
 };
@@ -142,7 +142,7 @@ SelectResult select(const SelectOptions& options, Cases... cases) {
     }
     if (options.has_default) return finish({kNoCase, Status::empty});
     if (options.stop.stop_requested()) return finish({kNoCase, Status::cancelled});
-    if (options.deadline && rt::Clock::now() >= *options.deadline) {
+    if (options.deadline.passed()) {
       return finish({kNoCase, Status::timed_out});
     }
     auto any_ready = [&] {

@@ -77,7 +77,7 @@ WaitState wait_on(std::span<WaitList* const> lists, std::span<bool> removed, Rea
   };
   // seq_cst: registration, then the re-check (pairs with the notifiers' fence after a change).
   rt::store_load_fence();
-  if (ready() || stop.stop_requested() || (deadline && rt::Clock::now() >= *deadline)) {
+  if (ready() || stop.stop_requested() || deadline.passed()) {
     unlink_all();  // 2. the re-check found it: withdraw
     std::uint32_t expected = raw(Kind::kWaiting);
     if (word.compare_exchange_strong(expected, raw(WaitState::idle), std::memory_order_acq_rel,
