@@ -188,7 +188,12 @@ class Channel {
         return received;
       }
       const WaitState outcome = wait<ReceiverKind>(
-          receivers_, [this] { return storage_.has_value_or_closed(); }, deadline, stop);
+          receivers_, [this] { return storage_.has_value_or_closed(); }, deadline, stop,
+          kRendezvous ? &received.value : nullptr);
+      if (outcome == WaitState::delivered) {  // a rendezvous sender handed it over
+        received.status = Status::ok;
+        return received;
+      }
       if (const auto gave_up = as_status(outcome)) {
         received.status = pass_on_receivers(*gave_up);
         return received;
@@ -291,6 +296,16 @@ class Channel {
   // value; a deadline, a stop or a close while waiting takes the value back, unless a
   // receiver already started to take it (then the send completed: ok).
   Status send_to_a_receiver(T& value, const Deadline& deadline, const std::stop_token& stop) {
+    // A receiver already waits: hand the value over and be done, without the cell, and without
+    // waiting for the receiver to run (it has the value: it was taken). Relaxed peek: a
+    // receiver that registers just after is found by after_put's fenced look below.
+    if (receivers_.maybe_waiting()) {
+      bool delivered = false;
+      if (const auto woken = receivers_.hand_over(ReceiverKind::kWaiting, value, delivered)) {
+        wake<ReceiverKind, SenderKind>(*woken);
+        if (delivered) return Status::ok;
+      }
+    }
     for (;;) {
       const PutResult occupied = storage_.try_occupy(value);
       if (occupied == PutResult::closed) return Status::closed;
@@ -386,26 +401,31 @@ class Channel {
   }
 
   template <typename Kind, typename Ready>
-  WaitState wait(WaitList& list, Ready ready, const Deadline& deadline,
-                 const std::stop_token& stop) {
+  WaitState wait(WaitList& list, Ready ready, const Deadline& deadline, const std::stop_token& stop,
+                 void* slot = nullptr) {
     WaitList* lists[] = {&list};
     bool removed[1];
     return wait_on<Kind, kOtherPartyMayRunElsewhere>(lists, removed, ready, deadline, stop,
-                                                     stats_.parks);
+                                                     stats_.parks, slot);
   }
 
   // Wakes the oldest waiter of `list`, of kind Waiter, from a party of kind Waker.
   template <typename Waiter, typename Waker>
   void notify_one(WaitList& list) {
-    const auto woken = list.end_one(Waiter::kWaiting, WaitState::notified);
-    if (!woken) return;
+    if (const auto woken = list.end_one(Waiter::kWaiting, WaitState::notified)) {
+      wake<Waiter, Waker>(*woken);
+    }
+  }
+  // Wakes the owner of a wait that a party of kind Waker just ended.
+  template <typename Waiter, typename Waker>
+  void wake(const Woken& woken) {
     stats_.notifications.fetch_add(1, std::memory_order_relaxed);
-    auto& parker = *static_cast<typename Waiter::Parker*>(woken->parker);
+    auto& parker = *static_cast<typename Waiter::Parker*>(woken.parker);
     bool paid;
     if constexpr (same_thread_wake<Waiter, Waker>()) {
-      paid = Waiter::unpark_from_own_thread(*woken->word, parker);
+      paid = Waiter::unpark_from_own_thread(*woken.word, parker);
     } else {
-      paid = Waiter::unpark_from_other_thread(*woken->word, parker);
+      paid = Waiter::unpark_from_other_thread(*woken.word, parker);
     }
     if (paid) stats_.wakeups.fetch_add(1, std::memory_order_relaxed);
   }

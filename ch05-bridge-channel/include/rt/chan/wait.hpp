@@ -37,7 +37,7 @@ inline constexpr std::size_t kMaxWaitLists = 16;
 template <typename Kind, bool kMaySpin, typename Ready>
 WaitState wait_on(std::span<WaitList* const> lists, std::span<bool> removed, Ready ready,
                   const Deadline& deadline, const std::stop_token& stop,
-                  std::atomic<std::uint64_t>& parks) {
+                  std::atomic<std::uint64_t>& parks, void* slot = nullptr) {
   // 0. Spin a little first, with more than one CPU, when the other party may run on another
   // CPU (kMaySpin: not for two fibers of one loop, which share a thread): it may be about to
   // put or take. Bounded, and skipped on one CPU, where it only keeps the other party from
@@ -70,6 +70,7 @@ WaitState wait_on(std::span<WaitList* const> lists, std::span<bool> removed, Rea
   for (std::size_t i = 0; i < lists.size(); ++i) {  // 1. register
     nodes[i].word = &word;
     nodes[i].parker = &parker;
+    nodes[i].slot = slot;
     lists[i]->link(nodes[i]);
   }
   auto unlink_all = [&] {

@@ -30,6 +30,8 @@ enum class WaitState : std::uint32_t {
   notified,        // a notifier or close() ended the wait: try the operation again
   timed_out,       // the deadline ended the wait: nothing was sent or taken
   cancelled,       // the stop token ended the wait: nothing was sent or taken
+  delivered,       // a sender put its value straight into the waiting receiver's slot (a
+                   // rendezvous, as Go's sendDirect): the receive is done
 };
 
 using WaitWord = std::atomic<std::uint32_t>;  // holds a WaitState (the OS waits on 32 bits)
@@ -52,6 +54,7 @@ inline bool try_end_wait(WaitWord& word, WaitState waiting, WaitState outcome) n
 struct WaitNode {
   WaitWord* word = nullptr;
   void* parker = nullptr;  // the endpoint kind's Parker, for the winner's wake
+  void* slot = nullptr;    // a rendezvous receive: its std::optional<T>, for a direct handoff
   WaitNode* previous = nullptr;
   WaitNode* next = nullptr;
   bool linked = false;  // guarded by the list's lock
@@ -102,6 +105,34 @@ class WaitList {
       remove(*node);
       const Woken woken{node->word, node->parker};
       if (try_end_wait(*woken.word, waiting, outcome)) return woken;
+    }
+    return std::nullopt;
+  }
+
+  // A rendezvous sender with a waiting receiver (Go's sendDirect): moves `value` into the
+  // oldest waiting receive's slot and ends its wait as `delivered`; the sender's send is then
+  // done. The value is written before the CAS, under the lock (the owner cannot leave while
+  // it is held), and taken back if the CAS loses (that wait ended otherwise). A registration
+  // without a slot (a select's) is notified instead, and then `delivered` is false.
+  template <typename T>
+  std::optional<Woken> hand_over(WaitState waiting, T& value, bool& delivered) noexcept {
+    SpinGuard guard(lock_);
+    while (WaitNode* node = head_) {
+      remove(*node);
+      const Woken woken{node->word, node->parker};
+      if (node->slot == nullptr) {
+        delivered = false;
+        if (try_end_wait(*woken.word, waiting, WaitState::notified)) return woken;
+        continue;
+      }
+      auto& slot = *static_cast<std::optional<T>*>(node->slot);
+      slot.emplace(std::move(value));
+      if (try_end_wait(*woken.word, waiting, WaitState::delivered)) {
+        delivered = true;
+        return woken;
+      }
+      value = std::move(*slot);  // that wait ended otherwise: keep the value
+      slot.reset();
     }
     return std::nullopt;
   }
