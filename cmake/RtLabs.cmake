@@ -37,7 +37,7 @@ function(rt_add_labs)
     string(MAKE_C_IDENTIFIER "lab_${LAB_ID}" target)
     add_executable(${target} EXCLUDE_FROM_ALL ${LAB_TEST_SOURCES} ${LAB_HIDDEN_SOURCES})
     target_link_libraries(${target} PRIVATE ${LAB_TEST_LIBS} rt_test_support rt_gtest rt_options)
-    target_include_directories(${target} PRIVATE tests)
+    target_include_directories(${target} PRIVATE tests src)  # as the chapter's own tests
     target_precompile_headers(${target} REUSE_FROM rt_test_pch)
   endforeach()
 endfunction()

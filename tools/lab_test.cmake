@@ -1,0 +1,104 @@
+# ctest's labs.AStudentStartsGradesAndFinishesALabAndAHandoutHasNoAnswers, in script mode:
+#   cmake -DROOT=<repository> -DSCRATCH=<empty folder> -P tools/lab_test.cmake
+# Walks the lab tool as a student and an instructor would, in a scratch folder (its own
+# labs-work, build trees and handout), on the cheapest code lab (ch01-thread: chapter 1's
+# library and one test file) and one results lab (ch01-costs):
+#   start, grade (the stub scores zero, exit non-zero), copy the reference in, grade (full
+#   marks, exit 0); a hidden test an instructor adds is built and graded; grade --all lists
+#   every lab and grades the started ones; a handout holds the stub, not the reference, and
+#   no spoilers or reference results.
+file(REMOVE_RECURSE "${SCRATCH}")
+file(MAKE_DIRECTORY "${SCRATCH}")
+set(tool "${ROOT}/tools/lab.cmake")
+set(common --work "${SCRATCH}/work" --build "${SCRATCH}/build" --hidden "${SCRATCH}/none")
+
+# lab(<expect: pass|fail> <args...>): runs the tool; its output in `out`.
+function(lab expect)
+  execute_process(COMMAND "${CMAKE_COMMAND}" -P "${tool}" ${ARGN}
+                  RESULT_VARIABLE status OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+  set(text "${stdout}${stderr}")
+  if(expect STREQUAL "pass" AND NOT status EQUAL 0)
+    message(FATAL_ERROR "`lab.cmake ${ARGN}` failed (${status}):\n${text}")
+  elseif(expect STREQUAL "fail" AND status EQUAL 0)
+    message(FATAL_ERROR "`lab.cmake ${ARGN}` succeeded, and should not have:\n${text}")
+  endif()
+  set(out "${text}" PARENT_SCOPE)
+endfunction()
+
+function(expect_match text regex what)
+  if(NOT text MATCHES "${regex}")
+    message(FATAL_ERROR "${what}: no match for '${regex}' in:\n${text}")
+  endif()
+endfunction()
+
+# A code lab: the stub scores zero; the reference, copied in as a student would, full marks.
+lab(pass start ch01-thread ${common})
+lab(fail grade ch01-thread ${common})
+expect_match("${out}" "Thread.BodyRunsOnANewThreadAndJoinWaitsForIt +3  FAIL \\(not implemented\\)"
+             "the stub's row")
+expect_match("${out}" "total +0 / 14" "the stub's total")
+file(COPY_FILE "${ROOT}/ch01-os-threads/src/thread_posix_start.cpp"
+     "${SCRATCH}/work/ch01-thread/thread_posix_start.cpp")
+lab(pass grade ch01-thread ${common})
+expect_match("${out}" "total +14 / 14" "the reference's total")
+
+# An instructor's hidden test: compiled into the graded executable, graded with its points.
+file(MAKE_DIRECTORY "${SCRATCH}/hidden/ch01-thread")
+file(WRITE "${SCRATCH}/hidden/ch01-thread/hidden_test.cpp"
+     "#include <gtest/gtest.h>\n#include \"rt/os/thread.hpp\"\n"
+     "TEST(Hidden, TwoThreadsBothRun) {\n  int a = 0, b = 0;\n"
+     "  rt::os::Thread x({}, [&] { a = 1; });\n  rt::os::Thread y({}, [&] { b = 1; });\n"
+     "  x.join();\n  y.join();\n  EXPECT_EQ(a + b, 2);\n}\n")
+file(WRITE "${SCRATCH}/hidden/ch01-thread/points.cmake"
+     "set(LAB_HIDDEN_GRADED \"Hidden.TwoThreadsBothRun=5\")\n")
+lab(pass grade ch01-thread --work "${SCRATCH}/work" --build "${SCRATCH}/build"
+    --hidden "${SCRATCH}/hidden")
+expect_match("${out}" "Hidden.TwoThreadsBothRun +5  pass" "the hidden test's row")
+expect_match("${out}" "total +19 / 19" "the total with the hidden test")
+
+# A results lab: the template scores zero; complete results, full marks.
+lab(pass start ch01-costs ${common})
+lab(fail grade ch01-costs ${common})
+expect_match("${out}" "spawn_join_median_us in 2..2000 +1  FAIL \\(not a number: \\?\\)"
+             "an empty figure")
+expect_match("${out}" "answer q1 +2  FAIL" "an empty answer")
+file(COPY_FILE "${ROOT}/ch01-os-threads/labs/ch01-costs/reference-results.md"
+     "${SCRATCH}/work/ch01-costs/results.md")
+lab(pass grade ch01-costs ${common})
+file(READ "${SCRATCH}/work/ch01-costs/results.md" results)
+string(REGEX REPLACE "\\| spawn_join_median_us \\| [0-9.]+ \\|" "| spawn_join_median_us | 57100 |"
+       results "${results}")
+file(WRITE "${SCRATCH}/work/ch01-costs/results.md" "${results}")
+lab(fail grade ch01-costs ${common})
+expect_match("${out}" "FAIL \\(57100: out of range\\)" "a figure in the wrong unit")
+
+# grade --all: every lab has a section; the ones not started score zero without a build.
+lab(fail grade --all ${common})
+expect_match("${out}" "ch04-park .*not started" "a lab not started")
+expect_match("${out}" "all labs: [0-9]+ / [0-9]+" "the summary")
+
+# A handout: the stub where the reference was, no spoilers, no reference results.
+lab(pass handout "${SCRATCH}/handout" ch01-thread ch01-costs)
+file(READ "${SCRATCH}/handout/ch01-os-threads/src/thread_posix_start.cpp" handed)
+expect_match("${handed}" "lab_not_implemented" "the handout's thread_posix_start.cpp")
+if(handed MATCHES "pthread_create")
+  message(FATAL_ERROR "the handout holds the reference's pthread_create")
+endif()
+if(EXISTS "${SCRATCH}/handout/ch01-os-threads/labs/ch01-costs/reference-results.md")
+  message(FATAL_ERROR "the handout holds the reference results")
+endif()
+file(READ "${SCRATCH}/handout/ch01-os-threads/labs/ch01-thread/README.md" readme)
+if(readme MATCHES "<!-- spoiler -->")
+  message(FATAL_ERROR "the handout's lab README still has its spoiler")
+endif()
+file(READ "${ROOT}/ch01-os-threads/labs/ch01-thread/README.md" original)
+if(NOT original MATCHES "<!-- spoiler -->")
+  message(FATAL_ERROR "ch01-thread's README has no spoiler section to remove")
+endif()
+if(EXISTS "${SCRATCH}/handout/CMakeLists.txt" AND EXISTS "${SCRATCH}/handout/tools/lab.cmake")
+  message(STATUS "the handout holds the build and the lab tool")
+else()
+  message(FATAL_ERROR "the handout lacks the build or the lab tool")
+endif()
+file(REMOVE_RECURSE "${SCRATCH}")
+message(STATUS "start, grade, hidden tests, grade --all and handout behave as promised")
