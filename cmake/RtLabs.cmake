@@ -24,6 +24,10 @@ function(rt_add_labs)
     if(NOT LAB_SUPPORTED OR NOT LAB_KIND STREQUAL "code")
       continue()
     endif()
+    # The reference compiles on its own, outside the unity batches: swapping the student's
+    # file in and out (the lab tool, CI's proof) then recompiles that one file, not a batch
+    # of eight, and the batches' objects stay valid.
+    set_source_files_properties(${LAB_REPLACES} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
     rt_lab_variable(variable ${LAB_ID})
     set(${variable} "" CACHE FILEPATH
         "Lab ${LAB_ID}: a student's file built in place of ${LAB_REPLACES} (empty: the reference)")

@@ -17,7 +17,6 @@ set(LAB_GRADED
   "Context.TheNewStackIsAlignedAsTheAbiRequires=2"
   "Context.RunsOnAPlainBufferAndCatchesAnExceptionThere=2"
   "Context.CalleeSavedStateSurvivesManySwitches=3"
-  "Context.MakeContextAcceptsAStackAnExitedContextLeftPoisoned=1"
   "ContextDeathTest.AStartFunctionThatReturnsStopsTheProcessLoudly=1"
   "Context.RoundingModeBelongsToEachContextOnX86AndWindowsArm64=2"
   "Context.MxcsrAndX87ControlWordsAreRestoredEachOnItsOwnUnderEitherPolicy=2"

@@ -10,32 +10,32 @@
 namespace rt::net {
 
 namespace {
-constexpr const char* kLabReadme = "ch04-echo-server/labs/ch04-park/README.md";
+constexpr const char* kParkLabReadme = "ch04-echo-server/labs/ch04-park/README.md";
 }  // namespace
 
 void Loop::Impl::link(Waiter& /*waiter*/) noexcept {
-  lab_not_implemented(kLabReadme, "rt::net::Loop::Impl::link");
+  lab_not_implemented(kParkLabReadme, "rt::net::Loop::Impl::link");
 }
 
 void Loop::Impl::unlink(Waiter& /*waiter*/) noexcept {
-  lab_not_implemented(kLabReadme, "rt::net::Loop::Impl::unlink");
+  lab_not_implemented(kParkLabReadme, "rt::net::Loop::Impl::unlink");
 }
 
 void Loop::Impl::wake_up(Waiter& /*waiter*/) {
-  lab_not_implemented(kLabReadme, "rt::net::Loop::Impl::wake_up");
+  lab_not_implemented(kParkLabReadme, "rt::net::Loop::Impl::wake_up");
 }
 
 void Loop::Impl::request_cancel(Waiter& /*waiter*/, Waiter::Reason /*reason*/) {
-  lab_not_implemented(kLabReadme, "rt::net::Loop::Impl::request_cancel");
+  lab_not_implemented(kParkLabReadme, "rt::net::Loop::Impl::request_cancel");
 }
 
 void Loop::Impl::spend_budget() {
-  lab_not_implemented(kLabReadme, "rt::net::Loop::Impl::spend_budget");
+  lab_not_implemented(kParkLabReadme, "rt::net::Loop::Impl::spend_budget");
 }
 
 void Loop::Impl::await(rt::poll::IoSocket& /*io*/, rt::poll::Operation& /*operation*/,
                        Deadline /*deadline*/, std::string_view /*call*/, Waiter** /*published*/) {
-  lab_not_implemented(kLabReadme, "rt::net::Loop::Impl::await");
+  lab_not_implemented(kParkLabReadme, "rt::net::Loop::Impl::await");
 }
 
 }  // namespace rt::net
