@@ -41,16 +41,23 @@ if(NOT status EQUAL 0)
   message(FATAL_ERROR "configuring the lab's tree failed: ${err}")
 endif()
 
-# A code lab: the stub scores zero; the reference, copied in as a student would, full marks.
-lab(pass start ch01-thread ${common})
-lab(fail grade ch01-thread ${common})
-expect_match("${out}" "Thread.BodyRunsOnANewThreadAndJoinWaitsForIt +3  FAIL \\(not implemented\\)"
-             "the stub's row")
-expect_match("${out}" "total +0 / 14" "the stub's total")
-file(COPY_FILE "${ROOT}/ch01-os-threads/src/thread_posix_start.cpp"
-     "${SCRATCH}/work/ch01-thread/thread_posix_start.cpp")
-lab(pass grade ch01-thread ${common})
-expect_match("${out}" "total +14 / 14" "the reference's total")
+# start_grade_finish(<lab> <reference> <student file> <stub's regex> <full marks' regex>): as
+# a student: start, grade (the starting point scores zero: non-zero exit), copy the answer
+# in, grade again (full marks, exit 0).
+function(start_grade_finish id reference student stub_regex full_regex)
+  lab(pass start ${id} ${common})
+  lab(fail grade ${id} ${common})
+  expect_match("${out}" "${stub_regex}" "${id}, its starting point")
+  file(COPY_FILE "${reference}" "${SCRATCH}/work/${id}/${student}")
+  lab(pass grade ${id} ${common})
+  expect_match("${out}" "${full_regex}" "${id}, the reference")
+endfunction()
+
+# A code lab: the stub fails every row; the reference, copied in as a student would, passes.
+start_grade_finish(ch01-thread "${ROOT}/ch01-os-threads/src/thread_posix_start.cpp"
+  thread_posix_start.cpp
+  "Thread.BodyRunsOnANewThreadAndJoinWaitsForIt +3  FAIL \\(not implemented\\).*total +0 / 14"
+  "total +14 / 14")
 
 # An instructor's hidden test: compiled into the graded executable, graded with its points.
 file(MAKE_DIRECTORY "${SCRATCH}/hidden/ch01-thread")
@@ -66,15 +73,10 @@ lab(pass grade ch01-thread --work "${SCRATCH}/work" --build "${SCRATCH}/build"
 expect_match("${out}" "Hidden.TwoThreadsBothRun +5  pass" "the hidden test's row")
 expect_match("${out}" "total +19 / 19" "the total with the hidden test")
 
-# A results lab: the template scores zero; complete results, full marks.
-lab(pass start ch01-costs ${common})
-lab(fail grade ch01-costs ${common})
-expect_match("${out}" "spawn_join_median_us in 2..2000 +1  FAIL \\(not a number: \\?\\)"
-             "an empty figure")
-expect_match("${out}" "answer q1 +2  FAIL" "an empty answer")
-file(COPY_FILE "${ROOT}/ch01-os-threads/labs/ch01-costs/reference-results.md"
-     "${SCRATCH}/work/ch01-costs/results.md")
-lab(pass grade ch01-costs ${common})
+# A results lab: the template's figures and answers fail; complete results pass.
+start_grade_finish(ch01-costs "${ROOT}/ch01-os-threads/labs/ch01-costs/reference-results.md"
+  results.md "spawn_join_median_us in 2..2000 +1  FAIL \\(not a number: \\?\\).*answer q1 +2  FAIL"
+  "total +14 / 14")
 file(READ "${SCRATCH}/work/ch01-costs/results.md" results)
 string(REGEX REPLACE "\\| spawn_join_median_us \\| [0-9.]+ \\|" "| spawn_join_median_us | 57100 |"
        results "${results}")
