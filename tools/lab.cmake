@@ -177,7 +177,7 @@ endmacro()
 # process, so a stub's abort (or a crash) fails that row alone.
 macro(lab_run_graded tree built)
   string(MAKE_C_IDENTIFIER "lab_${LAB_ID}" _target)
-  set(_exe "${tree}/bin/${_target}${CMAKE_EXECUTABLE_SUFFIX}")
+  set(_exe "${tree}/bin/${_target}")
   if(CMAKE_HOST_WIN32)
     set(_exe "${_exe}.exe")
   endif()
