@@ -11,10 +11,10 @@ set(LAB_TEST_SOURCES tests/queue_timer_test.cpp)
 set(LAB_TEST_LIBS rt_poll)
 # <gtest filter>=<points>
 set(LAB_GRADED
-  "QueueTimer.ADisarmedTimerIsNeverReported=1"
-  "QueueTimer.AnArmedTimerIsReportedReadableOnceItExpires=2"
-  "QueueTimer.TakingTheExpirationsEndsItsReadiness=2"
-  "QueueTimer.APeriodicTimerCountsEveryExpirationEvenUntaken=2"
-  "QueueTimer.DisarmingDropsWhatWasNotTaken=1"
-  "QueueTimer.ReArmingReplacesTheSetting=1"
+  "TimerInPoller.ADisarmedTimerIsNeverReported=1"
+  "TimerInPoller.AnArmedTimerIsReportedReadableOnceItExpires=2"
+  "TimerInPoller.TakingTheExpirationsEndsItsReadiness=2"
+  "TimerInPoller.APeriodicTimerCountsEveryExpirationEvenUntaken=2"
+  "TimerInPoller.DisarmingDropsWhatWasNotTaken=1"
+  "TimerInPoller.ReArmingReplacesTheSetting=1"
   "QueueTimer.ANonPositiveFirstExpirationIsRefused=1")
