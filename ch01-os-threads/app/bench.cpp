@@ -26,6 +26,10 @@ void bench(const BenchOptions& options, rt::Output& out) {
   auto how = fmt::format("{} threads, default stack, one at a time", options.spawn_count);
   table.add_row({"spawn + join, median", rt::format_number(spawn.median / 1e3), "us", how});
   table.add_row({"spawn + join, p99", rt::format_number(spawn.p99 / 1e3), "us", how});
+  // The same empty body, handed to a thread that already exists (rt/os/thread_pool.hpp).
+  auto pool = rt::summarize(rt::os::pool_task(options.spawn_count));
+  table.add_row({"task through a pool of 1, median", rt::format_number(pool.median / 1e3), "us",
+                 fmt::format("{} tasks, one at a time, to an idle worker", options.spawn_count)});
 
   auto memory = rt::os::memory_per_thread(options.alive_count, 0);
   how = fmt::format("{} idle threads alive at once", memory.threads);

@@ -11,6 +11,7 @@
 #include "rt/os/address_wait.hpp"
 #include "rt/os/latch.hpp"
 #include "rt/os/thread.hpp"
+#include "rt/os/thread_pool.hpp"
 
 namespace rt::os {
 
@@ -165,6 +166,20 @@ SpawnJoinResult spawn_join(std::size_t count, std::size_t stack_size,
     if (on_progress) on_progress(i + 1, context);
   }
   return result;
+}
+
+std::vector<double> pool_task(std::size_t count) {
+  std::vector<double> samples;
+  samples.reserve(count);
+  ThreadPool pool(1);
+  for (std::size_t i = 0; i < count; ++i) {
+    Stopwatch watch;
+    Latch done(1);
+    pool.submit([&done] { done.count_down(); });
+    done.wait();
+    samples.push_back(static_cast<double>(watch.elapsed_ns()));
+  }
+  return samples;
 }
 
 MemoryPerThread memory_per_thread(std::size_t count, std::size_t stack_size) {

@@ -1,5 +1,5 @@
-// What differs between the POSIX systems under thread_posix.cpp: Linux (thread_linux.cpp)
-// and macOS (thread_macos.cpp). Internal to rt_os.
+// What differs between the POSIX systems under thread_posix.cpp and thread_posix_start.cpp:
+// Linux (thread_linux.cpp) and macOS (thread_macos.cpp). Internal to rt_os.
 #pragma once
 
 #include <pthread.h>
@@ -7,6 +7,15 @@
 #include <string>
 
 #include "rt/os/thread.hpp"
+
+namespace rt::os {
+
+// The handle behind Thread (thread_posix.cpp owns it, thread_posix_start.cpp fills it).
+struct Thread::Handle {
+  pthread_t thread;
+};
+
+}  // namespace rt::os
 
 namespace rt::os::detail {
 

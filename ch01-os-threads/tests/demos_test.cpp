@@ -61,6 +61,7 @@ TEST(Demo, BenchPrintsTheTable) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, StartsWith("chapter 1: what an OS thread costs"));
   EXPECT_THAT(r.out, HasSubstr("spawn + join, median"));
+  EXPECT_THAT(r.out, HasSubstr("task through a pool of 1, median"));
   EXPECT_THAT(r.out, HasSubstr("stack reserved per thread"));
   EXPECT_THAT(r.out, HasSubstr("round trip, std::atomic wait/notify"));
   EXPECT_THAT(r.out, HasSubstr(fmt::format("round trip, {}", rt::os::address_wait_mechanism())));

@@ -53,6 +53,11 @@ SpawnJoinResult spawn_join(std::size_t count, std::size_t stack_size,
                            void (*on_progress)(std::size_t done, void* context) = nullptr,
                            void* context = nullptr);
 
+// Hands `count` empty tasks, one at a time, to a ThreadPool of one worker and waits for
+// each to finish: what a task costs where the thread already exists (a wakeup of a sleeping
+// worker and one back), beside spawn_join's create + join. One sample per task.
+std::vector<double> pool_task(std::size_t count);
+
 struct MemoryPerThread {
   std::size_t threads = 0;             // how many were alive when measured
   std::size_t stack_reserved = 0;      // address space one thread's stack reserves

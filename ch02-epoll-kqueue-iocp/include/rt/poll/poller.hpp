@@ -131,7 +131,7 @@ class Poller {
   std::intptr_t native_handle() const noexcept;
 
  private:
-  struct State;  // the backend's kernel objects (poller_epoll.cpp, ...)
+  struct State;  // the backend's kernel objects (poller_epoll_state.hpp, ...)
   std::unique_ptr<State> state_;
 };
 

@@ -1,0 +1,32 @@
+// Lab ch03-stack: a fiber's stack on Linux and macOS. This stub compiles and links, so the
+// rest of chapter 3 builds; allocating a stack stops the process with a pointer to the
+// lab's README. Write Stack::allocate and Stack::release (README.md, "Steps").
+#include <cerrno>
+
+#include "rt/error.hpp"
+#include "rt/fiber/stack.hpp"
+#include "rt/lab.hpp"
+
+namespace rt::fiber {
+
+namespace detail {
+// Given: how a refused mapping is recognised (stack_common.cpp names the limit then).
+bool is_refusal_for_lack_of_memory(const rt::OsError& error) noexcept {
+  return error.domain() == ErrorDomain::errno_value && error.code() == ENOMEM;
+}
+}  // namespace detail
+
+void Stack::allocate(std::size_t /*usable_size*/) {
+  lab_not_implemented("ch03-fibers/labs/ch03-stack/README.md", "rt::fiber::Stack::allocate");
+}
+
+// Given: nothing to record on Linux or macOS (only Windows contexts carry a committed bound).
+void Stack::record_committed_low() noexcept {}
+
+void Stack::release() noexcept {
+  // Called by the destructor of every Stack, including one that was never allocated.
+  if (allocation_ == nullptr) return;
+  lab_not_implemented("ch03-fibers/labs/ch03-stack/README.md", "rt::fiber::Stack::release");
+}
+
+}  // namespace rt::fiber
