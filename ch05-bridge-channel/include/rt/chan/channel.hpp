@@ -44,6 +44,7 @@
 #include <utility>
 
 #include "rt/chan/endpoint.hpp"
+#include "rt/chan/local_ring.hpp"
 #include "rt/chan/mode.hpp"
 #include "rt/chan/rendezvous.hpp"
 #include "rt/chan/ring.hpp"
@@ -59,17 +60,25 @@ namespace rt::chan {
 // ---- Compile-time policies ----
 
 // Storage.
+// Storage. `For` is shared by parties on several threads; `ForOneThread` serves two fibers of
+// one loop (C2C), which never run at the same time (local_ring.hpp).
 struct Buffered {  // a ring of the capacity given to the constructor (>= 1)
   template <typename T>
   using For = Ring<T>;
+  template <typename T>
+  using ForOneThread = LocalRing<T>;
 };
 struct Unbounded {  // never full: never blocks a sender (memory grows instead)
   template <typename T>
   using For = UnboundedQueue<T>;
+  template <typename T>
+  using ForOneThread = LocalQueue<T>;
 };
 struct Rendezvous {  // capacity 0: a send completes when a receiver has taken the value
   template <typename T>
   using For = RendezvousCell<T>;
+  template <typename T>
+  using ForOneThread = RendezvousCell<T>;
 };
 
 // What send does when the channel is full (the source article's "drop or back off").
@@ -228,7 +237,7 @@ class Channel {
   bool close() noexcept {
     if (!storage_.close()) return false;
     // seq_cst: the closed bit, then the lists (pairs with the waiters' fence, as a put does).
-    rt::store_load_fence();
+    fence();
     end_all<ReceiverKind>(receivers_);
     end_all<SenderKind>(senders_);
     end_all<SenderKind>(owner_);
@@ -287,6 +296,11 @@ class Channel {
   void select_pass_on_senders() { pass_on_senders(Status::ok); }
 
  private:
+  // The store-load fence of the protocol (rt/fence.hpp), between two parties that may run at
+  // once; none for two fibers of one loop, which never do.
+  static void fence() noexcept {
+    if constexpr (kOtherPartyMayRunElsewhere) rt::store_load_fence();
+  }
   static constexpr bool kRendezvous = std::is_same_v<Storage, Rendezvous>;
   static_assert(!kRendezvous || std::is_same_v<WhenFull, Block>,
                 "a Rendezvous channel holds no values to drop: WhenFull must be Block");
@@ -326,7 +340,7 @@ class Channel {
         if (!gave_up) continue;
       }
       if (storage_.retract()) {
-        rt::store_load_fence();  // the cell is free: as after_take
+        fence();  // the cell is free: as after_take
         if (senders_.maybe_waiting()) notify_one<SenderKind, SenderKind>(senders_);
         return *gave_up;
       }
@@ -336,7 +350,7 @@ class Channel {
   // The owner, its value taken: frees the cell and wakes a sender waiting for it.
   Status release_cell(Status status) {
     storage_.reset();
-    rt::store_load_fence();  // as after_take
+    fence();  // as after_take
     if (senders_.maybe_waiting()) notify_one<SenderKind, SenderKind>(senders_);
     return status;
   }
@@ -369,14 +383,14 @@ class Channel {
   // the CAS to its deadline or stop (then nobody was woken for that change) or, after it was
   // notified, found its deadline passed: either way, hand the chance on to the next waiter.
   Status pass_on_senders(Status status) {
-    rt::store_load_fence();
+    fence();
     if (senders_.maybe_waiting() && storage_.has_room_or_closed()) {
       notify_one<SenderKind, SenderKind>(senders_);
     }
     return status;
   }
   Status pass_on_receivers(Status status) {
-    rt::store_load_fence();
+    fence();
     if (receivers_.maybe_waiting() && storage_.has_value_or_closed()) {
       notify_one<ReceiverKind, ReceiverKind>(receivers_);
     }
@@ -386,12 +400,12 @@ class Channel {
   void after_put() {
     // seq_cst: the put, then the receivers' list (pairs with a receiver's fence between its
     // registration and its re-check): one of the two sees the other.
-    rt::store_load_fence();
+    fence();
     if (receivers_.maybe_waiting()) notify_one<ReceiverKind, SenderKind>(receivers_);
     if constexpr (std::is_same_v<Notifier, Naive>) signal_receiving_side();
   }
   void after_take() {
-    rt::store_load_fence();  // as after_put, for senders
+    fence();  // as after_put, for senders
     if constexpr (kRendezvous) {
       // The value's sender waits for this take; the cell is still its until it resets it.
       if (owner_.maybe_waiting()) notify_one<SenderKind, ReceiverKind>(owner_);
@@ -456,7 +470,9 @@ class Channel {
     }
   }
 
-  typename Storage::template For<T> storage_;
+  std::conditional_t<kOtherPartyMayRunElsewhere, typename Storage::template For<T>,
+                     typename Storage::template ForOneThread<T>>
+      storage_;
   WaitList receivers_;  // parked receivers (receive)
   WaitList senders_;    // parked senders (send, when full; a rendezvous: the cell is taken)
   WaitList owner_;      // a rendezvous: the sender whose value is in the cell, waiting for a take

@@ -77,7 +77,8 @@ WaitState wait_on(std::span<WaitList* const> lists, std::span<bool> removed, Rea
     for (std::size_t i = 0; i < lists.size(); ++i) removed[i] = !lists[i]->unlink(nodes[i]);
   };
   // seq_cst: registration, then the re-check (pairs with the notifiers' fence after a change).
-  rt::store_load_fence();
+  // Two fibers of one loop need none, unless a stop request may come from another thread.
+  if (kMaySpin || stop.stop_possible()) rt::store_load_fence();
   if (ready() || stop.stop_requested() || deadline.passed()) {
     unlink_all();  // 2. the re-check found it: withdraw
     std::uint32_t expected = raw(Kind::kWaiting);
