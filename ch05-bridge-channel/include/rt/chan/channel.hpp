@@ -26,7 +26,9 @@
 // Contract:
 // - send and try_send only from the sender's kind, receive and try_receive only from the
 //   receiver's kind (checked: the process stops with a message naming the mode and the
-//   caller). close() from anyone.
+//   caller). close() from anyone, except on a C2C channel: there every party, the closer
+//   included, is a fiber of the one loop (checked), which is what lets C2C go without locks
+//   and atomic read-modify-writes (Loop::post a task to close one from another thread).
 // - A fiber side must run on an rt::net::Loop; with kind Fiber on both sides (C2C), every
 //   fiber that uses the channel must be on the same loop (checked when a wake crosses loops;
 //   use FiberOnAnyLoop for fibers of several loops).
@@ -78,7 +80,7 @@ struct Rendezvous {  // capacity 0: a send completes when a receiver has taken t
   template <typename T>
   using For = RendezvousCell<T>;
   template <typename T>
-  using ForOneThread = RendezvousCell<T>;
+  using ForOneThread = LocalRendezvousCell<T>;
 };
 
 // What send does when the channel is full (the source article's "drop or back off").
@@ -111,6 +113,8 @@ class Channel {
   // False for two fibers of one loop (C2C), which share a thread: spinning before a park
   // cannot see the other party act (wait.hpp).
   static constexpr bool kOtherPartyMayRunElsewhere = !same_thread_wake<ReceiverKind, SenderKind>();
+  // The lists of parked parties: locked unless every party runs on one thread.
+  using Waiters = WaitList<kOtherPartyMayRunElsewhere>;
 
   // capacity >= 1 for Buffered (checked); ignored for Unbounded and Rendezvous.
   explicit Channel(std::size_t capacity = 1) : storage_(checked_capacity(capacity)) {}
@@ -136,12 +140,12 @@ class Channel {
             break;
         }
         if constexpr (std::is_same_v<WhenFull, DropNewest>) {
-          stats_.dropped.fetch_add(1, std::memory_order_relaxed);
+          bump(stats_.dropped);
           return Status::dropped;
         } else if constexpr (std::is_same_v<WhenFull, DropOldest>) {
           std::optional<T> oldest;
           if (storage_.try_take(oldest) == TakeResult::ok) {
-            stats_.dropped.fetch_add(1, std::memory_order_relaxed);
+            bump(stats_.dropped);
           }
           continue;
         } else {
@@ -235,6 +239,7 @@ class Channel {
   // here several producers may each close when they finish, with no agreement on who is last,
   // and the return value tells the one that did.) Any thread or fiber.
   bool close() noexcept {
+    if constexpr (!kOtherPartyMayRunElsewhere) check_caller<SenderKind>("close");
     if (!storage_.close()) return false;
     // seq_cst: the closed bit, then the lists (pairs with the waiters' fence, as a put does).
     fence();
@@ -286,8 +291,8 @@ class Channel {
     }
     return false;
   }
-  WaitList& select_receivers() noexcept { return receivers_; }
-  WaitList& select_senders() noexcept { return senders_; }
+  Waiters& select_receivers() noexcept { return receivers_; }
+  Waiters& select_senders() noexcept { return senders_; }
   bool select_can_receive() const noexcept { return storage_.has_value_or_closed(); }
   bool select_can_send() const noexcept { return storage_.has_room_or_closed(); }
   // A select that a notifier of this channel woke, and that completed another case (or gave
@@ -296,12 +301,20 @@ class Channel {
   void select_pass_on_senders() { pass_on_senders(Status::ok); }
 
  private:
+  // A slow-path counter: an atomic increment between threads, a plain one on one thread.
+  static void bump(std::atomic<std::uint64_t>& counter) noexcept {
+    if constexpr (kOtherPartyMayRunElsewhere) {
+      counter.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
+  }
   // The store-load fence of the protocol (rt/fence.hpp), between two parties that may run at
   // once; none for two fibers of one loop, which never do.
   static void fence() noexcept {
     if constexpr (kOtherPartyMayRunElsewhere) rt::store_load_fence();
   }
-  static constexpr bool kRendezvous = std::is_same_v<Storage, Rendezvous>;
+  static constexpr bool kRendezvous = std::is_same_v<Storage, Rendezvous>;  // either cell
   static_assert(!kRendezvous || std::is_same_v<WhenFull, Block>,
                 "a Rendezvous channel holds no values to drop: WhenFull must be Block");
 
@@ -415,17 +428,17 @@ class Channel {
   }
 
   template <typename Kind, typename Ready>
-  WaitState wait(WaitList& list, Ready ready, const Deadline& deadline, const std::stop_token& stop,
+  WaitState wait(Waiters& list, Ready ready, const Deadline& deadline, const std::stop_token& stop,
                  void* slot = nullptr) {
-    WaitList* lists[] = {&list};
-    bool removed[1];
-    return wait_on<Kind, kOtherPartyMayRunElsewhere>(lists, removed, ready, deadline, stop,
-                                                     stats_.parks, slot);
+    const std::array<Waiters*, 1> lists{&list};
+    std::array<bool, 1> removed;
+    return wait_on<Kind, kOtherPartyMayRunElsewhere, kOtherPartyMayRunElsewhere>(
+        lists, removed, ready, deadline, stop, stats_.parks, slot);
   }
 
   // Wakes the oldest waiter of `list`, of kind Waiter, from a party of kind Waker.
   template <typename Waiter, typename Waker>
-  void notify_one(WaitList& list) {
+  void notify_one(Waiters& list) {
     if (const auto woken = list.end_one(Waiter::kWaiting, WaitState::notified)) {
       wake<Waiter, Waker>(*woken);
     }
@@ -433,7 +446,7 @@ class Channel {
   // Wakes the owner of a wait that a party of kind Waker just ended.
   template <typename Waiter, typename Waker>
   void wake(const Woken& woken) {
-    stats_.notifications.fetch_add(1, std::memory_order_relaxed);
+    bump(stats_.notifications);
     auto& parker = *static_cast<typename Waiter::Parker*>(woken.parker);
     bool paid;
     if constexpr (same_thread_wake<Waiter, Waker>()) {
@@ -441,16 +454,16 @@ class Channel {
     } else {
       paid = Waiter::unpark_from_other_thread(*woken.word, parker);
     }
-    if (paid) stats_.wakeups.fetch_add(1, std::memory_order_relaxed);
+    if (paid) bump(stats_.wakeups);
   }
 
   template <typename Waiter>
-  void end_all(WaitList& list) noexcept {
+  void end_all(Waiters& list) noexcept {
     list.end_all(Waiter::kWaiting, WaitState::notified, [this](const WaitNode& node) {
-      stats_.notifications.fetch_add(1, std::memory_order_relaxed);
+      bump(stats_.notifications);
       auto& parker = *static_cast<typename Waiter::Parker*>(node.parker);
       if (Waiter::unpark_from_any_thread(*node.word, parker)) {
-        stats_.wakeups.fetch_add(1, std::memory_order_relaxed);
+        bump(stats_.wakeups);
       }
     });
   }
@@ -462,7 +475,7 @@ class Channel {
     }
   }
   void signal_receiving_side() noexcept {
-    stats_.wakeups.fetch_add(1, std::memory_order_relaxed);
+    bump(stats_.wakeups);
     if constexpr (std::is_same_v<ReceiverKind, Thread>) {
       rt::os::wake_one(naive_word_);
     } else if (auto* loop = receiver_loop_.load(std::memory_order_relaxed)) {
@@ -473,9 +486,9 @@ class Channel {
   std::conditional_t<kOtherPartyMayRunElsewhere, typename Storage::template For<T>,
                      typename Storage::template ForOneThread<T>>
       storage_;
-  WaitList receivers_;  // parked receivers (receive)
-  WaitList senders_;    // parked senders (send, when full; a rendezvous: the cell is taken)
-  WaitList owner_;      // a rendezvous: the sender whose value is in the cell, waiting for a take
+  Waiters receivers_;  // parked receivers (receive)
+  Waiters senders_;    // parked senders (send, when full; a rendezvous: the cell is taken)
+  Waiters owner_;      // a rendezvous: the sender whose value is in the cell, waiting for a take
   struct {
     std::atomic<std::uint64_t> parks{0}, notifications{0}, wakeups{0}, dropped{0};
   } stats_;

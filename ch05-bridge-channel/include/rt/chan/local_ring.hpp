@@ -82,4 +82,49 @@ class LocalQueue {
   bool closed_ = false;
 };
 
+// The rendezvous cell for C2C (rendezvous.hpp has the shared one and its state diagram): on
+// one thread no receiver is ever half-way through a take, so the cell is empty, full or taken.
+template <typename T>
+class LocalRendezvousCell {
+ public:
+  static constexpr bool kRendezvous = true;
+  explicit LocalRendezvousCell(std::size_t /*capacity: 0*/) {}
+
+  std::size_t capacity() const noexcept { return 0; }
+  PutResult try_occupy(T& value) {
+    if (closed_) return PutResult::closed;
+    if (state_ != State::empty) return PutResult::full;
+    value_.emplace(std::move(value));
+    state_ = State::full;
+    return PutResult::ok;
+  }
+  bool taken() const noexcept { return state_ == State::taken; }
+  void reset() noexcept { state_ = State::empty; }
+  bool retract() noexcept {
+    if (state_ != State::full) return false;  // taken: delivered
+    value_.reset();
+    state_ = State::empty;
+    return true;
+  }
+  TakeResult try_take(std::optional<T>& out) {
+    if (state_ == State::full) {
+      out.emplace(std::move(*value_));
+      value_.reset();
+      state_ = State::taken;
+      return TakeResult::ok;
+    }
+    return closed_ ? TakeResult::closed : TakeResult::empty;
+  }
+  bool has_room_or_closed() const noexcept { return state_ == State::empty || closed_; }
+  bool has_value_or_closed() const noexcept { return state_ == State::full || closed_; }
+  bool close() noexcept { return !std::exchange(closed_, true); }
+  bool closed() const noexcept { return closed_; }
+
+ private:
+  enum class State { empty, full, taken };
+  State state_ = State::empty;
+  std::optional<T> value_;
+  bool closed_ = false;
+};
+
 }  // namespace rt::chan

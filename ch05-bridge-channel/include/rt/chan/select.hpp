@@ -60,7 +60,7 @@ struct ReceiveCase {
 
   bool try_now(Status& status) { return channel->select_try_receive(*into, status); }
   bool ready() const { return channel->select_can_receive(); }
-  WaitList& list() const { return channel->select_receivers(); }
+  auto& list() const { return channel->select_receivers(); }
   void pass_on() const { channel->select_pass_on_receivers(); }
 };
 
@@ -73,7 +73,7 @@ struct SendCase {
 
   bool try_now(Status& status) { return channel->select_try_send(*value, status); }
   bool ready() const { return channel->select_can_send(); }
-  WaitList& list() const { return channel->select_senders(); }
+  auto& list() const { return channel->select_senders(); }
   void pass_on() const { channel->select_pass_on_senders(); }
 };
 
@@ -119,7 +119,12 @@ SelectResult select(const SelectOptions& options, Cases... cases) {
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::array<bool, kCases> woken_by{};  // cases whose notifier woke this select
   std::array<bool, kCases> removed{};
-  std::array<WaitList*, kCases> lists{};
+  constexpr bool kShared =
+      std::tuple_element_t<0, std::tuple<Cases...>>::kOtherPartyMayRunElsewhere;
+  static_assert(((Cases::kOtherPartyMayRunElsewhere == kShared) && ...),
+                "a select mixes C2C channels (one loop's fibers, unlocked) with shared ones: "
+                "declare the C2C ones FiberOnAnyLoop");
+  std::array<WaitList<kShared>*, kCases> lists{};
   for (std::size_t i = 0; i < kCases; ++i) visit(i, [&](auto& c) { lists[i] = &c.list(); });
   std::atomic<std::uint64_t> parks{0};
 
@@ -151,9 +156,8 @@ SelectResult select(const SelectOptions& options, Cases... cases) {
         visit(i, [&](auto& c) { ready = c.ready(); });
       return ready;
     };
-    constexpr bool kMaySpin = (Cases::kOtherPartyMayRunElsewhere || ...);
-    const WaitState outcome =
-        wait_on<Kind, kMaySpin>(lists, removed, any_ready, options.deadline, options.stop, parks);
+    const WaitState outcome = wait_on<Kind, kShared, kShared>(
+        lists, removed, any_ready, options.deadline, options.stop, parks);
     for (std::size_t i = 0; i < kCases; ++i) woken_by[i] = woken_by[i] || removed[i];
     if (outcome == WaitState::timed_out) return finish({kNoCase, Status::timed_out});
     if (outcome == WaitState::cancelled) return finish({kNoCase, Status::cancelled});

@@ -2,11 +2,11 @@
 // a receive (one list), and a select (one list per case, all sharing one word).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <span>
 #include <stop_token>
 
 #include "rt/chan/endpoint.hpp"
@@ -34,9 +34,9 @@ inline constexpr std::size_t kMaxWaitLists = 16;
 // the deadline or the stop held). removed[i] is set to whether a notifier or close() took the
 // registration on lists[i] out: that side changed for this party (a select passes such a wakeup on
 // if it completes another case). `parks` counts waits that got past their re-check.
-template <typename Kind, bool kMaySpin, typename Ready>
-WaitState wait_on(std::span<WaitList* const> lists, std::span<bool> removed, Ready ready,
-                  const Deadline& deadline, const std::stop_token& stop,
+template <typename Kind, bool kMaySpin, bool kShared, std::size_t N, typename Ready>
+WaitState wait_on(const std::array<WaitList<kShared>*, N>& lists, std::array<bool, N>& removed,
+                  Ready ready, const Deadline& deadline, const std::stop_token& stop,
                   std::atomic<std::uint64_t>& parks, void* slot = nullptr) {
   // 0. Spin a little first, with more than one CPU, when the other party may run on another
   // CPU (kMaySpin: not for two fibers of one loop, which share a thread): it may be about to
@@ -65,12 +65,13 @@ WaitState wait_on(std::span<WaitList* const> lists, std::span<bool> removed, Rea
       Kind::unpark_from_any_thread(word, parker);
     }
   });
-  WaitNode nodes[kMaxWaitLists];
+  std::array<WaitNode, N> nodes;  // N is 1 but for a select: nothing to clear in a loop
   word.store(raw(Kind::kWaiting), std::memory_order_relaxed);
   for (std::size_t i = 0; i < lists.size(); ++i) {  // 1. register
     nodes[i].word = &word;
     nodes[i].parker = &parker;
     nodes[i].slot = slot;
+    nodes[i].word_shared = kShared || stop.stop_possible();
     lists[i]->link(nodes[i]);
   }
   auto unlink_all = [&] {
@@ -82,15 +83,23 @@ WaitState wait_on(std::span<WaitList* const> lists, std::span<bool> removed, Rea
   if (ready() || stop.stop_requested() || deadline.passed()) {
     unlink_all();  // 2. the re-check found it: withdraw
     std::uint32_t expected = raw(Kind::kWaiting);
-    if (word.compare_exchange_strong(expected, raw(WaitState::idle), std::memory_order_acq_rel,
-                                     std::memory_order_acquire)) {
+    if (!kShared && !stop.stop_possible()) {  // only this thread touches the word
+      expected = word.load(std::memory_order_relaxed);
+      if (expected == raw(Kind::kWaiting)) return WaitState::idle;
+    } else if (word.compare_exchange_strong(expected, raw(WaitState::idle),
+                                            std::memory_order_acq_rel, std::memory_order_acquire)) {
       return WaitState::idle;
     }
     Kind::take_stale_unpark(parker);  // someone ended the wait first: its unpark is coming
     return static_cast<WaitState>(expected);
   }
-  parks.fetch_add(1, std::memory_order_relaxed);  // after this, only others end the wait
-  Kind::park(word, parker, deadline);             // 3. park
+  // After this, only others end the wait. One thread (kShared false): a plain increment.
+  if constexpr (kShared) {
+    parks.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    parks.store(parks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+  Kind::park(word, parker, deadline);  // 3. park
   unlink_all();  // notifiers took theirs out already; a deadline or a stop took none
   // The stop_callback's destructor waits for a callback running on another thread, so the
   // word outlives every party that may touch it.

@@ -16,7 +16,9 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <optional>
+#include <type_traits>
 
 #include "rt/chan/spin.hpp"
 
@@ -55,6 +57,10 @@ struct WaitNode {
   WaitWord* word = nullptr;
   void* parker = nullptr;  // the endpoint kind's Parker, for the winner's wake
   void* slot = nullptr;    // a rendezvous receive: its std::optional<T>, for a direct handoff
+  // Whether a party on another thread may end this wait (a stop request can come from any
+  // thread). False only for a fiber of a C2C channel waiting without a stop token: then the
+  // ending needs no compare-and-swap (WaitList<false>::end).
+  bool word_shared = true;
   WaitNode* previous = nullptr;
   WaitNode* next = nullptr;
   bool linked = false;  // guarded by the list's lock
@@ -70,11 +76,13 @@ struct Woken {
 // The waiters of one side of a channel (its receivers, or its senders), oldest first.
 // A short spin lock guards the links; it is taken only on the slow path (a party about to
 // park, or a notifier that saw `maybe_waiting()`), never by a send or receive that finds a
-// value or a slot, so a burst into an awake receiver never touches it.
+// value or a slot, so a burst into an awake receiver never touches it. kShared false: every
+// party runs on one thread (two fibers of one loop), and there is nothing to lock.
+template <bool kShared>
 class WaitList {
  public:
   void link(WaitNode& node) noexcept {
-    SpinGuard guard(lock_);
+    Guard guard(lock_);
     node.previous = tail_;
     node.next = nullptr;
     (tail_ != nullptr ? tail_->next : head_) = &node;
@@ -86,7 +94,7 @@ class WaitList {
   // Takes `node` out if a notifier has not already; either way it is out afterwards. Returns
   // false if a notifier (or close) had taken it out: this list's side changed for its owner.
   bool unlink(WaitNode& node) noexcept {
-    SpinGuard guard(lock_);
+    Guard guard(lock_);
     if (!node.linked) return false;
     remove(node);
     return true;
@@ -100,11 +108,11 @@ class WaitList {
   // first are dropped on the way: their owners are leaving anyway). Returns what the caller
   // needs to wake its owner, or nothing if nobody was waiting.
   std::optional<Woken> end_one(WaitState waiting, WaitState outcome) noexcept {
-    SpinGuard guard(lock_);
+    Guard guard(lock_);
     while (WaitNode* node = head_) {
       remove(*node);
       const Woken woken{node->word, node->parker};
-      if (try_end_wait(*woken.word, waiting, outcome)) return woken;
+      if (end(*node, waiting, outcome)) return woken;
     }
     return std::nullopt;
   }
@@ -116,18 +124,18 @@ class WaitList {
   // without a slot (a select's) is notified instead, and then `delivered` is false.
   template <typename T>
   std::optional<Woken> hand_over(WaitState waiting, T& value, bool& delivered) noexcept {
-    SpinGuard guard(lock_);
+    Guard guard(lock_);
     while (WaitNode* node = head_) {
       remove(*node);
       const Woken woken{node->word, node->parker};
       if (node->slot == nullptr) {
         delivered = false;
-        if (try_end_wait(*woken.word, waiting, WaitState::notified)) return woken;
+        if (end(*node, waiting, WaitState::notified)) return woken;
         continue;
       }
       auto& slot = *static_cast<std::optional<T>*>(node->slot);
       slot.emplace(std::move(value));
-      if (try_end_wait(*woken.word, waiting, WaitState::delivered)) {
+      if (end(*node, waiting, WaitState::delivered)) {
         delivered = true;
         return woken;
       }
@@ -141,14 +149,27 @@ class WaitList {
   // under the lock: the owner cannot unlink (and leave) before it returns.
   template <typename Wake>
   void end_all(WaitState waiting, WaitState outcome, Wake wake) noexcept {
-    SpinGuard guard(lock_);
+    Guard guard(lock_);
     while (WaitNode* node = head_) {
       remove(*node);
-      if (try_end_wait(*node->word, waiting, outcome)) wake(*node);
+      if (end(*node, waiting, outcome)) wake(*node);
     }
   }
 
  private:
+  // try_end_wait, or, when only this thread can touch the word (one thread, no stop token),
+  // the same transition with a plain load and store: no locked instruction.
+  static bool end(const WaitNode& node, WaitState waiting, WaitState outcome) noexcept {
+    if constexpr (!kShared) {
+      if (!node.word_shared) {
+        if (node.word->load(std::memory_order_relaxed) != raw(waiting)) return false;
+        node.word->store(raw(outcome), std::memory_order_relaxed);
+        return true;
+      }
+    }
+    return try_end_wait(*node.word, waiting, outcome);
+  }
+
   void remove(WaitNode& node) noexcept {
     (node.previous != nullptr ? node.previous->next : head_) = node.next;
     (node.next != nullptr ? node.next->previous : tail_) = node.previous;
@@ -156,7 +177,14 @@ class WaitList {
     count_.store(count_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
   }
 
-  SpinLock lock_;
+  struct NoLock {
+    void lock() noexcept {}
+    void unlock() noexcept {}
+  };
+  using Lock = std::conditional_t<kShared, SpinLock, NoLock>;
+  using Guard = std::lock_guard<Lock>;
+
+  Lock lock_;
   WaitNode* head_ = nullptr;             // guarded by lock_
   WaitNode* tail_ = nullptr;             // guarded by lock_
   std::atomic<std::uint32_t> count_{0};  // linked nodes; written under lock_, read without
