@@ -272,7 +272,6 @@ TYPED_TEST(ChannelTest, WhenFullDropOldestMakesRoomAndCountsIt) {
 TYPED_TEST(ChannelTest, ASideUsedByTheWrongKindStopsTheProcessNamingTheMode) {
   using Channel = typename TypeParam::template Channel<int>;
   using Sender = typename Channel::Sender;
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
   if constexpr (std::is_same_v<Sender, rt::chan::Thread>) {
     // A send from a fiber, on a channel whose sender is a thread.
     EXPECT_DEATH(
