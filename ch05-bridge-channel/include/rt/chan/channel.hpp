@@ -130,15 +130,7 @@ class Channel {
       return send_to_a_receiver(value, deadline, stop);
     } else {
       for (;;) {
-        switch (storage_.try_put(value)) {
-          case PutResult::ok:
-            after_put();
-            return Status::ok;
-          case PutResult::closed:
-            return Status::closed;
-          case PutResult::full:
-            break;
-        }
+        if (const Status status = put_now(value); status != Status::full) return status;
         if constexpr (std::is_same_v<WhenFull, DropNewest>) {
           bump(stats_.dropped);
           return Status::dropped;
@@ -165,16 +157,7 @@ class Channel {
   Status try_send(T& value) {
     static_assert(!kRendezvous, "try_send on a Rendezvous channel: use send with a deadline");
     check_caller<SenderKind>("try_send");
-    switch (storage_.try_put(value)) {
-      case PutResult::ok:
-        after_put();
-        return Status::ok;
-      case PutResult::closed:
-        return Status::closed;
-      case PutResult::full:
-        break;
-    }
-    return Status::full;
+    return put_now(value);
   }
   Status try_send(T&& value) { return try_send(value); }
 
@@ -185,17 +168,8 @@ class Channel {
     note_receiver();
     Received<T> received;
     for (;;) {
-      switch (storage_.try_take(received.value)) {
-        case TakeResult::ok:
-          after_take();
-          received.status = Status::ok;
-          return received;
-        case TakeResult::closed:
-          received.status = Status::closed;
-          return received;
-        case TakeResult::empty:
-          break;
-      }
+      received.status = take_now(received.value);
+      if (received.status != Status::empty) return received;
       if (const auto gave_up = given_up(deadline, stop)) {
         received.status = *gave_up;
         return received;
@@ -219,18 +193,7 @@ class Channel {
     check_caller<ReceiverKind>("try_receive");
     note_receiver();
     Received<T> received;
-    switch (storage_.try_take(received.value)) {
-      case TakeResult::ok:
-        after_take();
-        received.status = Status::ok;
-        break;
-      case TakeResult::closed:
-        received.status = Status::closed;
-        break;
-      case TakeResult::empty:
-        received.status = Status::empty;
-        break;
-    }
+    received.status = take_now(received.value);
     return received;
   }
 
@@ -262,34 +225,14 @@ class Channel {
   // Receives if a value is there (ok) or the channel is closed and drained (closed); false if
   // neither. The notification that follows a take is done here.
   bool select_try_receive(std::optional<T>& into, Status& status) {
-    switch (storage_.try_take(into)) {
-      case TakeResult::ok:
-        after_take();
-        status = Status::ok;
-        return true;
-      case TakeResult::closed:
-        status = Status::closed;
-        return true;
-      case TakeResult::empty:
-        break;
-    }
-    return false;
+    status = take_now(into);
+    return status != Status::empty;
   }
   // Sends if there is room (ok) or the channel is closed (closed); false if neither.
   bool select_try_send(T& value, Status& status) {
     static_assert(!kRendezvous, "a select cannot send on a Rendezvous channel");
-    switch (storage_.try_put(value)) {
-      case PutResult::ok:
-        after_put();
-        status = Status::ok;
-        return true;
-      case PutResult::closed:
-        status = Status::closed;
-        return true;
-      case PutResult::full:
-        break;
-    }
-    return false;
+    status = put_now(value);
+    return status != Status::full;
   }
   Waiters& select_receivers() noexcept { return receivers_; }
   Waiters& select_senders() noexcept { return senders_; }
@@ -301,6 +244,33 @@ class Channel {
   void select_pass_on_senders() { pass_on_senders(Status::ok); }
 
  private:
+  // One attempt, no waiting, and the notification that follows a change: ok, closed, or
+  // full (put) / empty (take: closed means closed and drained). Moves from `value` only on ok.
+  Status put_now(T& value) {
+    switch (storage_.try_put(value)) {
+      case PutResult::ok:
+        after_put();
+        return Status::ok;
+      case PutResult::closed:
+        return Status::closed;
+      case PutResult::full:
+        break;
+    }
+    return Status::full;
+  }
+  Status take_now(std::optional<T>& into) {
+    switch (storage_.try_take(into)) {
+      case TakeResult::ok:
+        after_take();
+        return Status::ok;
+      case TakeResult::closed:
+        return Status::closed;
+      case TakeResult::empty:
+        break;
+    }
+    return Status::empty;
+  }
+
   // A slow-path counter: an atomic increment between threads, a plain one on one thread.
   static void bump(std::atomic<std::uint64_t>& counter) noexcept {
     if constexpr (kOtherPartyMayRunElsewhere) {
