@@ -92,8 +92,8 @@ TEST(ThreadPool, WorkersAreNamedAfterThePoolWithTheirIndex) {
   std::mutex mutex;
   std::set<std::string> names;
   {
+    Latch both(2);  // declared first: it must outlive the pool, whose destructor joins
     ThreadPool pool(2, {.name = "pool"});
-    Latch both(2);
     for (int i = 0; i < 2; ++i) {
       pool.submit([&] {
         {
