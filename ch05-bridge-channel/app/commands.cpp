@@ -43,6 +43,38 @@ void add_commands(CLI::App& app, rt::Output& out) {
     c->callback([&out, options] { burst(*options, out); });
   }
   {
+    auto options = std::make_shared<SelectDemoOptions>();
+    auto* c = app.add_subcommand(
+        "select", "A fiber waits on data from its loop (C2C) and commands from a thread (T2C)");
+    c->add_option("--time-scale", options->time_scale, "Multiplies every pause and deadline")
+        ->check(rt::cli::finite_range(0.01, 100.0));
+    c->callback([&out, options] { select_demo(*options, out); });
+  }
+  {
+    auto options = std::make_shared<PipelineOptions>();
+    auto* c = app.add_subcommand(
+        "pipeline", "The article's load balancer: control thread -> fibers -> fibers -> logger");
+    c->add_option("--commands", options->commands, "Commands the control plane sends")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
+    c->add_option("--workers", options->workers, "Worker fibers")->check(CLI::Range(1, 10'000));
+    c->add_option("--work", options->work, "Arithmetic iterations per command")
+        ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{100'000'000}));
+    rt::cli::add_json_flag(c, &options->json);
+    c->callback([&out, options] { pipeline(*options, out); });
+  }
+  {
+    auto options = std::make_shared<SyscallServerOptions>();
+    auto* c = app.add_subcommand(
+        "syscall-server",
+        "Fibers using a thread-bound resource: through its thread, or on its thread's loop");
+    c->add_option("--fibers", options->fibers, "Fibers making requests")
+        ->check(CLI::Range(1, 10'000));
+    c->add_option("--requests", options->requests, "Requests per fiber")
+        ->check(CLI::Range(1, 100'000'000));
+    rt::cli::add_json_flag(c, &options->json);
+    c->callback([&out, options] { syscall_server(*options, out); });
+  }
+  {
     auto options = std::make_shared<BenchOptions>();
     auto* c =
         app.add_subcommand("bench", "The chapter's figures side by side, pinned and unpinned");

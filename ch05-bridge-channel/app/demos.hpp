@@ -39,6 +39,32 @@ struct BurstOptions {
 };
 void burst(const BurstOptions& options, rt::Output& out);
 
+// `pipeline`: the article's load balancer: control thread -> dispatcher fiber (T2C) ->
+// worker fibers (C2C) -> logger thread (C2T); each hop's messages and wakeups.
+struct PipelineOptions {
+  std::uint64_t commands = 200'000;
+  int workers = 4;
+  std::uint64_t work = 200;  // iterations of arithmetic per command
+  bool json = false;
+};
+void pipeline(const PipelineOptions& options, rt::Output& out);
+
+// `syscall-server`: fibers using a thread-bound resource, through its thread (C2T + T2C)
+// against on its thread's loop (C2C + C2C); the cost per request of each.
+struct SyscallServerOptions {
+  int fibers = 4;
+  int requests = 20'000;  // per fiber
+  bool json = false;
+};
+void syscall_server(const SyscallServerOptions& options, rt::Output& out);
+
+// `select`: a fiber waits on data from its own loop (C2C) and commands from a thread (T2C)
+// at once, with a deadline per wait. `time_scale` multiplies every pause and deadline.
+struct SelectDemoOptions {
+  double time_scale = 1.0;
+};
+void select_demo(const SelectDemoOptions& options, rt::Output& out);
+
 // `bench`: the chapter's figures side by side (bench.cpp lists the rows).
 struct BenchOptions {
   std::size_t messages =

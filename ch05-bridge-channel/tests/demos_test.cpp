@@ -51,8 +51,8 @@ TEST(Demo, BadFlagsAreRefusedWithExitStatus2) {
 namespace {
 
 TEST(Demo, BenchPrintsEveryRowAndSaysPinnedOrUnpinned) {
-  const auto result = rt::testing::run(
-      ch05::program(), {"bench", "--messages", "20000", "--reps", "1", "--json"});
+  const auto result =
+      rt::testing::run(ch05::program(), {"bench", "--messages", "20000", "--reps", "1", "--json"});
   ASSERT_EQ(result.status, 0) << result.err;
   for (const char* row : {"C2C ping-pong", "C2C stream", "T2C stream, capacity 1024, batched",
                           "naive notifier", "mutex + condition variable", "round trip"}) {
@@ -65,6 +65,46 @@ TEST(Demo, StressReportsExactlyOnce) {
   const auto result = rt::testing::run(ch05::program(), {"stress", "--messages", "40000"});
   ASSERT_EQ(result.status, 0) << result.err;
   EXPECT_NE(result.out.find("exactly once"), std::string::npos) << result.out;
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Demo, PipelineMovesEveryCommandThroughThreeHopsOfThreeModes) {
+  const auto result = rt::testing::run(
+      ch05::program(), {"pipeline", "--commands", "5000", "--workers", "3", "--work", "10"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  for (const char* hop : {"T2C", "C2C", "C2T", "every command was processed and logged once"}) {
+    EXPECT_NE(result.out.find(hop), std::string::npos) << hop << "\n" << result.out;
+  }
+}
+
+TEST(Demo, SyscallServerComparesTheOwnerThreadWithTheOwnersLoop) {
+  const auto result = rt::testing::run(
+      ch05::program(), {"syscall-server", "--fibers", "2", "--requests", "500", "--json"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.out.find("C2T + T2C"), std::string::npos) << result.out;
+  // On the owner's loop nothing crosses a thread: no OS wakeup at all.
+  const auto local = result.out.find("C2C + C2C");
+  ASSERT_NE(local, std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("\"OS wakeups\": 0", local), std::string::npos) << result.out;
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Demo, SelectReceivesDataAndCommandsFromTwoModesAndStopsOnStop) {
+  const auto result = rt::testing::run(ch05::program(), {"select", "--time-scale", "0.2"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  for (int value = 1; value <= 5; ++value) {
+    EXPECT_NE(result.out.find("[Coro] Data: " + std::to_string(value)), std::string::npos)
+        << result.out;
+  }
+  EXPECT_NE(result.out.find("[Coro] Command: pause"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("[Coro] Command: stop"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("5 data values, 2 commands"), std::string::npos) << result.out;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 #include <stop_token>
+#include <thread>
 #include <vector>
 
 #include "chan_testing.hpp"
@@ -190,6 +191,35 @@ TEST(SelectC2C, AWakeupASelectDidNotUseIsHandedOnToTheNextReceiver) {
     }
   }
   EXPECT_GT(fired_on_b, 0) << "the select never chose B: the claim was not exercised";
+}
+
+}  // namespace
+
+namespace {
+
+// A fiber waits on its own loop's data (C2C) and a thread's commands (T2C) in one select: the
+// C2C list is unlocked, but the thread may end the same wait, so the word is ended by CAS.
+TEST(SelectMixed, AFiberSelectsOnC2CDataAndT2CCommandsAndEachWakesIt) {
+  rt::chan::Channel<int, rt::chan::Fiber, rt::chan::Fiber> data(1);
+  rt::chan::Channel<int, rt::chan::Thread, rt::chan::Fiber> commands(1);
+  std::atomic<int> step{0};
+  std::vector<std::size_t> fired;
+  std::thread control([&] {
+    while (step.load() < 1) std::this_thread::yield();  // the data case fired first
+    commands.send(99);
+  });
+  rt::net::Loop loop;
+  loop.spawn({.name = "selector"}, [&] {
+    for (int i = 0; i < 2; ++i) {
+      std::optional<int> x, y;
+      fired.push_back(select({}, on_receive(data, x), on_receive(commands, y)).index);
+      step.fetch_add(1);
+    }
+  });
+  loop.spawn({.name = "producer"}, [&] { data.send(1); });
+  loop.run();
+  control.join();
+  EXPECT_EQ(fired, (std::vector<std::size_t>{0, 1}));
 }
 
 }  // namespace

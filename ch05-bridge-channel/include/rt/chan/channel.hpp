@@ -244,6 +244,14 @@ class Channel {
   void select_pass_on_senders() { pass_on_senders(Status::ok); }
 
  private:
+  // The one list a send or a receive waits on, for wait_on.
+  struct OneList {
+    static constexpr std::size_t kCount = 1;
+    Waiters* list;
+    void link(std::size_t, WaitNode& node) { list->link(node); }
+    bool unlink(std::size_t, WaitNode& node) { return list->unlink(node); }
+  };
+
   // One attempt, no waiting, and the notification that follows a change: ok, closed, or
   // full (put) / empty (take: closed means closed and drained). Moves from `value` only on ok.
   Status put_now(T& value) {
@@ -400,10 +408,9 @@ class Channel {
   template <typename Kind, typename Ready>
   WaitState wait(Waiters& list, Ready ready, const Deadline& deadline, const std::stop_token& stop,
                  void* slot = nullptr) {
-    const std::array<Waiters*, 1> lists{&list};
     std::array<bool, 1> removed;
-    return wait_on<Kind, kOtherPartyMayRunElsewhere, kOtherPartyMayRunElsewhere>(
-        lists, removed, ready, deadline, stop, stats_.parks, slot);
+    return wait_on<Kind, kOtherPartyMayRunElsewhere>(OneList{&list}, removed, ready, deadline, stop,
+                                                     stats_.parks, slot);
   }
 
   // Wakes the oldest waiter of `list`, of kind Waiter, from a party of kind Waker.

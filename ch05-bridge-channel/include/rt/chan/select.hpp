@@ -98,6 +98,21 @@ template <typename Tuple, typename Function, std::size_t... I>
 void visit_case(Tuple& cases, std::size_t index, Function&& function, std::index_sequence<I...>) {
   ((I == index ? (function(std::get<I>(cases)), 0) : 0), ...);
 }
+// A select's lists for wait_on: case i's channel's list (the one its side waits on). `visit`
+// calls a function on case i, whatever its type.
+template <std::size_t N, typename Visit>
+struct CaseLists {
+  static constexpr std::size_t kCount = N;
+  Visit* visit;
+  void link(std::size_t i, WaitNode& node) {
+    (*visit)(i, [&](auto& c) { c.list().link(node); });
+  }
+  bool unlink(std::size_t i, WaitNode& node) {
+    bool was_linked = false;
+    (*visit)(i, [&](auto& c) { was_linked = c.list().unlink(node); });
+    return was_linked;
+  }
+};
 }  // namespace detail
 
 template <typename... Cases>
@@ -119,13 +134,10 @@ SelectResult select(const SelectOptions& options, Cases... cases) {
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::array<bool, kCases> woken_by{};  // cases whose notifier woke this select
   std::array<bool, kCases> removed{};
-  constexpr bool kShared =
-      std::tuple_element_t<0, std::tuple<Cases...>>::kOtherPartyMayRunElsewhere;
-  static_assert(((Cases::kOtherPartyMayRunElsewhere == kShared) && ...),
-                "a select mixes C2C channels (one loop's fibers, unlocked) with shared ones: "
-                "declare the C2C ones FiberOnAnyLoop");
-  std::array<WaitList<kShared>*, kCases> lists{};
-  for (std::size_t i = 0; i < kCases; ++i) visit(i, [&](auto& c) { lists[i] = &c.list(); });
+  // Shared if any case's channel is: a C2C case beside a T2C one (a fiber waiting for data from
+  // its own loop or a command from a thread) then has its waiter word ended by CAS, since the
+  // thread may end it too; its list stays unlocked, used only by this loop's fibers.
+  constexpr bool kShared = (Cases::kOtherPartyMayRunElsewhere || ...);
   std::atomic<std::uint64_t> parks{0};
 
   // Hands on the wakeups of every woken case but `fired`.
@@ -156,8 +168,9 @@ SelectResult select(const SelectOptions& options, Cases... cases) {
         visit(i, [&](auto& c) { ready = c.ready(); });
       return ready;
     };
-    const WaitState outcome = wait_on<Kind, kShared, kShared>(
-        lists, removed, any_ready, options.deadline, options.stop, parks);
+    const WaitState outcome =
+        wait_on<Kind, kShared>(detail::CaseLists<kCases, decltype(visit)>{&visit}, removed,
+                               any_ready, options.deadline, options.stop, parks);
     for (std::size_t i = 0; i < kCases; ++i) woken_by[i] = woken_by[i] || removed[i];
     if (outcome == WaitState::timed_out) return finish({kNoCase, Status::timed_out});
     if (outcome == WaitState::cancelled) return finish({kNoCase, Status::cancelled});

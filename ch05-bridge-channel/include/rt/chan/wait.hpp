@@ -28,16 +28,20 @@ bool spin_before_park() noexcept;
 // The most lists one wait registers on (a select's cases).
 inline constexpr std::size_t kMaxWaitLists = 16;
 
-// Waits as a party of `Kind` (spinning first only if kMaySpin) until what `ready()` checks may
-// hold, registered on every list in `lists`. Returns the outcome: notified (someone changed a
-// list's side: try again), timed_out, cancelled, or idle (withdrawn after the re-check: ready(),
-// the deadline or the stop held). removed[i] is set to whether a notifier or close() took the
-// registration on lists[i] out: that side changed for this party (a select passes such a wakeup on
-// if it completes another case). `parks` counts waits that got past their re-check.
-template <typename Kind, bool kMaySpin, bool kShared, std::size_t N, typename Ready>
-WaitState wait_on(const std::array<WaitList<kShared>*, N>& lists, std::array<bool, N>& removed,
-                  Ready ready, const Deadline& deadline, const std::stop_token& stop,
+// Waits as a party of `Kind` until what `ready()` checks may hold, registered on every list of
+// `lists` (Lists::kCount of them: lists.link(i, node), lists.unlink(i, node) -> false if a
+// notifier took the node out; one list for a send or a receive, one per case for a select).
+// kShared: some party on another thread may act on these lists (then it spins first, fences,
+// and counts atomically; false only for fibers of one loop). Returns the outcome: notified (someone
+// changed a list's side: try again), timed_out, cancelled, or idle (withdrawn after the re-check:
+// ready(), the deadline or the stop held). removed[i] is set to whether a notifier or close() took
+// the registration on lists[i] out: that side changed for this party (a select passes such a wakeup
+// on if it completes another case). `parks` counts waits that got past their re-check.
+template <typename Kind, bool kShared, typename Lists, typename Ready>
+WaitState wait_on(Lists lists, std::array<bool, Lists::kCount>& removed, Ready ready,
+                  const Deadline& deadline, const std::stop_token& stop,
                   std::atomic<std::uint64_t>& parks, void* slot = nullptr) {
+  constexpr bool kMaySpin = kShared;
   // 0. Spin a little first, with more than one CPU, when the other party may run on another
   // CPU (kMaySpin: not for two fibers of one loop, which share a thread): it may be about to
   // put or take. Bounded, and skipped on one CPU, where it only keeps the other party from
@@ -65,17 +69,17 @@ WaitState wait_on(const std::array<WaitList<kShared>*, N>& lists, std::array<boo
       Kind::unpark_from_any_thread(word, parker);
     }
   });
-  std::array<WaitNode, N> nodes;  // N is 1 but for a select: nothing to clear in a loop
+  std::array<WaitNode, Lists::kCount> nodes;  // one but for a select: little to clear
   word.store(raw(Kind::kWaiting), std::memory_order_relaxed);
-  for (std::size_t i = 0; i < lists.size(); ++i) {  // 1. register
+  for (std::size_t i = 0; i < Lists::kCount; ++i) {  // 1. register
     nodes[i].word = &word;
     nodes[i].parker = &parker;
     nodes[i].slot = slot;
     nodes[i].word_shared = kShared || stop.stop_possible();
-    lists[i]->link(nodes[i]);
+    lists.link(i, nodes[i]);
   }
   auto unlink_all = [&] {
-    for (std::size_t i = 0; i < lists.size(); ++i) removed[i] = !lists[i]->unlink(nodes[i]);
+    for (std::size_t i = 0; i < Lists::kCount; ++i) removed[i] = !lists.unlink(i, nodes[i]);
   };
   // seq_cst: registration, then the re-check (pairs with the notifiers' fence after a change).
   // Two fibers of one loop need none, unless a stop request may come from another thread.
