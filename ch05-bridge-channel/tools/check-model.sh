@@ -1,31 +1,37 @@
 #!/usr/bin/env bash
 # Verifies the channel's park/notify protocol (model/waiter.pml) with spin, exhaustively,
-# for a thread receiver and a fiber receiver (2 senders, capacity 1); then checks that the
+# for a thread receiver and a fiber receiver (2 senders, capacity 1), and the loop's inbox
+# and its one-wake-per-sleep flag (model/loop_inbox.pml, 3 wakers); then checks that the
 # check can fail: each mutant below is a real bug, and spin must find it. Needs spin and a C
 # compiler (Debian: spin, gcc). About a minute on one CPU. The 3-sender protocol
 # (-DSENDERS=3 -DNO_DEADLINE) is too large for CI; model/README.md says how it was checked.
 set -euo pipefail
-model="$(cd "$(dirname "$0")/../model" && pwd)/waiter.pml"
+models="$(cd "$(dirname "$0")/../model" && pwd)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-# name | spin -D options | what must happen
+# name | model | spin -D options | what must happen | search
 runs=(
-  "protocol, thread receiver||pass"
-  "protocol, fiber receiver|-DRECEIVER_IS_FIBER|pass"
-  "mutant: no re-check after registering|-DMUTANT_NO_RECHECK|fail"
-  "mutant: the wait-ending CAS as a load and a store|-DMUTANT_BLIND_STORE|fail"
-  "mutant: the sender looks for a waiter before its put|-DMUTANT_NOTIFY_BEFORE_PUT|fail"
-  "mutant: a put never wakes the receiver|-DMUTANT_NO_NOTIFY_RECEIVER|fail"
-  "mutant: a take never wakes a sender|-DMUTANT_NO_NOTIFY_SENDER|fail"
-  "mutant: the re-check forgets the deadline|-DMUTANT_NO_DEADLINE_RECHECK|fail"
-  "mutant: a fiber keeps a stale unpark|-DRECEIVER_IS_FIBER -DMUTANT_FIBER_KEEPS_STALE_UNPARK|fail"
-  "mutant: a cancelled sender keeps its wakeup (3 senders)|-DSENDERS=3 -DNO_DEADLINE -DMUTANT_NO_PASS_ON|fail|bfs"
+  "protocol, thread receiver|waiter.pml||pass"
+  "protocol, fiber receiver|waiter.pml|-DRECEIVER_IS_FIBER|pass"
+  "mutant: no re-check after registering|waiter.pml|-DMUTANT_NO_RECHECK|fail"
+  "mutant: the wait-ending CAS as a load and a store|waiter.pml|-DMUTANT_BLIND_STORE|fail"
+  "mutant: the sender looks for a waiter before its put|waiter.pml|-DMUTANT_NOTIFY_BEFORE_PUT|fail"
+  "mutant: a put never wakes the receiver|waiter.pml|-DMUTANT_NO_NOTIFY_RECEIVER|fail"
+  "mutant: a take never wakes a sender|waiter.pml|-DMUTANT_NO_NOTIFY_SENDER|fail"
+  "mutant: the re-check forgets the deadline|waiter.pml|-DMUTANT_NO_DEADLINE_RECHECK|fail"
+  "mutant: a fiber keeps a stale unpark|waiter.pml|-DRECEIVER_IS_FIBER -DMUTANT_FIBER_KEEPS_STALE_UNPARK|fail"
+  "mutant: a cancelled sender keeps its wakeup (3 senders)|waiter.pml|-DSENDERS=3 -DNO_DEADLINE -DMUTANT_NO_PASS_ON|fail|bfs"
+  "loop inbox: one wake per sleep, none lost|loop_inbox.pml||pass"
+  "mutant: the loop sleeps without re-reading its inbox|loop_inbox.pml|-DMUTANT_NO_RECHECK|fail"
+  "mutant: a waker looks at the state before its push|loop_inbox.pml|-DMUTANT_LOOK_BEFORE_PUSH|fail"
+  "mutant: every waker wakes a sleeping loop|loop_inbox.pml|-DMUTANT_NO_DEDUP|fail"
 )
 failed=0
 for run in "${runs[@]}"; do
-  IFS='|' read -r name options expect search <<<"$run"
+  IFS='|' read -r name file options expect search <<<"$run"
+  model="$models/$file"
   # shellcheck disable=SC2086  # options is a list of -D flags
   spin -a $options "$model" >/dev/null
   # Breadth-first for the 3-sender mutant: its lost wakeup lies 45 steps deep, which a
@@ -53,4 +59,4 @@ if [ "$failed" -ne 0 ]; then
   echo "model check FAILED" >&2
   exit 1
 fi
-echo "model check passed: the protocol holds for both receivers; every mutant was caught"
+echo "model check passed: the protocols hold (both receivers; the loop's inbox); every mutant was caught"

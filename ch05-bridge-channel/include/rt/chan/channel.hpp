@@ -34,6 +34,9 @@
 //   use FiberOnAnyLoop for fibers of several loops).
 // - Destroying a channel with parties still waiting on it is undefined: close it and let
 //   them return first.
+// - A fiber waiting on a channel is parked by the channel, not by the loop's I/O: chapter 4's
+//   Loop::cancel_all does not end its wait. Shut it down with close(), or with the stop
+//   token it waits with.
 #pragma once
 
 #include <atomic>
