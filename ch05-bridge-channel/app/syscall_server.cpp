@@ -50,6 +50,27 @@ struct Result {
   std::uint64_t wakeups = 0;  // OS wakeups paid by both directions
 };
 
+// Spawns one fiber per reply channel on `loop`; each makes `requests_each` requests, timing
+// each round trip into `samples`, and the last to finish closes `requests`.
+template <typename Requests, typename Reply>
+void spawn_askers(rt::net::Loop& loop, Requests& requests,
+                  std::vector<std::unique_ptr<Reply>>& replies, int requests_each,
+                  std::vector<double>& samples) {
+  auto left = std::make_shared<std::size_t>(replies.size());
+  for (auto& reply : replies) {
+    loop.spawn({.name = "asker"}, [&requests, &samples, left, requests_each, reply = reply.get()] {
+      for (int i = 0; i < requests_each; ++i) {
+        const auto start = rt::Clock::now();
+        requests.send({std::uint64_t(i), reply});
+        reply->receive();
+        samples.push_back(
+            std::chrono::duration<double, std::micro>(rt::Clock::now() - start).count());
+      }
+      if (--*left == 0) requests.close();
+    });
+  }
+}
+
 double median_us(std::vector<double>& samples) {
   return rt::summarize(samples).median;
 }
@@ -72,19 +93,7 @@ Result through_the_owner_thread(int fibers, int requests_each) {
   std::vector<double> samples;
   {
     rt::net::Loop loop;
-    int left = fibers;
-    for (int f = 0; f < fibers; ++f) {
-      loop.spawn({.name = "asker"}, [&, f] {
-        for (int i = 0; i < requests_each; ++i) {
-          const auto start = rt::Clock::now();
-          requests.send({std::uint64_t(i), replies[f].get()});
-          replies[f]->receive();
-          samples.push_back(
-              std::chrono::duration<double, std::micro>(rt::Clock::now() - start).count());
-        }
-        if (--left == 0) requests.close();
-      });
-    }
+    spawn_askers(loop, requests, replies, requests_each, samples);
     loop.run();
   }
   owner.join();
@@ -115,19 +124,7 @@ Result on_the_owner_loop(int fibers, int requests_each) {
         request.value->reply->send(resource.call(request.value->argument));
       }
     });
-    int left = fibers;
-    for (int f = 0; f < fibers; ++f) {
-      loop.spawn({.name = "asker"}, [&, f] {
-        for (int i = 0; i < requests_each; ++i) {
-          const auto start = rt::Clock::now();
-          requests.send({std::uint64_t(i), replies[f].get()});
-          replies[f]->receive();
-          samples.push_back(
-              std::chrono::duration<double, std::micro>(rt::Clock::now() - start).count());
-        }
-        if (--left == 0) requests.close();
-      });
-    }
+    spawn_askers(loop, requests, replies, requests_each, samples);
     loop.run();
     served = resource.calls();
   });
