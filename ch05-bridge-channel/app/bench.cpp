@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "demos.hpp"
+#include "parties.hpp"
 #include "rt/chan/channel.hpp"
 #include "rt/clock.hpp"
 #include "rt/os/thread.hpp"
@@ -31,26 +32,6 @@ double seconds_since(rt::Clock::time_point start) {
 // CPU time of the whole process (all threads), for "CPU per round trip".
 double process_cpu_seconds() {
   return double(std::clock()) / CLOCKS_PER_SEC;
-}
-
-// Runs `thread_body` on an OS thread and `fiber_body` as a fiber on a loop of another thread;
-// pinned: the OS thread on CPU 0, the loop's thread on CPU 1.
-template <typename ThreadBody, typename FiberBody>
-void thread_and_loop(bool pinned, ThreadBody thread_body, FiberBody fiber_body) {
-  rt::os::ThreadOptions loop_options{.name = "loop"};
-  rt::os::ThreadOptions thread_options{.name = "sender"};
-  if (pinned) {
-    thread_options.cpu = 0;
-    loop_options.cpu = 1;
-  }
-  rt::os::Thread loop_thread(loop_options, [&] {
-    rt::net::Loop loop;
-    loop.spawn({.name = "fiber"}, fiber_body);
-    loop.run();
-  });
-  rt::os::Thread other(thread_options, thread_body);
-  other.join();
-  loop_thread.join();
 }
 
 // C2C ping-pong over two rendezvous channels on one loop: round trips per second.
@@ -76,24 +57,17 @@ double c2c_ping_pong(std::size_t round_trips) {
 template <typename Channel>
 double stream_rate(std::size_t messages, bool pinned, ChannelStats* stats) {
   Channel channel(1024);
-  const auto start = rt::Clock::now();
-  auto produce = [&] {
-    for (std::size_t i = 0; i < messages; ++i) channel.send(i);
-    channel.close();
-  };
-  auto consume = [&] {
-    while (channel.receive()) {
-    }
-  };
-  if constexpr (std::is_same_v<typename Channel::Sender, Fiber>) {  // C2C, one loop
-    rt::net::Loop loop;
-    loop.spawn({.name = "consumer"}, consume);
-    loop.spawn({.name = "producer"}, produce);
-    loop.run();
-  } else {
-    thread_and_loop(pinned, produce, consume);
-  }
-  const double rate = double(messages) / seconds_since(start);
+  const double seconds = run_pair<Channel>(
+      [&] {
+        for (std::size_t i = 0; i < messages; ++i) channel.send(i);
+        channel.close();
+      },
+      [&] {
+        while (channel.receive()) {
+        }
+      },
+      pinned);
+  const double rate = double(messages) / seconds;
   if (stats != nullptr) *stats = channel.stats();
   return rate;
 }
@@ -147,8 +121,7 @@ RoundTrip thread_fiber_round_trip(std::size_t round_trips, bool pinned) {
   std::vector<double> samples;
   samples.reserve(round_trips);
   const double cpu_before = process_cpu_seconds();
-  thread_and_loop(
-      pinned,
+  run_pair<decltype(requests)>(
       [&] {
         for (std::size_t i = 0; i < round_trips; ++i) {
           const auto start = rt::Clock::now();
@@ -161,7 +134,8 @@ RoundTrip thread_fiber_round_trip(std::size_t round_trips, bool pinned) {
       },
       [&] {
         while (auto got = requests.receive()) replies.send(*got.value);
-      });
+      },
+      pinned);
   RoundTrip result;
   result.median_us = rt::summarize(samples).median;
   result.cpu_us = (process_cpu_seconds() - cpu_before) * 1e6 / double(round_trips);

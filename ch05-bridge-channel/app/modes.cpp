@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "demos.hpp"
+#include "parties.hpp"
 #include "rt/chan/channel.hpp"
 #include "rt/clock.hpp"
 #include "rt/net/timer.hpp"
@@ -16,39 +17,10 @@ namespace ch05 {
 
 namespace {
 
-// Runs `body` as a party of `Kind`: a thread, or a fiber on a loop of its own thread (the two
-// fibers of a C2C channel share one loop: see run_pair).
 struct Moved {
   double seconds = 0;
   rt::chan::ChannelStats stats;
 };
-
-template <typename Channel, typename Send, typename Receive>
-double run_pair(Send send, Receive receive) {
-  constexpr bool sender_fiber = !std::is_same_v<typename Channel::Sender, rt::chan::Thread>;
-  constexpr bool receiver_fiber = !std::is_same_v<typename Channel::Receiver, rt::chan::Thread>;
-  const auto start = rt::Clock::now();
-  if constexpr (sender_fiber && receiver_fiber) {  // C2C: one loop, one thread
-    rt::net::Loop loop;
-    loop.spawn({.name = "receiver"}, receive);
-    loop.spawn({.name = "sender"}, send);
-    loop.run();
-  } else {
-    auto as_party = [](auto body, bool fiber) {
-      return std::thread([body, fiber]() mutable {
-        if (!fiber) return body();
-        rt::net::Loop loop;
-        loop.spawn({.name = "side"}, body);
-        loop.run();
-      });
-    };
-    std::thread receiver = as_party(receive, receiver_fiber);
-    std::thread sender = as_party(send, sender_fiber);
-    sender.join();
-    receiver.join();
-  }
-  return std::chrono::duration<double>(rt::Clock::now() - start).count();
-}
 
 template <typename Channel>
 Moved move_messages(std::size_t messages, std::size_t capacity) {

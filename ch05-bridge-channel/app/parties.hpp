@@ -1,0 +1,48 @@
+// The demos' way to run a channel's two parties as the kinds its type names (modes, burst,
+// bench): each side on an OS thread of its own, a fiber side on a loop of that thread, and
+// both sides of a C2C channel as fibers of one loop on one thread.
+#pragma once
+
+#include <chrono>
+#include <type_traits>
+
+#include "rt/chan/channel.hpp"
+#include "rt/clock.hpp"
+#include "rt/net/loop.hpp"
+#include "rt/os/thread.hpp"
+
+namespace ch05 {
+
+// Runs `send` as Channel's sender and `receive` as its receiver until both return; pinned:
+// the sender's thread on CPU 0 and the receiver's on CPU 1 (C2C: one thread, never pinned).
+// Returns the seconds it took.
+template <typename Channel, typename Send, typename Receive>
+double run_pair(Send send, Receive receive, bool pinned = false) {
+  constexpr bool sender_fiber = !std::is_same_v<typename Channel::Sender, rt::chan::Thread>;
+  constexpr bool receiver_fiber = !std::is_same_v<typename Channel::Receiver, rt::chan::Thread>;
+  const auto start = rt::Clock::now();
+  if constexpr (sender_fiber && receiver_fiber) {
+    rt::net::Loop loop;
+    loop.spawn({.name = "receiver"}, receive);
+    loop.spawn({.name = "sender"}, send);
+    loop.run();
+  } else {
+    auto party = [pinned](auto body, bool fiber, const char* name, int cpu) {
+      rt::os::ThreadOptions options{.name = name};
+      if (pinned) options.cpu = cpu;
+      return rt::os::Thread(options, [body, fiber]() mutable {
+        if (!fiber) return body();
+        rt::net::Loop loop;
+        loop.spawn({.name = "side"}, body);
+        loop.run();
+      });
+    };
+    rt::os::Thread receiver = party(receive, receiver_fiber, "receiver", 1);
+    rt::os::Thread sender = party(send, sender_fiber, "sender", 0);
+    sender.join();
+    receiver.join();
+  }
+  return std::chrono::duration<double>(rt::Clock::now() - start).count();
+}
+
+}  // namespace ch05
