@@ -101,6 +101,7 @@ Thread::~Thread() {
   if (joinable()) join();
 }
 
+Thread::Thread() noexcept = default;
 Thread::Thread(Thread&& other) noexcept = default;
 
 Thread& Thread::operator=(Thread&& other) noexcept {

@@ -14,6 +14,8 @@ namespace {
 
 // The scheduler of this thread (at most one), so that this_fiber:: can find it.
 thread_local Scheduler* this_thread_scheduler = nullptr;
+// True while another runtime (chapter 6's M:N workers) runs one of its fibers on this thread.
+thread_local bool other_runtime_fiber_running = false;
 
 [[noreturn]] void fail(const char* message, const char* detail = "") {
   std::fprintf(stderr, "rt::fiber: %s%s\n", message, detail);
@@ -235,6 +237,12 @@ void JoinHandle::join() {
   if (error) std::rethrow_exception(error);
 }
 
+namespace detail {
+void set_other_runtime_fiber_running(bool running) noexcept {
+  other_runtime_fiber_running = running;
+}
+}  // namespace detail
+
 namespace this_fiber {
 
 Scheduler& scheduler() {
@@ -262,7 +270,8 @@ const std::string& name() {
 }
 
 bool on_fiber() noexcept {
-  return this_thread_scheduler != nullptr && this_thread_scheduler->running() != nullptr;
+  return other_runtime_fiber_running ||
+         (this_thread_scheduler != nullptr && this_thread_scheduler->running() != nullptr);
 }
 
 }  // namespace this_fiber

@@ -41,7 +41,7 @@ struct ThreadOptions {
 
 class Thread {
  public:
-  Thread() = default;
+  Thread() noexcept;  // not joinable (out of line: Handle is complete only there)
   Thread(const ThreadOptions& options, std::function<void()> body);
   ~Thread();
   Thread(Thread&& other) noexcept;

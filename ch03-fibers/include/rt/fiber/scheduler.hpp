@@ -40,6 +40,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -62,6 +63,20 @@ struct FiberOptions {
 
 class Scheduler;
 class Fiber;
+
+// What a fiber's body is kept in: a std::function, which needs a copyable callable, so a
+// move-only one (a lambda that owns a connection) goes behind a shared_ptr (one allocation).
+// For the runtimes built on this chapter (chapter 4's Loop::spawn, chapter 6's Runtime::spawn).
+template <typename Body>
+std::function<void()> to_function(Body&& body) {
+  using Stored = std::decay_t<Body>;
+  if constexpr (std::is_copy_constructible_v<Stored>) {
+    return std::function<void()>(std::forward<Body>(body));
+  } else {
+    auto owned = std::make_shared<Stored>(std::forward<Body>(body));
+    return [owned] { (*owned)(); };
+  }
+}
 
 namespace detail {
 // What join needs, shared by a fiber and its JoinHandle, so that it outlives either.
@@ -243,8 +258,16 @@ Fiber& current();
 const std::string& name();
 // The running fiber's scheduler.
 Scheduler& scheduler();
-// True when called on a fiber, false on a thread's own stack.
+// True when called on a fiber, false on a thread's own stack. A fiber of another runtime
+// (chapter 6's M:N workers, which say so through the hook below) counts: code that must not
+// block a thread that runs fibers asks this.
 bool on_fiber() noexcept;
 }  // namespace this_fiber
+
+namespace detail {
+// For another fiber runtime built on chapter 3's contexts (chapter 6): true while one of its
+// fibers runs on the calling thread, false when the thread is back on its own stack.
+void set_other_runtime_fiber_running(bool running) noexcept;
+}  // namespace detail
 
 }  // namespace rt::fiber

@@ -91,13 +91,7 @@ class Loop {
   // shared_ptr (one allocation).
   template <typename Body>
   rt::fiber::JoinHandle spawn(rt::fiber::FiberOptions options, Body&& body) {
-    using Stored = std::decay_t<Body>;
-    if constexpr (std::is_copy_constructible_v<Stored>) {
-      return spawn_function(std::move(options), std::function<void()>(std::forward<Body>(body)));
-    } else {
-      auto owned = std::make_shared<Stored>(std::forward<Body>(body));
-      return spawn_function(std::move(options), [owned] { (*owned)(); });
-    }
+    return spawn_function(std::move(options), rt::fiber::to_function(std::forward<Body>(body)));
   }
 
   // Runs fibers, timers, I/O and posted tasks as described above until no fiber is alive

@@ -65,6 +65,19 @@ concept EndpointKind = requires(typename K::Parker& parker, WaitWord& word, Dead
   { K::unpark_from_any_thread(word, parker) } -> std::same_as<bool>;
 };
 
+// Whether a party of kind K spins a little before it parks (wait.hpp, step 0): yes, unless the
+// kind defines `static constexpr bool kSpinsBeforePark = false`. Chapter 6's M:N fiber does: its
+// park is a switch to its worker, which runs other fibers meanwhile, so a spin only delays them
+// (Go's channels do not spin either).
+template <typename K>
+constexpr bool spins_before_park() {
+  if constexpr (requires { K::kSpinsBeforePark; }) {
+    return K::kSpinsBeforePark;
+  } else {
+    return true;
+  }
+}
+
 struct Thread {
   static constexpr const char* kName = "thread";
   static constexpr WaitState kWaiting = WaitState::thread_waiting;

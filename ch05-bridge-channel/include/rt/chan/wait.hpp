@@ -41,11 +41,11 @@ template <typename Kind, bool kShared, typename Lists, typename Ready>
 WaitState wait_on(Lists lists, std::array<bool, Lists::kCount>& removed, Ready ready,
                   const Deadline& deadline, const std::stop_token& stop,
                   std::atomic<std::uint64_t>& parks, void* slot = nullptr) {
-  constexpr bool kMaySpin = kShared;
+  constexpr bool kMaySpin = kShared && spins_before_park<Kind>();
   // 0. Spin a little first, with more than one CPU, when the other party may run on another
-  // CPU (kMaySpin: not for two fibers of one loop, which share a thread): it may be about to
-  // put or take. Bounded, and skipped on one CPU, where it only keeps the other party from
-  // running.
+  // CPU (kMaySpin: not for two fibers of one loop, which share a thread, nor for a kind that
+  // says spinning never helps it, endpoint.hpp): it may be about to put or take. Bounded, and
+  // skipped on one CPU, where it only keeps the other party from running.
   if (kMaySpin && spin_before_park()) {
     const auto until = rt::Clock::now() + kSpinBeforePark;
     do {

@@ -1,0 +1,207 @@
+// rt::sched::Runtime: an M:N scheduler in the spirit of Go's. N workers (OS threads, chapter 1)
+// run any number of fibers (chapter 3's contexts and stacks); a fiber may park on one worker and
+// resume on another.
+//
+//   rt::sched::Runtime runtime({.workers = 2});
+//   auto done = runtime.spawn({.name = "main"}, [] {
+//     auto child = rt::sched::this_fiber::spawn({.name = "child"}, [] { work(); });
+//     child.join();  // parks this fiber, not the worker
+//   });
+//   done.join();  // on a thread: sleeps in the OS address wait until "main" finished
+//
+// The parts (README, "Design note", draws them):
+// - each worker owns a LocalQueue (run_queue.hpp): a ring of 256 plus `runnext`;
+// - one global queue (a list under the scheduler's mutex) takes fibers spawned or woken from
+//   outside the workers, and half of a full local ring; workers look at it every 61st
+//   schedule (Knobs::global_interval) and whenever their own queue is empty;
+// - an idle worker steals half of another's ring, trying the others in random order; at most
+//   half of the workers spin (look for work) at once; readying a fiber wakes a sleeping worker
+//   only when none is spinning, and a spinner that finds work wakes another spinner;
+// - a worker with nothing to do sleeps on its own word in the OS address wait (chapter 1);
+// - one timer heap (chapter 4's TimerQueue, under a mutex); the last worker to go to sleep
+//   sleeps until the earliest timer.
+//
+// Contract:
+// - spawn, unpark and Runtime's members may be called from any thread; this_fiber:: only on a
+//   fiber of a Runtime (checked: the process stops with a message).
+// - A fiber runs on one worker at a time; between two switches it may move to another worker.
+//   Code on a fiber must not keep the address of a thread_local across a park, a yield or a
+//   join (README, "What moving fibers changes").
+// - The destructor waits until every fiber has finished, then stops the workers. A fiber that
+//   never finishes (parked forever) makes it wait forever.
+// - An exception that escapes a fiber's body goes to its JoinHandle; if nobody can join it any
+//   more, the process stops with a message naming the fiber (chapter 3's rule).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "rt/clock.hpp"
+#include "rt/fiber/scheduler.hpp"  // FiberOptions, to_function
+#include "rt/net/timer.hpp"        // Timer: the heap entry an Alarm owns
+
+namespace rt::sched {
+
+class Fiber;  // an M:N fiber (src/fiber.hpp); user code holds it only by pointer or reference
+
+// Where a thief may take `runnext` from (the contested knob: Tokio made its LIFO slot stealable
+// and reverted it).
+enum class RunnextSteal {
+  never,      // runnext stays with its worker
+  last_pass,  // on the last of the thief's four passes over the victims (Go)
+  always,     // on every pass
+};
+const char* to_string(RunnextSteal steal) noexcept;
+
+// The scheduler's switches; the defaults are Go's. `ch06-scheduler knobs` measures each.
+struct Knobs {
+  RunnextSteal runnext_steal = RunnextSteal::last_pass;
+  // How long fibers taken from runnext may run in a row before the local queue gets a turn.
+  // Go: they inherit the time slice, 10 ms. Zero: runnext never runs twice in a row.
+  std::chrono::microseconds runnext_slice{10'000};
+  // Every this many schedules a worker takes from the global queue first (Go: 61).
+  std::uint32_t global_interval = 61;
+  // The most workers spinning at once; -1: half of the workers (Go). 0: none spins.
+  int max_spinning = -1;
+  // false: idle workers never steal (`steal --no-steal`).
+  bool steal = true;
+};
+
+struct Options {
+  int workers = 0;         // 0: one per CPU (rt::os::cpu_count())
+  bool pin = false;        // pin worker i to CPU i modulo the CPU count
+  std::string name = "w";  // thread names: "<name>-0", "<name>-1", ...
+  Knobs knobs;
+};
+
+namespace detail {
+struct Completion;
+struct RuntimeImpl;
+}  // namespace detail
+
+// The right to wait for one fiber and receive its exception (chapter 3's JoinHandle, for any
+// thread). Move-only; dropping it detaches the fiber.
+class JoinHandle {
+ public:
+  JoinHandle() = default;
+  explicit JoinHandle(std::shared_ptr<detail::Completion> completion);
+  JoinHandle(JoinHandle&&) noexcept = default;
+  JoinHandle& operator=(JoinHandle&& other) noexcept;
+  ~JoinHandle();
+
+  // Waits until the fiber finished, then rethrows what escaped its body. On an M:N fiber it
+  // parks the caller; on any other thread it sleeps in the OS address wait. Empties the
+  // handle. Stops the process with a message if the handle is empty or a fiber joins itself.
+  void join();
+  bool joinable() const noexcept { return completion_ != nullptr; }
+
+ private:
+  void release() noexcept;
+  std::shared_ptr<detail::Completion> completion_;
+};
+
+struct WorkerStats {
+  std::uint64_t runs = 0;         // fibers switched to
+  std::uint64_t steals = 0;       // successful steals (batches taken from another worker)
+  std::uint64_t stolen = 0;       // fibers taken by those steals
+  std::uint64_t from_global = 0;  // fibers taken from the global queue
+  std::uint64_t sleeps = 0;       // times the worker slept in the OS address wait
+  std::uint64_t finished = 0;     // fibers that finished here
+  std::uint32_t queued = 0;       // the local ring's length now
+};
+
+struct Stats {
+  std::vector<WorkerStats> workers;
+  std::uint32_t global_queued = 0;
+  int idle = 0;      // workers asleep or about to sleep
+  int spinning = 0;  // workers looking for work
+  std::uint32_t alive = 0;
+  std::uint64_t worker_wakes = 0;  // OS wakeups of a sleeping worker (wake_one on its word)
+};
+
+class Runtime {
+ public:
+  // Starts the workers. Throws rt::OsError if the OS refuses a thread (none is left running).
+  explicit Runtime(Options options = {});
+  // Waits until every fiber finished, then stops and joins the workers.
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // ANY thread: a new fiber, runnable at once. From a worker it goes on that worker's queue
+  // (runnext is left alone: the spawner keeps its turn); from elsewhere, on the global queue.
+  // Throws rt::OsError (StackRefused) if no stack can be had.
+  template <typename Body>
+  JoinHandle spawn(rt::fiber::FiberOptions options, Body&& body) {
+    return spawn_function(std::move(options), rt::fiber::to_function(std::forward<Body>(body)));
+  }
+
+  // ANY thread (not a fiber of this runtime): sleeps until no fiber is alive.
+  void wait_until_idle();
+
+  int workers() const noexcept;
+  const Knobs& knobs() const noexcept;
+  Stats stats() const;
+
+  // The Runtime whose fiber or worker calls this, or nullptr.
+  static Runtime* current() noexcept;
+
+  detail::RuntimeImpl& impl() noexcept { return *impl_; }
+
+ private:
+  JoinHandle spawn_function(rt::fiber::FiberOptions options, std::function<void()> body);
+  std::unique_ptr<detail::RuntimeImpl> impl_;
+};
+
+// ANY thread: makes a parked fiber runnable. The fiber may be still on its way to parking (it
+// announced the park somewhere and has not switched away yet): the park then returns at once.
+// Precondition: exactly one unpark per park (checked where it can be: unparking a runnable or
+// finished fiber stops the process). Returns true if that woke a sleeping worker (an OS
+// wakeup).
+bool unpark(Fiber& fiber);
+
+namespace this_fiber {
+// Precondition for all: called on a fiber of a Runtime (checked).
+void yield();  // to the back of the worker's queue
+void park();   // until someone calls unpark(current())
+Fiber& current();
+const std::string& name();
+int worker();  // the index of the worker running the caller now
+Runtime& runtime();
+void sleep_until(rt::Clock::time_point at);
+void sleep_for(rt::Clock::duration d);
+template <typename Body>
+JoinHandle spawn(rt::fiber::FiberOptions options, Body&& body) {
+  return runtime().spawn(std::move(options), std::forward<Body>(body));
+}
+// True on a fiber of a Runtime (any thread may ask).
+bool on_fiber() noexcept;
+}  // namespace this_fiber
+
+// A call at a time, made by a worker between fibers: what a channel's deadline needs. The
+// callback runs at most once, never before `at`, and never after cancel() returned or the
+// Alarm was destroyed; it must not throw and may unpark fibers. set() on a fiber of a Runtime.
+class Alarm {
+ public:
+  Alarm() = default;
+  Alarm(const Alarm&) = delete;
+  Alarm& operator=(const Alarm&) = delete;
+  ~Alarm() { cancel(); }
+  void set(rt::Clock::time_point at, void (*on_fire)(void* context), void* context);
+  void cancel() noexcept;
+
+ private:
+  detail::RuntimeImpl* runtime_ = nullptr;
+  rt::net::Timer timer_;  // chapter 4's heap entry, in the runtime's heap while armed
+};
+
+}  // namespace rt::sched

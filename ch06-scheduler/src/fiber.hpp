@@ -1,0 +1,68 @@
+// An M:N fiber (Go's G): chapter 3's context, stack and exception state, plus the atomic state
+// that lets any worker run it and any thread unpark it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "rt/fiber/context.hpp"
+#include "rt/fiber/exception_state.hpp"
+#include "rt/fiber/stack.hpp"
+
+namespace rt::sched {
+
+namespace detail {
+struct RuntimeImpl;
+
+// What join needs, shared by a fiber and its JoinHandle (either may go first), across threads.
+struct Completion {
+  static constexpr std::uint32_t kFinished = 1;  // the body returned or threw
+  static constexpr std::uint32_t kDetached = 2;  // the handle is gone: nobody will join
+  std::string name;
+  std::exception_ptr error;  // written before kFinished is set, read after it is seen
+  // The OS address wait of a joining thread waits on this word.
+  std::atomic<std::uint32_t> state{0};
+  // A joining fiber; kJoinClosed once the fiber finished (the finisher exchanged it).
+  std::atomic<Fiber*> joiner{nullptr};
+};
+inline Fiber* join_closed() noexcept {
+  return reinterpret_cast<Fiber*>(std::uintptr_t{1});
+}
+}  // namespace detail
+
+class Fiber {
+ public:
+  // running -> parked:          its worker, after the fiber switched away to park
+  // running -> unpark_pending:  an unpark that came before that switch (the park returns at once)
+  // parked  -> runnable:        unpark(), which then queues it
+  // runnable -> running:        a worker takes it from a queue
+  // running -> finished:        its body ended
+  enum class State : std::uint32_t { runnable, running, parked, unpark_pending, finished };
+
+  Fiber(detail::RuntimeImpl& runtime, std::string name, rt::fiber::Stack stack,
+        std::function<void()> body, std::shared_ptr<detail::Completion> completion);
+  ~Fiber();
+  Fiber(const Fiber&) = delete;
+  Fiber& operator=(const Fiber&) = delete;
+
+  const std::string& name() const noexcept { return name_; }
+
+  detail::RuntimeImpl& runtime;
+  std::string name_;
+  rt::fiber::Stack stack;
+  rt::fiber::Context context;
+  rt::fiber::ExceptionState exceptions;  // while the fiber is off every worker
+  std::function<void()> body;
+  std::shared_ptr<detail::Completion> completion;
+  // acq_rel transitions: the worker that parks it and the thread that unparks it hand the
+  // fiber (its saved context, everything it wrote) to each other through this word.
+  std::atomic<State> state{State::runnable};
+  Fiber* next = nullptr;  // the global queue's link (under the scheduler's mutex)
+  int last_worker = -1;   // for traces and tests
+};
+
+}  // namespace rt::sched

@@ -1,0 +1,125 @@
+// The runtime's insides: the workers (Go's Ms, each holding a P: this chapter does not separate
+// the two until part 2's handoff), the global queue, the idle list, the spinning count and the
+// timer heap. Private to src/ (and the tests that look inside).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <vector>
+
+#include "fiber.hpp"
+#include "rt/clock.hpp"
+#include "rt/fiber/exception_state.hpp"
+#include "rt/fiber/stack.hpp"
+#include "rt/os/thread.hpp"
+#include "rt/sched/run_queue.hpp"
+#include "rt/sched/runtime.hpp"
+#include "timer_queue.hpp"  // chapter 4's heap (ch04-echo-server/src)
+
+namespace rt::sched::detail {
+
+struct RuntimeImpl;
+
+struct Worker {
+  Worker(RuntimeImpl& runtime, int index);
+
+  // The worker thread's body: run fibers until the runtime stops.
+  void run();
+  Fiber* find_runnable();
+  Fiber* take_local();
+  Fiber* steal();
+  Fiber* sleep();  // nullptr: look again
+  void execute(Fiber* fiber);
+  void commit_park(Fiber* fiber);
+  void finish(Fiber* fiber);
+  void push_local(Fiber* fiber);
+  void ready_next(Fiber* fiber);  // into runnext; the displaced one goes to the ring
+  void wait_for_wake(rt::Clock::time_point until);  // until: max() for no timeout
+  void stop_spinning();
+
+  RuntimeImpl& runtime;
+  const int index;
+  LocalQueue queue;
+  rt::fiber::Context context;  // the worker thread's own stack, where the loop runs
+  rt::fiber::StackPool stacks{256};
+  std::unique_ptr<rt::fiber::ThreadExceptionState> thread_exceptions;  // made on the thread
+  Fiber* running = nullptr;
+  std::atomic<bool> busy{false};  // running a fiber: thieves leave its runnext a moment
+  enum class After { nothing, yield, park, finish } after = After::nothing;
+
+  // The worker's sleep: it waits in the OS address wait while this is 0; a waker stores 1.
+  std::atomic<std::uint32_t> wake_word{0};
+  // Looking for work and counted in RuntimeImpl::spinning. Written by the worker, or by the
+  // waker that takes it off the idle list (before the wake, which publishes it).
+  bool spinning = false;
+  bool on_idle_list = false;  // under RuntimeImpl::lock
+  Worker* next_idle = nullptr;
+
+  std::uint32_t tick = 0;
+  std::uint64_t random_state;
+  bool in_runnext_streak = false;
+  std::uint32_t streak_runs = 0;
+  rt::Clock::time_point streak_start{};
+  std::array<Fiber*, LocalQueue::kCapacity / 2 + 1> batch{};
+
+  std::atomic<std::uint64_t> runs{0}, steals{0}, stolen{0}, from_global{0}, sleeps{0}, finished{0};
+  rt::os::Thread thread;
+};
+
+struct RuntimeImpl {
+  explicit RuntimeImpl(Runtime& owner, Options options);
+
+  // Makes `fiber` (runnable) run soon: on the calling worker's runnext, or on the global queue
+  // from outside; then wakes a worker if none is spinning.
+  bool make_ready(Fiber* fiber);
+  bool wakep();
+  void wake_worker(Worker& worker);
+  void global_push(std::span<Fiber* const> fibers);
+  Fiber* global_take(Worker& worker, std::uint32_t most);  // the first; the rest to its ring
+  Fiber* global_take_locked(Worker& worker, std::uint32_t most);
+  bool any_work_queued() const noexcept;
+  bool remove_idle(Worker& worker);  // under lock: true if it was on the idle list
+  void fire_due_timers();
+  void add_timer(rt::net::Timer& timer);
+  void remove_timer(rt::net::Timer& timer) noexcept;
+  void fiber_finished() noexcept;
+
+  Runtime& owner;
+  const Options options;
+  const int worker_count;
+  const int max_spinning;
+  std::vector<std::unique_ptr<Worker>> workers;
+
+  // The scheduler's mutex: the global queue and the idle list (Go's sched.lock).
+  std::mutex lock;
+  Fiber* global_head = nullptr;
+  Fiber* global_tail = nullptr;
+  std::atomic<std::uint32_t> global_size{0};  // written under lock; read without it
+  Worker* idle_head = nullptr;
+  std::atomic<int> idle{0};      // written under lock
+  std::atomic<int> spinning{0};  // Go's nmspinning
+
+  std::atomic<bool> stopping{false};
+  std::atomic<std::uint32_t> alive{0};  // fibers not finished; the destructor waits on it
+  std::atomic<std::uint64_t> worker_wakes{0};
+
+  // Timers: chapter 4's heap under a mutex. The earliest deadline is mirrored in next_timer_ns
+  // (max: none) so that a worker checks for due timers with one load. The watcher is the
+  // sleeping worker that sleeps until that deadline (the others sleep without a timeout).
+  std::mutex timer_lock;
+  rt::net::TimerQueue timers;
+  std::atomic<std::int64_t> next_timer_ns{std::numeric_limits<std::int64_t>::max()};
+  std::atomic<Worker*> timer_watcher{nullptr};
+};
+
+// The worker the calling thread is (nullptr on other threads). Out of line and never inlined:
+// a fiber that parked on one worker may resume on another, so the thread_local's address must
+// be computed anew after every switch, not cached by the compiler across one.
+Worker* current_worker() noexcept;
+
+}  // namespace rt::sched::detail
