@@ -20,8 +20,9 @@ struct RuntimeImpl;
 
 // What join needs, shared by a fiber and its JoinHandle (either may go first), across threads.
 struct Completion {
-  static constexpr std::uint32_t kFinished = 1;  // the body returned or threw
-  static constexpr std::uint32_t kDetached = 2;  // the handle is gone: nobody will join
+  static constexpr std::uint32_t kFinished = 1;     // the body returned or threw
+  static constexpr std::uint32_t kDetached = 2;     // the handle is gone: nobody will join
+  static constexpr std::uint32_t kThreadWaits = 4;  // a thread sleeps on `state` in join()
   std::string name;
   std::exception_ptr error;  // written before kFinished is set, read after it is seen
   // The OS address wait of a joining thread waits on this word.

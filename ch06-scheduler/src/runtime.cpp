@@ -347,7 +347,10 @@ void Worker::finish(Fiber* fiber) {
   if ((before & Completion::kDetached) != 0 && completion->error) fail_unjoined(*completion);
   Fiber* joiner = completion->joiner.exchange(join_closed(), std::memory_order_acq_rel);
   if (joiner != nullptr) unpark(*joiner);
-  rt::os::wake_all(completion->state);  // a joining thread, if any (cheap if none)
+  // A joining thread set kThreadWaits before it slept: both are RMWs of one word, so either we
+  // see its bit and wake it, or it sees kFinished and does not sleep. (Waking unconditionally
+  // would be a system call per fiber.)
+  if ((before & Completion::kThreadWaits) != 0) rt::os::wake_all(completion->state);
 }
 
 void Worker::push_local(Fiber* fiber) {
@@ -518,6 +521,38 @@ void RuntimeImpl::fiber_finished() noexcept {
   if (alive.fetch_sub(1, std::memory_order_acq_rel) == 1) rt::os::wake_all(alive);
 }
 
+void RuntimeImpl::schedtrace(std::chrono::milliseconds interval) {
+  const auto start = rt::Clock::now();
+  auto next = start + interval;
+  while (trace_stop.load(std::memory_order_acquire) == 0) {
+    if (rt::os::wait_on_address_until(trace_stop, 0, next)) continue;  // stopping (or spurious)
+    const std::string line =
+        schedtrace_line(owner.stats(), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           rt::Clock::now() - start)) +
+        "\n";
+    if (options.schedtrace_out != nullptr) {
+      options.schedtrace_out->write(line);
+    } else {
+      std::fputs(line.c_str(), stderr);
+    }
+    next += interval;
+  }
+}
+
+std::string schedtrace_line(const Stats& stats, std::chrono::milliseconds since_start) {
+  std::string queues;
+  for (const auto& worker : stats.workers) {
+    if (!queues.empty()) queues += ' ';
+    queues += std::to_string(worker.queued);
+  }
+  return "SCHED " + std::to_string(since_start.count()) +
+         "ms: workers=" + std::to_string(stats.workers.size()) +
+         " idle=" + std::to_string(stats.idle) + " spinning=" + std::to_string(stats.spinning) +
+         " global=" + std::to_string(stats.global_queued) +
+         " alive=" + std::to_string(stats.alive) + " wakes=" + std::to_string(stats.worker_wakes) +
+         " runqueues=[" + queues + "]";
+}
+
 }  // namespace detail
 
 // ---- the public face ----
@@ -571,11 +606,26 @@ Runtime::Runtime(Options options) : impl_(std::make_unique<detail::RuntimeImpl>(
       throw;
     }
   }
+  auto interval = impl.options.schedtrace;
+  if (interval.count() == 0) {
+    if (const char* env = std::getenv("RT_SCHEDTRACE")) {
+      interval = std::chrono::milliseconds(std::strtol(env, nullptr, 10));
+    }
+  }
+  if (interval.count() > 0) {
+    impl.trace_thread = rt::os::Thread({.name = impl.options.name + "-trace"},
+                                       [&impl, interval] { impl.schedtrace(interval); });
+  }
 }
 
 Runtime::~Runtime() {
   wait_until_idle();
   detail::RuntimeImpl& impl = *impl_;
+  if (impl.trace_thread.joinable()) {
+    impl.trace_stop.store(1, std::memory_order_release);
+    rt::os::wake_one(impl.trace_stop);
+    impl.trace_thread.join();
+  }
   impl.stopping.store(true, std::memory_order_release);
   for (auto& worker : impl.workers) impl.wake_worker(*worker);
   for (auto& worker : impl.workers) worker->thread.join();
@@ -707,7 +757,11 @@ void JoinHandle::join() {
       }
     } else {
       for (;;) {
-        const std::uint32_t state = completion.state.load(std::memory_order_acquire);
+        // acq_rel: acquire pairs with the finisher's release (its `error`); the RMW orders our
+        // bit against its kFinished (Worker::finish).
+        const std::uint32_t state =
+            completion.state.fetch_or(Completion::kThreadWaits, std::memory_order_acq_rel) |
+            Completion::kThreadWaits;
         if ((state & Completion::kFinished) != 0) break;
         rt::os::wait_on_address(completion.state, state);
       }

@@ -115,7 +115,16 @@ struct RuntimeImpl {
   rt::net::TimerQueue timers;
   std::atomic<std::int64_t> next_timer_ns{std::numeric_limits<std::int64_t>::max()};
   std::atomic<Worker*> timer_watcher{nullptr};
+
+  // The schedtrace thread (Options::schedtrace), if on; it sleeps on trace_stop until the
+  // next line is due or the destructor stores 1.
+  void schedtrace(std::chrono::milliseconds interval);
+  std::atomic<std::uint32_t> trace_stop{0};
+  rt::os::Thread trace_thread;
 };
+
+// One schedtrace line (without the newline), for the trace thread and the tests.
+std::string schedtrace_line(const Stats& stats, std::chrono::milliseconds since_start);
 
 // The worker the calling thread is (nullptr on other threads). Out of line and never inlined:
 // a fiber that parked on one worker may resume on another, so the thread_local's address must

@@ -48,6 +48,7 @@
 #include "rt/clock.hpp"
 #include "rt/fiber/scheduler.hpp"  // FiberOptions, to_function
 #include "rt/net/timer.hpp"        // Timer: the heap entry an Alarm owns
+#include "rt/output.hpp"
 
 namespace rt::sched {
 
@@ -81,6 +82,11 @@ struct Options {
   bool pin = false;        // pin worker i to CPU i modulo the CPU count
   std::string name = "w";  // thread names: "<name>-0", "<name>-1", ...
   Knobs knobs;
+  // Go's GODEBUG=schedtrace: every this many milliseconds a line on the scheduler's state
+  //   SCHED 1000ms: workers=2 idle=1 spinning=0 global=0 alive=12 wakes=34 runqueues=[3 0]
+  // Zero: off, unless the environment variable RT_SCHEDTRACE holds a number of milliseconds.
+  std::chrono::milliseconds schedtrace{0};
+  rt::Output* schedtrace_out = nullptr;  // where the lines go; nullptr: stderr
 };
 
 namespace detail {

@@ -1,0 +1,84 @@
+// The command line of `ch06-scheduler`: one subcommand per demo.
+#include <CLI/CLI.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "demos.hpp"
+
+namespace ch06 {
+
+namespace {
+
+void add_workers(CLI::App* c, int* workers) {
+  c->add_option("--workers", *workers, "Worker threads (0: one per CPU)")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+}
+
+void add_commands(CLI::App& app, rt::Output& out) {
+  {
+    auto options = std::make_shared<SpawnOptions>();
+    auto* c = app.add_subcommand("spawn", "Many fibers alive at once: time and memory per fiber");
+    c->add_option("--fibers", options->fibers, "Fibers alive at once")
+        ->check(CLI::Range(1, 10'000'000))
+        ->capture_default_str();
+    add_workers(c, &options->workers);
+    c->add_flag("--guard", options->guard,
+                "Guard pages: two mappings per stack, so Linux's vm.max_map_count (65530) "
+                "allows about 32,000 fibers");
+    rt::cli::add_json_flag(c, &options->json);
+    c->callback([&out, options] { spawn(*options, out); });
+  }
+  {
+    auto options = std::make_shared<StealOptions>();
+    auto* c = app.add_subcommand("steal", "One worker spawns them all; the others steal");
+    c->add_option("--fibers", options->fibers, "Fibers spawned by one fiber")
+        ->check(CLI::Range(1, 10'000'000))
+        ->capture_default_str();
+    c->add_option("--work", options->work, "Arithmetic iterations per fiber")
+        ->check(CLI::Range(0, 1'000'000'000))
+        ->capture_default_str();
+    add_workers(c, &options->workers);
+    c->add_flag("--no-steal{false}", options->steal, "Idle workers never steal (for contrast)");
+    c->add_option("--schedtrace", options->schedtrace_ms,
+                  "A line on the scheduler's state every this many ms (Go's schedtrace)")
+        ->check(CLI::Range(0, 60'000));
+    rt::cli::add_json_flag(c, &options->json);
+    c->callback([&out, options] { steal(*options, out); });
+  }
+  {
+    auto options = std::make_shared<PingPongOptions>();
+    auto* c = app.add_subcommand("pingpong", "Two fibers over an unbuffered channel");
+    c->add_option("--round-trips", options->round_trips, "Round trips")
+        ->check(CLI::Range(1, 1'000'000'000))
+        ->capture_default_str();
+    add_workers(c, &options->workers);
+    const std::map<std::string, rt::sched::RunnextSteal> steals{
+        {"never", rt::sched::RunnextSteal::never},
+        {"last-pass", rt::sched::RunnextSteal::last_pass},
+        {"always", rt::sched::RunnextSteal::always}};
+    c->add_option("--runnext-steal", options->runnext_steal,
+                  "When a thief may take runnext: never, last-pass (Go), always")
+        ->transform(CLI::CheckedTransformer(steals, CLI::ignore_case))
+        ->default_str("last-pass");
+    rt::cli::add_json_flag(c, &options->json);
+    c->callback([&out, options] { pingpong(*options, out); });
+  }
+  {
+    auto* c = app.add_subcommand("tour", "The chapter's headline figures, in a few seconds");
+    c->callback([&out] { tour(out); });
+  }
+}
+
+}  // namespace
+
+const rt::cli::Program& program() {
+  static const rt::cli::Program kProgram{
+      "ch06-scheduler", "Chapter 6: an M:N scheduler (workers, run queues, stealing, timers)",
+      add_commands};
+  return kProgram;
+}
+
+}  // namespace ch06

@@ -1,0 +1,186 @@
+// The demos of chapter 6 (demos.hpp says what each shows).
+#include "demos.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "rt/chan/channel.hpp"
+#include "rt/clock.hpp"
+#include "rt/memory.hpp"
+#include "rt/sched/endpoint.hpp"
+#include "rt/table.hpp"
+
+namespace ch06 {
+
+namespace {
+
+namespace this_fiber = rt::sched::this_fiber;
+
+void print(const rt::Table& table, bool json, rt::Output& out) {
+  if (json) {
+    table.print_json(out);
+  } else {
+    table.print(out);
+  }
+}
+
+// Per-worker counters as a table, and the totals the notes quote.
+rt::Table worker_table(const std::string& title, const rt::sched::Stats& stats) {
+  rt::Table table(title, {"worker", "ran", "stolen", "from global", "sleeps"});
+  for (std::size_t i = 0; i < stats.workers.size(); ++i) {
+    const auto& w = stats.workers[i];
+    table.add_row({std::to_string(i), std::to_string(w.runs), std::to_string(w.stolen),
+                   std::to_string(w.from_global), std::to_string(w.sleeps)});
+  }
+  return table;
+}
+
+}  // namespace
+
+void spawn(const SpawnOptions& options, rt::Output& out) {
+  using Gate = rt::chan::Channel<int, rt::chan::Thread, rt::sched::MnFiber, rt::chan::Unbounded>;
+  Gate gate;  // every fiber waits on it; closing it lets them all finish
+  std::atomic<int> started{0};
+  const auto resident_before = rt::resident_bytes();
+  rt::sched::Runtime runtime({.workers = options.workers});
+  // Declared after the runtime, so destroyed first: if a spawn throws (no stack), the fibers
+  // already parked on the gate finish before the runtime's destructor waits for them.
+  struct CloseOnExit {
+    Gate& gate;
+    ~CloseOnExit() { gate.close(); }
+  } close_on_exit{gate};
+  const rt::fiber::FiberOptions fiber_options{
+      .name = "parked",
+      .stack_size = 16 * 1024,
+      .guard = options.guard ? rt::fiber::StackGuard::page : rt::fiber::StackGuard::none};
+  rt::Stopwatch clock;
+  runtime
+      .spawn({.name = "spawner"},
+             [&] {
+               for (int i = 0; i < options.fibers; ++i) {
+                 this_fiber::spawn(fiber_options, [&] {
+                   started.fetch_add(1, std::memory_order_relaxed);
+                   gate.receive();  // parks until the gate closes
+                 });
+               }
+             })
+      .join();
+  while (started.load(std::memory_order_relaxed) < options.fibers) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a bench: polling is fine
+  }
+  const double elapsed_ns = static_cast<double>(clock.elapsed_ns());
+  const auto resident_after = rt::resident_bytes();
+  gate.close();
+  runtime.wait_until_idle();
+  rt::Table table(
+      fmt::format("{} fibers alive at once on {} workers", options.fibers, runtime.workers()),
+      {"metric", "value", "unit"});
+  table.add_row({"spawn, until every fiber ran and parked",
+                 rt::format_number(elapsed_ns / options.fibers / 1000.0, 2), "us per fiber"});
+  if (resident_before && resident_after) {
+    table.add_row(
+        {"resident memory",
+         rt::format_number(
+             static_cast<double>(*resident_after - *resident_before) / options.fibers / 1024.0, 2),
+         "KiB per fiber"});
+  } else {
+    table.add_row({"resident memory", rt::kNotMeasured, "KiB per fiber"});
+  }
+  print(table, options.json, out);
+  if (!options.json) {
+    out.print(
+        "\nEach fiber: a 16 KiB stack ({}; one page touched), its context, its name and its join "
+        "state.\nCompare: goroutines, about 3.0 us and 2.7 KB each on the machine the README "
+        "measured (compare/).\n",
+        options.guard ? "with a guard page" : "no guard page: --guard adds one");
+  }
+}
+
+void steal(const StealOptions& options, rt::Output& out) {
+  rt::sched::Options runtime_options{.workers = options.workers};
+  runtime_options.knobs.steal = options.steal;
+  runtime_options.schedtrace = std::chrono::milliseconds(options.schedtrace_ms);
+  runtime_options.schedtrace_out = &out;
+  rt::sched::Runtime runtime(runtime_options);
+  std::atomic<std::uint64_t> sink{0};
+  rt::Stopwatch clock;
+  runtime
+      .spawn({.name = "spawner"},
+             [&] {
+               std::vector<rt::sched::JoinHandle> children;
+               children.reserve(static_cast<std::size_t>(options.fibers));
+               for (int i = 0; i < options.fibers; ++i) {
+                 children.push_back(this_fiber::spawn({.name = "work"}, [&] {
+                   std::uint64_t x = 1;
+                   for (int k = 0; k < options.work; ++k) x = x * 6364136223846793005ULL + 1;
+                   sink.fetch_add(x & 1, std::memory_order_relaxed);
+                 }));
+               }
+               for (auto& child : children) child.join();
+             })
+      .join();
+  const double elapsed_ms = clock.elapsed_ms();
+  const auto stats = runtime.stats();
+  print(worker_table(fmt::format("{} fibers spawned by one fiber, {} workers, stealing {}",
+                                 options.fibers, runtime.workers(), options.steal ? "on" : "off"),
+                     stats),
+        options.json, out);
+  if (!options.json) {
+    out.print(
+        "\nelapsed: {:.1f} ms. A fiber spawned on a worker goes to that worker's queue; "
+        "the others get work only by stealing{}.\n",
+        elapsed_ms,
+        options.steal ? "" : " (off here) or from the global queue, when a full ring spills");
+  }
+}
+
+void pingpong(const PingPongOptions& options, rt::Output& out) {
+  rt::sched::Options runtime_options{.workers = options.workers};
+  runtime_options.knobs.runnext_steal = options.runnext_steal;
+  rt::sched::Runtime runtime(runtime_options);
+  using Pipe = rt::chan::Channel<int, rt::sched::MnFiber, rt::sched::MnFiber, rt::chan::Rendezvous>;
+  Pipe ping;
+  Pipe pong;
+  std::atomic<int> same_worker{0};
+  rt::Stopwatch clock;
+  auto server = runtime.spawn({.name = "pong"}, [&] {
+    while (auto got = ping.receive()) pong.send(*got.value);
+  });
+  runtime
+      .spawn({.name = "ping"},
+             [&] {
+               for (int i = 0; i < options.round_trips; ++i) {
+                 ping.send(i);
+                 pong.receive();
+               }
+               ping.close();
+             })
+      .join();
+  const double elapsed_s = clock.elapsed_s();
+  server.join();
+  (void)same_worker;
+  const auto stats = runtime.stats();
+  std::uint64_t steals = 0;
+  for (const auto& w : stats.workers) steals += w.steals;
+  rt::Table table(fmt::format("ping-pong over an unbuffered channel, {} workers, runnext "
+                              "stealing: {}",
+                              runtime.workers(), rt::sched::to_string(options.runnext_steal)),
+                  {"metric", "value", "unit"});
+  table.add_row(
+      {"round trips", rt::format_number(options.round_trips / elapsed_s / 1e6, 2), "M per second"});
+  table.add_row({"steals", std::to_string(steals), "batches"});
+  table.add_row({"worker wakeups", std::to_string(stats.worker_wakes), "OS wakeups"});
+  print(table, options.json, out);
+}
+
+void tour(rt::Output& out) {
+  out.print("Chapter 6: an M:N scheduler. Two figures from this machine, in a few seconds.\n\n");
+  spawn({.fibers = 20'000, .workers = 0, .json = false}, out);
+  out.print("\n");
+  pingpong({.round_trips = 100'000, .workers = 0}, out);
+}
+
+}  // namespace ch06

@@ -1,0 +1,49 @@
+// The commands of chapter 6, one function each; commands.cpp maps subcommands onto them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "rt/cli.hpp"
+#include "rt/output.hpp"
+#include "rt/sched/runtime.hpp"
+
+namespace ch06 {
+
+const rt::cli::Program& program();
+
+// `spawn`: `fibers` fibers alive at once (each parked on a channel until all exist), on
+// `workers` workers: time per spawn and resident memory per fiber.
+struct SpawnOptions {
+  int fibers = 100'000;
+  int workers = 0;     // 0: one per CPU
+  bool guard = false;  // guard pages: two mappings per stack (Linux: ~32,000 fibers at most)
+  bool json = false;
+};
+void spawn(const SpawnOptions& options, rt::Output& out);
+
+// `steal`: one fiber spawns `fibers` fibers that each compute for a while; the others get
+// them only by stealing. Prints what each worker ran, stole and took from the global queue.
+struct StealOptions {
+  int fibers = 10'000;
+  int workers = 0;
+  int work = 20'000;  // arithmetic iterations per fiber
+  bool steal = true;  // --no-steal
+  int schedtrace_ms = 0;
+  bool json = false;
+};
+void steal(const StealOptions& options, rt::Output& out);
+
+// `pingpong`: two fibers over an unbuffered channel: round trips per second, and how often
+// the pair ran on one worker; `runnext_steal` shows what stealing runnext does to the pair.
+struct PingPongOptions {
+  int round_trips = 200'000;
+  int workers = 0;
+  rt::sched::RunnextSteal runnext_steal = rt::sched::RunnextSteal::last_pass;
+  bool json = false;
+};
+void pingpong(const PingPongOptions& options, rt::Output& out);
+
+void tour(rt::Output& out);
+
+}  // namespace ch06

@@ -1,0 +1,64 @@
+// Every subcommand of ch06-scheduler, run in-process with small sizes: its output's shape.
+#include <gtest/gtest.h>
+
+#include <array>
+
+#include "demos.hpp"
+#include "rt/testing.hpp"
+
+namespace {
+
+using rt::testing::contains_regex;
+using rt::testing::run;
+
+TEST(Demos, SpawnReportsTimeAndMemoryPerFiber) {
+  auto result = run(ch06::program(), {"spawn", "--fibers", "2000", "--workers", "2"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_TRUE(contains_regex(result.out, "2000 fibers alive at once on 2 workers")) << result.out;
+  EXPECT_TRUE(contains_regex(result.out, "us per fiber")) << result.out;
+  EXPECT_TRUE(contains_regex(result.out, "KiB per fiber")) << result.out;
+}
+
+TEST(Demos, StealShowsEveryWorkerRunningFibersItDidNotSpawn) {
+  auto result = run(ch06::program(),
+                    {"steal", "--fibers", "2000", "--workers", "2", "--work", "20000", "--json"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_TRUE(contains_regex(result.out, "\"stolen\": [1-9]")) << result.out;
+}
+
+TEST(Demos, StealWithoutStealingStillFinishes) {
+  auto result = run(ch06::program(), {"steal", "--fibers", "500", "--workers", "2", "--no-steal"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_TRUE(contains_regex(result.out, "stealing off")) << result.out;
+}
+
+TEST(Demos, SchedtracePrintsGoStyleLines) {
+  auto result = run(ch06::program(), {"steal", "--fibers", "3000", "--workers", "2", "--work",
+                                      "200000", "--schedtrace", "1"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_TRUE(contains_regex(
+      result.out,
+      "SCHED [0-9]+ms: workers=2 idle=[0-2] spinning=[0-2] global=[0-9]+ alive=[0-9]+ "
+      "wakes=[0-9]+ runqueues=\\[[0-9]+ [0-9]+\\]"))
+      << result.out;
+}
+
+TEST(Demos, PingPongReportsRoundTrips) {
+  for (const char* steal : {"never", "last-pass", "always"}) {
+    auto result = run(ch06::program(), {"pingpong", "--round-trips", "2000", "--workers", "2",
+                                        "--runnext-steal", steal});
+    ASSERT_EQ(result.status, 0) << result.err;
+    EXPECT_TRUE(contains_regex(result.out, "M per second")) << result.out;
+  }
+}
+
+TEST(Demos, BadFlagsAreRefused) {
+  const std::array<rt::testing::Refusal, 3> refusals{{
+      {{"spawn", "--fibers", "0"}, "--fibers"},
+      {{"pingpong", "--runnext-steal", "sometimes"}, "--runnext-steal"},
+      {{"steal", "--workers", "-1"}, "--workers"},
+  }};
+  EXPECT_EQ(rt::testing::refusal_failures(ch06::program(), refusals), "");
+}
+
+}  // namespace
