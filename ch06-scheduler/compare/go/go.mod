@@ -1,0 +1,3 @@
+module ch06compare
+
+go 1.19
