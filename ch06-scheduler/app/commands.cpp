@@ -17,6 +17,12 @@ void add_workers(CLI::App* c, int* workers) {
       ->capture_default_str();
 }
 
+void add_trace(CLI::App* c, std::string* file, bool* timeline) {
+  c->add_option("--trace", *file,
+                "Write a Chrome trace-event JSON file (open it in ui.perfetto.dev)");
+  c->add_flag("--timeline", *timeline, "Print a text timeline of what each worker ran");
+}
+
 void add_commands(CLI::App& app, rt::Output& out) {
   {
     auto options = std::make_shared<SpawnOptions>();
@@ -45,6 +51,7 @@ void add_commands(CLI::App& app, rt::Output& out) {
     c->add_option("--schedtrace", options->schedtrace_ms,
                   "A line on the scheduler's state every this many ms (Go's schedtrace)")
         ->check(CLI::Range(0, 60'000));
+    add_trace(c, &options->trace_file, &options->timeline);
     rt::cli::add_json_flag(c, &options->json);
     c->callback([&out, options] { steal(*options, out); });
   }
@@ -63,6 +70,7 @@ void add_commands(CLI::App& app, rt::Output& out) {
                   "When a thief may take runnext: never, last-pass (Go), always")
         ->transform(CLI::CheckedTransformer(steals, CLI::ignore_case))
         ->default_str("last-pass");
+    add_trace(c, &options->trace_file, &options->timeline);
     rt::cli::add_json_flag(c, &options->json);
     c->callback([&out, options] { pingpong(*options, out); });
   }

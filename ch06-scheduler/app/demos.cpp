@@ -104,6 +104,8 @@ void steal(const StealOptions& options, rt::Output& out) {
   runtime_options.knobs.steal = options.steal;
   runtime_options.schedtrace = std::chrono::milliseconds(options.schedtrace_ms);
   runtime_options.schedtrace_out = &out;
+  runtime_options.trace_file = options.trace_file;
+  runtime_options.timeline_out = options.timeline ? &out : nullptr;
   rt::sched::Runtime runtime(runtime_options);
   std::atomic<std::uint64_t> sink{0};
   rt::Stopwatch clock;
@@ -140,6 +142,8 @@ void steal(const StealOptions& options, rt::Output& out) {
 void pingpong(const PingPongOptions& options, rt::Output& out) {
   rt::sched::Options runtime_options{.workers = options.workers};
   runtime_options.knobs.runnext_steal = options.runnext_steal;
+  runtime_options.trace_file = options.trace_file;
+  runtime_options.timeline_out = options.timeline ? &out : nullptr;
   rt::sched::Runtime runtime(runtime_options);
   using Pipe = rt::chan::Channel<int, rt::sched::MnFiber, rt::sched::MnFiber, rt::chan::Rendezvous>;
   Pipe ping;

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "rt/cli.hpp"
 #include "rt/output.hpp"
@@ -30,6 +31,8 @@ struct StealOptions {
   int work = 20'000;  // arithmetic iterations per fiber
   bool steal = true;  // --no-steal
   int schedtrace_ms = 0;
+  std::string trace_file;  // --trace FILE: a Chrome trace-event JSON file
+  bool timeline = false;   // --timeline: the same as text
   bool json = false;
 };
 void steal(const StealOptions& options, rt::Output& out);
@@ -40,6 +43,8 @@ struct PingPongOptions {
   int round_trips = 200'000;
   int workers = 0;
   rt::sched::RunnextSteal runnext_steal = rt::sched::RunnextSteal::last_pass;
+  std::string trace_file;
+  bool timeline = false;
   bool json = false;
 };
 void pingpong(const PingPongOptions& options, rt::Output& out);

@@ -64,6 +64,7 @@ class Fiber {
   std::atomic<State> state{State::runnable};
   Fiber* next = nullptr;  // the global queue's link (under the scheduler's mutex)
   int last_worker = -1;   // for traces and tests
+  std::uint64_t id = 0;   // 1, 2, ... in spawn order (traces)
 };
 
 }  // namespace rt::sched

@@ -183,6 +183,10 @@ Fiber* Worker::steal() {
       if (&victim == this) continue;
       const std::uint32_t got = victim.queue.steal_half(batch);
       if (got != 0) {
+        if (runtime.tracing) {
+          const std::int64_t now = runtime.trace_now();
+          record({TraceEvent::Kind::steal, now, now, 0, victim.index, got});
+        }
         for (std::uint32_t i = 1; i < got; ++i) push_local(batch[i]);
         steals.fetch_add(1, std::memory_order_relaxed);
         stolen.fetch_add(got, std::memory_order_relaxed);
@@ -196,6 +200,10 @@ Fiber* Worker::steal() {
           while (rt::Clock::now() < until) rt::chan::cpu_relax();
         }
         if (Fiber* fiber = victim.queue.take_runnext()) {
+          if (runtime.tracing) {
+            const std::int64_t now = runtime.trace_now();
+            record({TraceEvent::Kind::steal, now, now, 0, victim.index, 1});
+          }
           steals.fetch_add(1, std::memory_order_relaxed);
           stolen.fetch_add(1, std::memory_order_relaxed);
           return fiber;
@@ -273,6 +281,7 @@ Fiber* Worker::sleep() {
 // still on it (a timeout, or a timer's wake, which does not take us off).
 void Worker::wait_for_wake(rt::Clock::time_point until) {
   sleeps.fetch_add(1, std::memory_order_relaxed);
+  const std::int64_t started = runtime.tracing ? runtime.trace_now() : 0;
   // acquire: pairs with the waker's release store; what it wrote (spinning) is visible.
   while (wake_word.exchange(0, std::memory_order_acquire) == 0) {
     if (until == rt::Clock::time_point::max()) {
@@ -281,6 +290,7 @@ void Worker::wait_for_wake(rt::Clock::time_point until) {
       break;  // the timer is due
     }
   }
+  if (runtime.tracing) record({TraceEvent::Kind::sleep, started, runtime.trace_now()});
   std::lock_guard guard(runtime.lock);
   runtime.remove_idle(*this);
 }
@@ -296,7 +306,9 @@ void Worker::execute(Fiber* fiber) {
   // The C++ runtime's exception facts are per thread: the fiber brings its own (chapter 3).
   rt::fiber::ExceptionState thread_state;
   thread_exceptions->exchange(thread_state, fiber->exceptions);
+  const std::int64_t started = runtime.tracing ? runtime.trace_now() : 0;
   rt::fiber::switch_context(context, fiber->context);
+  if (runtime.tracing) record({TraceEvent::Kind::run, started, runtime.trace_now(), fiber->id});
   thread_exceptions->exchange(fiber->exceptions, thread_state);
   rt::fiber::detail::set_other_runtime_fiber_running(false);
   running = nullptr;
@@ -335,6 +347,7 @@ void Worker::commit_park(Fiber* fiber) {
 
 void Worker::finish(Fiber* fiber) {
   finished.fetch_add(1, std::memory_order_relaxed);
+  if (runtime.tracing) trace.names.emplace_back(fiber->id, fiber->name());
   std::shared_ptr<Completion> completion = std::move(fiber->completion);
   stacks.release(std::move(fiber->stack));
   delete fiber;
@@ -375,7 +388,8 @@ RuntimeImpl::RuntimeImpl(Runtime& owner_, Options options_)
       options(std::move(options_)),
       worker_count(options.workers > 0 ? options.workers : rt::os::cpu_count()),
       max_spinning(options.knobs.max_spinning >= 0 ? options.knobs.max_spinning
-                                                   : std::max(1, worker_count / 2)) {
+                                                   : std::max(1, worker_count / 2)),
+      tracing(!options.trace_file.empty() || options.timeline_out != nullptr) {
   workers.reserve(static_cast<std::size_t>(worker_count));
   for (int i = 0; i < worker_count; ++i) workers.push_back(std::make_unique<Worker>(*this, i));
 }
@@ -420,6 +434,13 @@ void RuntimeImpl::wake_worker(Worker& worker) {
   worker.wake_word.store(1, std::memory_order_release);
   rt::os::wake_one(worker.wake_word);
   worker_wakes.fetch_add(1, std::memory_order_relaxed);
+  if (tracing) {
+    Worker* waker = current_worker();
+    if (waker != nullptr && &waker->runtime == this) {
+      const std::int64_t now = trace_now();
+      waker->record({TraceEvent::Kind::wake, now, now, 0, worker.index});
+    }
+  }
 }
 
 bool RuntimeImpl::remove_idle(Worker& worker) {
@@ -539,6 +560,23 @@ void RuntimeImpl::schedtrace(std::chrono::milliseconds interval) {
   }
 }
 
+void RuntimeImpl::write_trace() const {
+  std::vector<WorkerTrace> traces;
+  for (const auto& worker : workers) traces.push_back(worker->trace);
+  if (!options.trace_file.empty()) {
+    std::FILE* file = std::fopen(options.trace_file.c_str(), "wb");
+    const std::string json = chrome_trace_json(traces, options.name);
+    if (file == nullptr || std::fwrite(json.data(), 1, json.size(), file) != json.size()) {
+      std::fprintf(stderr, "rt::sched: could not write the trace to %s\n",
+                   options.trace_file.c_str());
+    }
+    if (file != nullptr) std::fclose(file);
+  }
+  if (options.timeline_out != nullptr) {
+    print_timeline(traces, options.timeline_width, *options.timeline_out);
+  }
+}
+
 std::string schedtrace_line(const Stats& stats, std::chrono::milliseconds since_start) {
   std::string queues;
   for (const auto& worker : stats.workers) {
@@ -629,6 +667,7 @@ Runtime::~Runtime() {
   impl.stopping.store(true, std::memory_order_release);
   for (auto& worker : impl.workers) impl.wake_worker(*worker);
   for (auto& worker : impl.workers) worker->thread.join();
+  if (impl.tracing) impl.write_trace();
 }
 
 JoinHandle Runtime::spawn_function(rt::fiber::FiberOptions options, std::function<void()> body) {
@@ -642,6 +681,7 @@ JoinHandle Runtime::spawn_function(rt::fiber::FiberOptions options, std::functio
   completion->name = options.name;
   auto* fiber =
       new Fiber(impl, std::move(options.name), std::move(stack), std::move(body), completion);
+  fiber->id = impl.next_fiber_id.fetch_add(1, std::memory_order_relaxed);
   impl.alive.fetch_add(1, std::memory_order_relaxed);
   impl.make_ready(fiber);  // Go's newproc: into the spawner's runnext
   return JoinHandle(std::move(completion));

@@ -20,6 +20,7 @@
 #include "rt/sched/run_queue.hpp"
 #include "rt/sched/runtime.hpp"
 #include "timer_queue.hpp"  // chapter 4's heap (ch04-echo-server/src)
+#include "trace.hpp"
 
 namespace rt::sched::detail {
 
@@ -68,6 +69,8 @@ struct Worker {
   std::array<Fiber*, LocalQueue::kCapacity / 2 + 1> batch{};
 
   std::atomic<std::uint64_t> runs{0}, steals{0}, stolen{0}, from_global{0}, sleeps{0}, finished{0};
+  WorkerTrace trace;  // only this worker writes it; read after the workers stopped
+  void record(TraceEvent event) { trace.events.push_back(event); }
   rt::os::Thread thread;
 };
 
@@ -107,6 +110,16 @@ struct RuntimeImpl {
   std::atomic<bool> stopping{false};
   std::atomic<std::uint32_t> alive{0};  // fibers not finished; the destructor waits on it
   std::atomic<std::uint64_t> worker_wakes{0};
+  std::atomic<std::uint64_t> next_fiber_id{1};
+
+  // Options::trace_file / timeline_out: every worker records into its own WorkerTrace.
+  const bool tracing;
+  const rt::Clock::time_point trace_start = rt::Clock::now();
+  std::int64_t trace_now() const noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(rt::Clock::now() - trace_start)
+        .count();
+  }
+  void write_trace() const;
 
   // Timers: chapter 4's heap under a mutex. The earliest deadline is mirrored in next_timer_ns
   // (max: none) so that a worker checks for due timers with one load. The watcher is the

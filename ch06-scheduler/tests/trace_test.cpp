@@ -1,0 +1,194 @@
+// The trace file: it parses as JSON, and its events say what the run did. The parser below is
+// the smallest that reads what a trace holds (objects, arrays, strings, numbers, literals):
+// the project takes no JSON library, and a regex could not tell a well-formed file.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "demos.hpp"
+#include "rt/testing.hpp"
+
+namespace {
+
+struct Json {
+  enum class Type { null, boolean, number, string, array, object } type = Type::null;
+  double number = 0;
+  std::string text;
+  std::vector<Json> items;
+  std::map<std::string, Json> fields;
+  const Json& operator[](const std::string& key) const {
+    static const Json kNull;
+    auto it = fields.find(key);
+    return it == fields.end() ? kNull : it->second;
+  }
+};
+
+class Parser {
+ public:
+  explicit Parser(const std::string& text) : text_(text) {}
+  // Throws std::runtime_error naming the offset of the first thing that is not JSON.
+  Json document() {
+    Json value = parse();
+    skip_space();
+    if (at_ != text_.size()) fail("text after the value");
+    return value;
+  }
+
+ private:
+  [[noreturn]] void fail(const char* what) {
+    throw std::runtime_error(std::string("not JSON at offset ") + std::to_string(at_) + ": " +
+                             what);
+  }
+  void skip_space() {
+    while (at_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[at_]))) ++at_;
+  }
+  bool take(char c) {
+    skip_space();
+    if (at_ < text_.size() && text_[at_] == c) {
+      ++at_;
+      return true;
+    }
+    return false;
+  }
+  void expect(char c) {
+    if (!take(c)) fail("a delimiter is missing");
+  }
+  std::string string_value() {
+    expect('"');
+    std::string value;
+    while (at_ < text_.size() && text_[at_] != '"') {
+      char c = text_[at_++];
+      if (static_cast<unsigned char>(c) < 0x20) fail("a control character in a string");
+      if (c == '\\') {
+        if (at_ >= text_.size()) fail("an unfinished escape");
+        char e = text_[at_++];
+        if (e == 'u') {
+          if (at_ + 4 > text_.size()) fail("a short \\u escape");
+          value += static_cast<char>(std::stoi(text_.substr(at_, 4), nullptr, 16));
+          at_ += 4;
+        } else if (std::string("\"\\/bfnrt").find(e) != std::string::npos) {
+          value += e;
+        } else {
+          fail("an unknown escape");
+        }
+      } else {
+        value += c;
+      }
+    }
+    expect('"');
+    return value;
+  }
+  Json parse() {
+    skip_space();
+    if (at_ >= text_.size()) fail("the text ended");
+    Json value;
+    const char c = text_[at_];
+    if (c == '{') {
+      ++at_;
+      value.type = Json::Type::object;
+      if (take('}')) return value;
+      do {
+        std::string key = string_value();
+        expect(':');
+        value.fields[key] = parse();
+      } while (take(','));
+      expect('}');
+    } else if (c == '[') {
+      ++at_;
+      value.type = Json::Type::array;
+      if (take(']')) return value;
+      do {
+        value.items.push_back(parse());
+      } while (take(','));
+      expect(']');
+    } else if (c == '"') {
+      value.type = Json::Type::string;
+      value.text = string_value();
+    } else if (text_.compare(at_, 4, "true") == 0 || text_.compare(at_, 5, "false") == 0 ||
+               text_.compare(at_, 4, "null") == 0) {
+      value.type = text_[at_] == 'n' ? Json::Type::null : Json::Type::boolean;
+      at_ += text_[at_] == 'f' ? 5 : 4;
+    } else {
+      std::size_t used = 0;
+      value.type = Json::Type::number;
+      try {
+        value.number = std::stod(text_.substr(at_, 32), &used);
+      } catch (const std::exception&) {
+        fail("not a value");
+      }
+      at_ += used;
+    }
+    return value;
+  }
+
+  const std::string& text_;
+  std::size_t at_ = 0;
+};
+
+TEST(TraceParser, RefusesWhatIsNotJson) {
+  EXPECT_THROW(Parser("{\"a\": [1, 2}").document(), std::runtime_error);
+  EXPECT_THROW(Parser("{\"a\": 1} x").document(), std::runtime_error);
+  EXPECT_EQ(Parser("{\"a\": [1, \"b\\\"c\"]}").document()["a"].items[1].text, "b\"c");
+}
+
+TEST(Trace, TheFileIsJsonWithARunSpanPerFiberOnEachWorkerTrackAndTheSteals) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("ch06-trace-test-" +
+                     std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + ".json");
+  auto result = rt::testing::run(ch06::program(), {"steal", "--fibers", "300", "--workers", "2",
+                                                   "--work", "20000", "--trace", path.string()});
+  ASSERT_EQ(result.status, 0) << result.err;
+  std::ifstream file(path);
+  ASSERT_TRUE(file) << "no trace at " << path;
+  std::stringstream text;
+  text << file.rdbuf();
+  file.close();
+  std::filesystem::remove(path);
+
+  const Json trace = Parser(text.str()).document();
+  const Json& events = trace["traceEvents"];
+  ASSERT_EQ(events.type, Json::Type::array);
+  std::set<double> named_tracks;
+  std::set<double> tracks_that_ran;
+  int runs_of_work = 0;
+  int steals = 0;
+  for (const Json& e : events.items) {
+    const std::string phase = e["ph"].text;
+    if (phase == "M" && e["name"].text == "thread_name") named_tracks.insert(e["tid"].number);
+    if (phase == "X" && e["cat"].text == "run") {
+      EXPECT_GE(e["dur"].number, 0.0);
+      EXPECT_GE(e["ts"].number, 0.0);
+      tracks_that_ran.insert(e["tid"].number);
+      if (e["name"].text == "work") ++runs_of_work;
+    }
+    if (phase == "i" && e["cat"].text == "steal") {
+      EXPECT_GE(e["args"]["fibers"].number, 1.0);
+      ++steals;
+    }
+  }
+  EXPECT_EQ(named_tracks, (std::set<double>{0, 1}));
+  EXPECT_EQ(tracks_that_ran, (std::set<double>{0, 1}));  // the others stole: both ran fibers
+  EXPECT_GE(runs_of_work, 300);                          // each fiber ran at least once
+  EXPECT_GE(steals, 1);
+}
+
+TEST(Trace, TheTimelineHasALinePerWorkerAndALegend) {
+  auto result = rt::testing::run(
+      ch06::program(), {"pingpong", "--round-trips", "2000", "--workers", "2", "--timeline"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_TRUE(rt::testing::contains_regex(result.out, "worker +0 \\|[^|\\n]{100}\\|"))
+      << result.out;
+  EXPECT_TRUE(rt::testing::contains_regex(result.out, "worker +1 \\|[^|\\n]{100}\\|"))
+      << result.out;
+  EXPECT_TRUE(rt::testing::contains_regex(result.out, "fibers: .*=ping")) << result.out;
+}
+
+}  // namespace
