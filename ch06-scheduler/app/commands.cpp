@@ -75,6 +75,28 @@ void add_commands(CLI::App& app, rt::Output& out) {
     c->callback([&out, options] { pingpong(*options, out); });
   }
   {
+    auto options = std::make_shared<KnobsOptions>();
+    auto* c = app.add_subcommand(
+        "knobs", "Each scheduler switch alone from Go's defaults: ping-pong and fan-out");
+    c->add_option("--workers", options->workers, "Worker threads")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
+    c->add_option("--round-trips", options->round_trips, "Ping-pong round trips per run")
+        ->check(CLI::Range(1, 1'000'000'000))
+        ->capture_default_str();
+    c->add_option("--fan-out", options->fan_out, "Fibers the fan-out spawns per run")
+        ->check(CLI::Range(1, 10'000'000))
+        ->capture_default_str();
+    c->add_option("--work", options->work, "Arithmetic iterations per fan-out fiber")
+        ->check(CLI::Range(0, 1'000'000'000))
+        ->capture_default_str();
+    c->add_option("--reps", options->reps, "Runs per row (the median is shown)")
+        ->check(CLI::Range(1, 100))
+        ->capture_default_str();
+    rt::cli::add_json_flag(c, &options->json);
+    c->callback([&out, options] { knobs(*options, out); });
+  }
+  {
     auto* c = app.add_subcommand("tour", "The chapter's headline figures, in a few seconds");
     c->callback([&out] { tour(out); });
   }

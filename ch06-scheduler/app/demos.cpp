@@ -1,6 +1,7 @@
 // The demos of chapter 6 (demos.hpp says what each shows).
 #include "demos.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -99,6 +100,63 @@ void spawn(const SpawnOptions& options, rt::Output& out) {
   }
 }
 
+namespace {
+
+// A fan-out: one fiber spawns `fibers` fibers that each compute `work` iterations, and joins
+// them. Returns the elapsed milliseconds.
+double fan_out(rt::sched::Runtime& runtime, int fibers, int work) {
+  std::atomic<std::uint64_t> sink{0};
+  rt::Stopwatch clock;
+  runtime
+      .spawn({.name = "spawner"},
+             [&] {
+               std::vector<rt::sched::JoinHandle> children;
+               children.reserve(static_cast<std::size_t>(fibers));
+               for (int i = 0; i < fibers; ++i) {
+                 children.push_back(this_fiber::spawn({.name = "work"}, [&] {
+                   std::uint64_t x = 1;
+                   for (int k = 0; k < work; ++k) x = x * 6364136223846793005ULL + 1;
+                   sink.fetch_add(x & 1, std::memory_order_relaxed);
+                 }));
+               }
+               for (auto& child : children) child.join();
+             })
+      .join();
+  return clock.elapsed_ms();
+}
+
+// Two fibers over an unbuffered channel, `round_trips` times. Returns round trips per second.
+double ping_pong(rt::sched::Runtime& runtime, int round_trips) {
+  using Pipe = rt::chan::Channel<int, rt::sched::MnFiber, rt::sched::MnFiber, rt::chan::Rendezvous>;
+  Pipe ping;
+  Pipe pong;
+  rt::Stopwatch clock;
+  auto server = runtime.spawn({.name = "pong"}, [&] {
+    while (auto got = ping.receive()) pong.send(*got.value);
+  });
+  runtime
+      .spawn({.name = "ping"},
+             [&] {
+               for (int i = 0; i < round_trips; ++i) {
+                 ping.send(i);
+                 pong.receive();
+               }
+               ping.close();
+             })
+      .join();
+  const double elapsed_s = clock.elapsed_s();
+  server.join();
+  return round_trips / elapsed_s;
+}
+
+std::uint64_t total_steals(const rt::sched::Stats& stats) {
+  std::uint64_t steals = 0;
+  for (const auto& w : stats.workers) steals += w.steals;
+  return steals;
+}
+
+}  // namespace
+
 void steal(const StealOptions& options, rt::Output& out) {
   rt::sched::Options runtime_options{.workers = options.workers};
   runtime_options.knobs.steal = options.steal;
@@ -107,28 +165,10 @@ void steal(const StealOptions& options, rt::Output& out) {
   runtime_options.trace_file = options.trace_file;
   runtime_options.timeline_out = options.timeline ? &out : nullptr;
   rt::sched::Runtime runtime(runtime_options);
-  std::atomic<std::uint64_t> sink{0};
-  rt::Stopwatch clock;
-  runtime
-      .spawn({.name = "spawner"},
-             [&] {
-               std::vector<rt::sched::JoinHandle> children;
-               children.reserve(static_cast<std::size_t>(options.fibers));
-               for (int i = 0; i < options.fibers; ++i) {
-                 children.push_back(this_fiber::spawn({.name = "work"}, [&] {
-                   std::uint64_t x = 1;
-                   for (int k = 0; k < options.work; ++k) x = x * 6364136223846793005ULL + 1;
-                   sink.fetch_add(x & 1, std::memory_order_relaxed);
-                 }));
-               }
-               for (auto& child : children) child.join();
-             })
-      .join();
-  const double elapsed_ms = clock.elapsed_ms();
-  const auto stats = runtime.stats();
+  const double elapsed_ms = fan_out(runtime, options.fibers, options.work);
   print(worker_table(fmt::format("{} fibers spawned by one fiber, {} workers, stealing {}",
                                  options.fibers, runtime.workers(), options.steal ? "on" : "off"),
-                     stats),
+                     runtime.stats()),
         options.json, out);
   if (!options.json) {
     out.print(
@@ -145,39 +185,73 @@ void pingpong(const PingPongOptions& options, rt::Output& out) {
   runtime_options.trace_file = options.trace_file;
   runtime_options.timeline_out = options.timeline ? &out : nullptr;
   rt::sched::Runtime runtime(runtime_options);
-  using Pipe = rt::chan::Channel<int, rt::sched::MnFiber, rt::sched::MnFiber, rt::chan::Rendezvous>;
-  Pipe ping;
-  Pipe pong;
-  std::atomic<int> same_worker{0};
-  rt::Stopwatch clock;
-  auto server = runtime.spawn({.name = "pong"}, [&] {
-    while (auto got = ping.receive()) pong.send(*got.value);
-  });
-  runtime
-      .spawn({.name = "ping"},
-             [&] {
-               for (int i = 0; i < options.round_trips; ++i) {
-                 ping.send(i);
-                 pong.receive();
-               }
-               ping.close();
-             })
-      .join();
-  const double elapsed_s = clock.elapsed_s();
-  server.join();
-  (void)same_worker;
+  const double rate = ping_pong(runtime, options.round_trips);
   const auto stats = runtime.stats();
-  std::uint64_t steals = 0;
-  for (const auto& w : stats.workers) steals += w.steals;
   rt::Table table(fmt::format("ping-pong over an unbuffered channel, {} workers, runnext "
                               "stealing: {}",
                               runtime.workers(), rt::sched::to_string(options.runnext_steal)),
                   {"metric", "value", "unit"});
-  table.add_row(
-      {"round trips", rt::format_number(options.round_trips / elapsed_s / 1e6, 2), "M per second"});
-  table.add_row({"steals", std::to_string(steals), "batches"});
+  table.add_row({"round trips", rt::format_number(rate / 1e6, 2), "M per second"});
+  table.add_row({"steals", std::to_string(total_steals(stats)), "batches"});
   table.add_row({"worker wakeups", std::to_string(stats.worker_wakes), "OS wakeups"});
   print(table, options.json, out);
+}
+
+void knobs(const KnobsOptions& options, rt::Output& out) {
+  struct Variant {
+    std::string knob;
+    std::string value;
+    rt::sched::Knobs knobs;
+  };
+  const rt::sched::Knobs go;
+  std::vector<Variant> variants{{"(Go's defaults)", "-", go}};
+  auto with = [&](std::string knob, std::string value, auto change) {
+    rt::sched::Knobs k = go;
+    change(k);
+    variants.push_back({std::move(knob), std::move(value), k});
+  };
+  with("runnext-steal", "never", [](auto& k) { k.runnext_steal = rt::sched::RunnextSteal::never; });
+  with("runnext-steal", "always",
+       [](auto& k) { k.runnext_steal = rt::sched::RunnextSteal::always; });
+  with("runnext-slice", "0", [](auto& k) { k.runnext_slice = std::chrono::microseconds(0); });
+  with("global-interval", "7", [](auto& k) { k.global_interval = 7; });
+  with("global-interval", "off", [](auto& k) { k.global_interval = 0; });
+  with("max-spinning", "0", [](auto& k) { k.max_spinning = 0; });
+  with("max-spinning", "all", [&](auto& k) { k.max_spinning = 1 << 20; });
+  with("steal", "off", [](auto& k) { k.steal = false; });
+
+  rt::Table table(fmt::format("the scheduler's switches, one at a time from Go's defaults: {} "
+                              "workers, median of {}",
+                              options.workers, options.reps),
+                  {"knob", "value", "ping-pong M/s", "fan-out ms", "steals", "wakeups"});
+  for (const Variant& variant : variants) {
+    std::vector<double> rates;
+    std::vector<double> fan_outs;
+    std::uint64_t steals = 0;
+    std::uint64_t wakeups = 0;
+    for (int rep = 0; rep < options.reps; ++rep) {
+      rt::sched::Runtime runtime({.workers = options.workers, .knobs = variant.knobs});
+      rates.push_back(ping_pong(runtime, options.round_trips));
+      fan_outs.push_back(fan_out(runtime, options.fan_out, options.work));
+      const auto stats = runtime.stats();
+      steals += total_steals(stats);
+      wakeups += stats.worker_wakes;
+    }
+    std::sort(rates.begin(), rates.end());
+    std::sort(fan_outs.begin(), fan_outs.end());
+    const auto middle = static_cast<std::size_t>(options.reps / 2);
+    table.add_row({variant.knob, variant.value, rt::format_number(rates[middle] / 1e6, 2),
+                   rt::format_number(fan_outs[middle], 1),
+                   std::to_string(steals / static_cast<std::uint64_t>(options.reps)),
+                   std::to_string(wakeups / static_cast<std::uint64_t>(options.reps))});
+  }
+  print(table, options.json, out);
+  if (!options.json) {
+    out.print(
+        "\nping-pong: {} round trips; fan-out: one fiber spawns {} fibers of {} iterations each "
+        "and joins them. steals and wakeups: per run of both, averaged.\n",
+        options.round_trips, options.fan_out, options.work);
+  }
 }
 
 void tour(rt::Output& out) {

@@ -49,6 +49,18 @@ struct PingPongOptions {
 };
 void pingpong(const PingPongOptions& options, rt::Output& out);
 
+// `knobs`: each of the scheduler's switches (rt::sched::Knobs) changed alone from Go's
+// defaults, against a ping-pong and a fan-out.
+struct KnobsOptions {
+  int workers = 2;
+  int round_trips = 200'000;
+  int fan_out = 10'000;
+  int work = 2'000;
+  int reps = 3;
+  bool json = false;
+};
+void knobs(const KnobsOptions& options, rt::Output& out);
+
 void tour(rt::Output& out);
 
 }  // namespace ch06
