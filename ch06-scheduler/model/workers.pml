@@ -41,9 +41,9 @@
  *     the unlock.)
  *   run(): a worker that found work while spinning stops spinning first (stop_spinning:
  *     flag := false, nspinning--, wakep), since it was perhaps the only one looking.
- * (*) is Go's: runtime/proc.go since Go 1.21 (wakep, pidlegetSpinning, sched.needspinning,
- * the "Delicate dance" comment in findRunnable), where an M and its P are separate, so
- * that the first bug cannot happen there.
+ * need_spinning is Go's (runtime/proc.go: wakep, pidlegetSpinning, sched.needspinning, the
+ * "Delicate dance" comment in findRunnable; golang/go#43997). The flag has no such rule in
+ * Go, where an M and its P are separate: the M a waker starts is never a spinning one.
  *
  * The lock. Each critical section is one atomic step (d_step). That is exact here: what a
  * section writes and others read without the lock (`idle`, read by wakep in runtime.cpp; a
@@ -59,8 +59,8 @@
  * What spin checks (the Monitor): when no process can move any more, no worker sleeps in
  * the address wait while a fiber is queued (a lost wakeup: it sleeps beside work nobody
  * will take; the other workers run for good, or sleep too), nobody is left counted in
- * nspinning, and the idle list holds exactly the sleepers. check-model.sh also runs the
- * mutants below, each a real bug, and requires spin to catch every one.
+ * nspinning, and the idle list holds exactly the sleepers. tools/check-model.sh also runs
+ * the mutants (MUTANT_*), each a real bug, and requires spin to catch every one.
  *
  * Not modelled: timers (the watcher's timed sleep, add_timer's wake: such a wake leaves
  * its worker on the idle list, and wait_for_wake's removal of itself is modelled),
@@ -370,7 +370,7 @@ found:                                           /* run(): stop spinning, then e
   got = false;
   /* The fiber runs. It may ready one more (into our runnext). */
   if
-  :: spawns > 0 -> spawns--; READY(local_q[me]++, w, ok)
+  :: d_step { spawns > 0 -> spawns-- }; READY(local_q[me]++, w, ok)
   :: true -> skip
   fi;
 #ifdef LONG_FIBERS
