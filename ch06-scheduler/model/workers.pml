@@ -20,7 +20,7 @@
  *
  * The protocol. As runtime.cpp has it, except for the two changes marked (*): spin finds a
  * lost wakeup in runtime.cpp without each (the mutants MUTANT_FLAG_OUTSIDE_LOCK and
- * MUTANT_NO_NEED_SPINNING; -DRUNTIME_CPP_TODAY is both; model/README.md has the trails).
+ * MUTANT_NO_NEED_SPINNING; -DBEFORE_THE_FIX is both; model/README.md has the trails).
  *   readier: publish the fiber; seq_cst fence; wakep: if nspinning != 0, return (that
  *     spinner looks again before it sleeps); CAS nspinning 0 -> 1, else return; under the
  *     lock pop the idle list's head W and set W.spinning; if the list was empty (*) set
@@ -85,7 +85,7 @@
 #ifndef SPAWNS
 #define SPAWNS 0               /* fibers that running fibers may ready */
 #endif
-#ifdef RUNTIME_CPP_TODAY
+#ifdef BEFORE_THE_FIX
 #define MUTANT_FLAG_OUTSIDE_LOCK
 #define MUTANT_NO_NEED_SPINNING
 #endif
@@ -154,7 +154,7 @@ inline global_take_locked(me, most, got) {
 #endif
 
 /* wakep, after the readier's publish and fence. MUTANT_NO_NEED_SPINNING (runtime.cpp
- * today): it returns at once when `idle` reads 0, and when it finds the list empty it gives
+ * before the fix): it returns at once when `idle` reads 0, and when it finds the list empty it gives
  * its 1 back after the unlock, telling nobody. */
 #ifdef MUTANT_NO_NEED_SPINNING
 #define NOBODY_IDLE (idle == 0)
@@ -209,7 +209,7 @@ inline wakep(w, ok) {
 /* sleep() joins the idle list, under the lock, and stops spinning if it was. The worker
  * takes its flag down under that lock, then gives its count back after the unlock; a waker
  * that pops it (and raises the flag, with its own 1) comes after, and finds the flag down.
- * MUTANT_FLAG_OUTSIDE_LOCK (runtime.cpp today): the worker reads and clears its flag after
+ * MUTANT_FLAG_OUTSIDE_LOCK (runtime.cpp before the fix): the worker reads and clears its flag after
  * the unlock. A waker may pop it in between and raise the flag that is still up: the flag
  * then stands for two counts, the worker's and the waker's, and only one is given back. */
 #ifdef MUTANT_FLAG_OUTSIDE_LOCK

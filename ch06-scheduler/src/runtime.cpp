@@ -94,6 +94,13 @@ void Worker::run() {
   this_worker = nullptr;
 }
 
+// Whoever becomes a spinner also answers a pending need_spinning (Go's becomeSpinning).
+void Worker::start_spinning() {
+  spinning = true;
+  runtime.spinning.fetch_add(1, std::memory_order_seq_cst);
+  runtime.need_spinning.store(false, std::memory_order_relaxed);
+}
+
 // Go's resetspinning: a spinner that found work stops spinning; if it was the last spinner, it
 // wakes another worker to spin, since more work may be coming (Go's reasoning: the spinner
 // that finds work is the one evidence that there is work).
@@ -125,8 +132,7 @@ Fiber* Worker::find_runnable() {
     // workers), so that an idle machine does not burn every CPU looking.
     if (knobs.steal && runtime.worker_count > 1) {
       if (!spinning && runtime.spinning.load(std::memory_order_relaxed) < runtime.max_spinning) {
-        spinning = true;
-        runtime.spinning.fetch_add(1, std::memory_order_seq_cst);
+        start_spinning();
       }
       if (spinning) {
         if (Fiber* fiber = steal()) return fiber;
@@ -221,35 +227,41 @@ Fiber* Worker::steal() {
 // One of the two sees the other: either the readier sees a spinner (which will look again
 // before it sleeps) or no spinner and wakes an idle worker; or the sleeper sees the fiber.
 // The global queue is checked under the lock that guards the idle list, so a push from outside
-// and a worker joining the list are ordered by the lock.
+// and a worker joining the list are ordered by the lock. A readier that finds no spinner and
+// nobody idle raises need_spinning under that lock: a worker on its way to sleep without
+// spinning sees it there and spins instead. A worker lowers its own spinning flag under the
+// lock, as it joins the list, so a waker that pops it never finds the flag still up.
 Fiber* Worker::sleep() {
+  bool was_spinning;
   {
     std::lock_guard guard(runtime.lock);
     if (runtime.global_size.load(std::memory_order_relaxed) != 0) {
       return runtime.global_take_locked(*this, LocalQueue::kCapacity / 2);
     }
+    // Go's needspinning: a wakep found nobody on the idle list while we were deciding not to
+    // spin; the work it meant is somewhere, and nobody looks for it unless we do.
+    if (!spinning && runtime.need_spinning.load(std::memory_order_relaxed)) {
+      start_spinning();
+      return nullptr;
+    }
     next_idle = runtime.idle_head;
     runtime.idle_head = this;
     on_idle_list = true;
     runtime.idle.fetch_add(1, std::memory_order_relaxed);
+    // Down under the lock, with the join: a wakep that pops us from here on finds it down, and
+    // the flag it raises stands for its own count alone (model/README.md, bug 1).
+    was_spinning = std::exchange(spinning, false);
   }
-  const bool was_spinning = spinning;
-  if (spinning) {
-    spinning = false;
-    runtime.spinning.fetch_sub(1, std::memory_order_seq_cst);
-  }
-  rt::store_load_fence();  // our decrement, before we read the queues (pairs with make_ready's)
+  if (was_spinning) runtime.spinning.fetch_sub(1, std::memory_order_seq_cst);
+  rt::store_load_fence();  // our decrement, before we read the queues (pairs with wakep's)
   if (was_spinning && runtime.any_work_queued()) {
     bool removed;
     {
       std::lock_guard guard(runtime.lock);
       removed = runtime.remove_idle(*this);
+      if (removed) start_spinning();  // back to stealing, as a spinner
     }
-    if (removed) {
-      spinning = true;  // back to stealing, as a spinner
-      runtime.spinning.fetch_add(1, std::memory_order_seq_cst);
-      return nullptr;
-    }
+    if (removed) return nullptr;
     // Someone took us off the list to wake us (and made us a spinner): take that wake.
     wait_for_wake(rt::Clock::time_point::max());
     return nullptr;
@@ -406,10 +418,15 @@ bool RuntimeImpl::make_ready(Fiber* fiber) {
 
 // Go's wakep: wake a sleeping worker to spin, unless one already spins (it will find the
 // work) or nobody sleeps.
+// With one worker, a worker that readies a fiber is the only one there is: it runs the fiber
+// itself, and there is nobody to wake.
+//
+// No `idle == 0` shortcut: a worker may be between deciding not to spin and joining the idle
+// list; need_spinning tells it (model/README.md, bug 2; Go's fix for golang/go#43997).
 bool RuntimeImpl::wakep() {
+  if (worker_count == 1 && current_worker() != nullptr) return false;
   rt::store_load_fence();  // the push before, the read of `spinning` after (see Worker::sleep)
   if (spinning.load(std::memory_order_relaxed) != 0) return false;
-  if (idle.load(std::memory_order_relaxed) == 0) return false;
   int zero = 0;
   if (!spinning.compare_exchange_strong(zero, 1, std::memory_order_seq_cst)) return false;
   Worker* worker = nullptr;
@@ -419,12 +436,12 @@ bool RuntimeImpl::wakep() {
     if (worker != nullptr) {
       remove_idle(*worker);
       worker->spinning = true;  // it counts in `spinning` from here (the 1 we added)
+    } else {
+      need_spinning.store(true, std::memory_order_relaxed);
+      spinning.fetch_sub(1, std::memory_order_seq_cst);
     }
   }
-  if (worker == nullptr) {
-    spinning.fetch_sub(1, std::memory_order_seq_cst);
-    return false;
-  }
+  if (worker == nullptr) return false;
   wake_worker(*worker);
   return true;
 }

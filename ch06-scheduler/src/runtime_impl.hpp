@@ -41,6 +41,7 @@ struct Worker {
   void push_local(Fiber* fiber);
   void ready_next(Fiber* fiber);  // into runnext; the displaced one goes to the ring
   void wait_for_wake(rt::Clock::time_point until);  // until: max() for no timeout
+  void start_spinning();
   void stop_spinning();
 
   RuntimeImpl& runtime;
@@ -55,8 +56,9 @@ struct Worker {
 
   // The worker's sleep: it waits in the OS address wait while this is 0; a waker stores 1.
   std::atomic<std::uint32_t> wake_word{0};
-  // Looking for work and counted in RuntimeImpl::spinning. Written by the worker, or by the
-  // waker that takes it off the idle list (before the wake, which publishes it).
+  // Looking for work and counted in RuntimeImpl::spinning. Written by the worker, and by a
+  // waker that takes it off the idle list: under the lock, where the worker also lowers it as
+  // it joins the list, so each raised flag stands for one count.
   bool spinning = false;
   bool on_idle_list = false;  // under RuntimeImpl::lock
   Worker* next_idle = nullptr;
@@ -106,6 +108,9 @@ struct RuntimeImpl {
   Worker* idle_head = nullptr;
   std::atomic<int> idle{0};      // written under lock
   std::atomic<int> spinning{0};  // Go's nmspinning
+  // Go's needspinning: a wakep found nobody to wake; the next worker that would sleep without
+  // spinning spins instead. Set under lock; cleared by whoever starts spinning.
+  std::atomic<bool> need_spinning{false};
 
   std::atomic<bool> stopping{false};
   std::atomic<std::uint32_t> alive{0};  // fibers not finished; the destructor waits on it
