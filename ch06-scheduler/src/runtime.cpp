@@ -510,10 +510,14 @@ Fiber* RuntimeImpl::global_take_locked(Worker& worker, std::uint32_t most) {
   return first;
 }
 
+// Work a spinner could take: a runnext counts only if thieves may take it. With
+// RunnextSteal::never it is its owner's alone, and the owner is running (the running fiber
+// readied it), so it will run it; counting it would keep a spinner spinning until then.
 bool RuntimeImpl::any_work_queued() const noexcept {
   if (global_size.load(std::memory_order_relaxed) != 0) return true;
+  const bool runnext_counts = options.knobs.runnext_steal != RunnextSteal::never;
   for (const auto& worker : workers) {
-    if (!worker->queue.empty()) return true;
+    if (worker->queue.size() != 0 || (runnext_counts && worker->queue.has_runnext())) return true;
   }
   return false;
 }
