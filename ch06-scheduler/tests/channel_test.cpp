@@ -144,6 +144,38 @@ TEST(MnFiberChannel, CloseWakesEveryParkedReceiver) {
   for (auto& r : receivers) r.join();
 }
 
+// Two M:N fibers on two workers answering each other over unbuffered channels: every message
+// is a park and an unpark, often on two workers. A wait that registers without the store-load
+// fence before its last look (chapter 5's wait.hpp) loses a wakeup here now and then, and the
+// pair hangs until ctest's timeout; the first version of the M:N kind did, within a few million
+// round trips on this machine. A stress test: it can pass by luck, and never fails wrongly.
+TEST(MnFiberChannel, APingPongPairOnTwoWorkersNeverLosesAWakeup) {
+#if defined(RT_CH06_SLOW_TARGET)
+  constexpr int kRoundTrips = 20'000;
+#else
+  constexpr int kRoundTrips = 1'000'000;
+#endif
+  Runtime runtime({.workers = 2});
+  rt::chan::Channel<int, MnFiber, MnFiber, rt::chan::Rendezvous> ping;
+  rt::chan::Channel<int, MnFiber, MnFiber, rt::chan::Rendezvous> pong;
+  auto server = runtime.spawn({.name = "pong"}, [&] {
+    while (auto got = ping.receive()) pong.send(*got.value + 1);
+  });
+  int sum = 0;
+  runtime
+      .spawn({.name = "ping"},
+             [&] {
+               for (int i = 0; i < kRoundTrips; ++i) {
+                 ping.send(1);
+                 sum += *pong.receive().value;
+               }
+               ping.close();
+             })
+      .join();
+  server.join();
+  EXPECT_EQ(sum, 2 * kRoundTrips);
+}
+
 // A fiber calling the thread side of a channel is a checked error, as in chapter 5.
 TEST(MnFiberChannelDeath, AnMnFiberOnTheThreadSideStopsTheProcess) {
   auto misuse = [] {

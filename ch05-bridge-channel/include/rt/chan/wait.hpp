@@ -83,7 +83,9 @@ WaitState wait_on(Lists lists, std::array<bool, Lists::kCount>& removed, Ready r
   };
   // seq_cst: registration, then the re-check (pairs with the notifiers' fence after a change).
   // Two fibers of one loop need none, unless a stop request may come from another thread.
-  if (kMaySpin || stop.stop_possible()) rt::store_load_fence();
+  // kShared, not kMaySpin: a kind that does not spin (chapter 6's M:N fiber) still has a
+  // notifier on another thread, and without this fence both sides can miss each other.
+  if (kShared || stop.stop_possible()) rt::store_load_fence();
   if (ready() || stop.stop_requested() || deadline.passed()) {
     unlink_all();  // 2. the re-check found it: withdraw
     std::uint32_t expected = raw(Kind::kWaiting);
