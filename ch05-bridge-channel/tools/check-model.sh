@@ -6,10 +6,9 @@
 # compiler (Debian: spin, gcc). About a minute on one CPU. The 3-sender protocol
 # (-DSENDERS=3 -DNO_DEADLINE) is too large for CI; model/README.md says how it was checked.
 set -euo pipefail
-models="$(cd "$(dirname "$0")/../model" && pwd)"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
+here="$(cd "$(dirname "$0")" && pwd)"
+models="$here/../model"
+source "$here/../../tools/spin_runs.sh"  # the loop both chapters' checks share
 
 # name | model | spin -D options | what must happen | search
 runs=(
@@ -29,32 +28,7 @@ runs=(
   "mutant: every waker wakes a sleeping loop|loop_inbox.pml|-DMUTANT_NO_DEDUP|fail"
 )
 failed=0
-for run in "${runs[@]}"; do
-  IFS='|' read -r name file options expect search <<<"$run"
-  model="$models/$file"
-  # shellcheck disable=SC2086  # options is a list of -D flags
-  spin -a $options "$model" >/dev/null
-  # Breadth-first for the 3-sender mutant: its lost wakeup lies 45 steps deep, which a
-  # depth-first search reaches only after about 50 million states (2 minutes here).
-  cc -O2 -DSAFETY -DCOLLAPSE ${search:+-DBFS} -w -o pan pan.c
-  ./pan -m1000000 >out 2>&1 || true
-  errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' out)
-  states=$(sed -n 's/^ *\([0-9.e+]*\) states, stored.*/\1/p' out)
-  what=$(grep -oE "invalid end state|assertion violated[^)]*\)?" out | head -1 || true)
-  if grep -q "max search depth too small" out || [ -z "$errors" ]; then
-    verdict="FAIL (search incomplete)"
-  elif [ "$expect" = pass ] && [ "$errors" = 0 ]; then
-    verdict="ok: no error in $states states"
-  elif [ "$expect" = fail ] && [ "$errors" != 0 ]; then
-    verdict="ok: caught ($what)"
-  elif [ "$expect" = pass ]; then
-    verdict="FAIL: $what (trail: spin -t -p $options $model, after running pan)"
-  else
-    verdict="FAIL: a real bug, and spin found nothing in $states states: the check proves nothing"
-  fi
-  case $verdict in FAIL*) failed=1 ;; esac
-  printf '%-55s %s\n' "$name" "$verdict"
-done
+spin_runs "$models" "${runs[@]}" || failed=1
 if [ "$failed" -ne 0 ]; then
   echo "model check FAILED" >&2
   exit 1

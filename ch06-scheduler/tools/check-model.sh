@@ -6,12 +6,8 @@
 # compiler (Debian: spin, gcc). About a minute on one CPU. CI runs every ch*/tools/check-*.sh.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-failed=0
-
 models="$root/ch06-scheduler/model"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
+source "$root/tools/spin_runs.sh"  # the loop both chapters' checks share
 
 # name | model | spin -D options | what must happen | search
 runs=(
@@ -30,30 +26,8 @@ runs=(
   "mutant: looks, then joins the idle list, two locks|workers.pml|-DMUTANT_SPLIT_LOCK|fail"
   "mutant: stop_spinning wakes nobody (3 workers)|workers.pml|-DWORKERS=3 -DOUTSIDE=0 -DLOCAL=2 -DLONG_FIBERS -DMUTANT_STOP_SPINNING_NO_WAKEP|fail"
 )
-for run in "${runs[@]}"; do
-  IFS='|' read -r name file options expect search <<<"$run"
-  model="$models/$file"
-  # shellcheck disable=SC2086  # options is a list of -D flags
-  spin -a $options "$model" >/dev/null
-  cc -O2 -DSAFETY -DCOLLAPSE ${search:+-DBFS} -w -o pan pan.c
-  ./pan -m1000000 >out 2>&1 || true
-  errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' out)
-  states=$(sed -n 's/^ *\([0-9.e+]*\) states, stored.*/\1/p' out)
-  what=$(grep -oE "invalid end state|assertion violated[^)]*\)?" out | head -1 || true)
-  if grep -q "max search depth too small" out || [ -z "$errors" ]; then
-    verdict="FAIL (search incomplete)"
-  elif [ "$expect" = pass ] && [ "$errors" = 0 ]; then
-    verdict="ok: no error in $states states"
-  elif [ "$expect" = fail ] && [ "$errors" != 0 ]; then
-    verdict="ok: caught ($what)"
-  elif [ "$expect" = pass ]; then
-    verdict="FAIL: $what (trail: spin -t -p $options $model, after running pan)"
-  else
-    verdict="FAIL: a real bug, and spin found nothing in $states states: the check proves nothing"
-  fi
-  case $verdict in FAIL*) failed=1 ;; esac
-  printf '%-55s %s\n' "$name" "$verdict"
-done
+failed=0
+spin_runs "$models" "${runs[@]}" || failed=1
 if [ "$failed" -ne 0 ]; then
   echo "model check FAILED" >&2
   exit 1
