@@ -63,7 +63,6 @@ class Fiber {
   // fiber (its saved context, everything it wrote) to each other through this word.
   std::atomic<State> state{State::runnable};
   Fiber* next = nullptr;  // the global queue's link (under the scheduler's mutex)
-  int last_worker = -1;   // for traces and tests
   std::uint64_t id = 0;   // 1, 2, ... in spawn order (traces)
 };
 

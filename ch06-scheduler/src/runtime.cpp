@@ -59,23 +59,30 @@ void fiber_start(void* argument) {
   rt::fiber::exit_context(fiber->context, worker->context);
 }
 
-// The running fiber leaves its worker: `what` says what the worker does with it next.
-void leave_worker(Worker::After what) {
-  Worker* worker = current_worker();
-  if (worker == nullptr || worker->running == nullptr) {
-    fail("a this_fiber function was called outside a fiber of a Runtime");
-  }
-  Fiber* fiber = worker->running;
-  worker->after = what;
-  rt::fiber::switch_context(fiber->context, worker->context);
-  // Resumed, by this worker or another: `worker` may be stale from here on.
-}
-
 }  // namespace
 
 [[gnu::noinline]] Worker* current_worker() noexcept {
   return this_worker;
 }
+
+// The worker running the calling fiber; `call` names the caller in the message if there is none.
+Worker& worker_of_running_fiber(const char* call) {
+  Worker* worker = current_worker();
+  if (worker == nullptr || worker->running == nullptr) {
+    fail(call, " was called outside a fiber of a Runtime");
+  }
+  return *worker;
+}
+
+namespace {
+// The running fiber leaves its worker: `what` says what the worker does with it next.
+void leave_worker(Worker::After what, const char* call) {
+  Worker& worker = worker_of_running_fiber(call);
+  worker.after = what;
+  rt::fiber::switch_context(worker.running->context, worker.context);
+  // Resumed, by this worker or another: `worker` may be stale from here on.
+}
+}  // namespace
 
 // ---- the worker ----
 
@@ -311,7 +318,6 @@ void Worker::execute(Fiber* fiber) {
   fiber->state.store(Fiber::State::running, std::memory_order_relaxed);  // ours now
   busy.store(true, std::memory_order_relaxed);
   running = fiber;
-  fiber->last_worker = index;
   runs.fetch_add(1, std::memory_order_relaxed);
   after = After::nothing;
   rt::fiber::detail::set_other_runtime_fiber_running(true);
@@ -748,11 +754,6 @@ Stats Runtime::stats() const {
   return stats;
 }
 
-Runtime* Runtime::current() noexcept {
-  Worker* worker = current_worker();
-  return worker != nullptr ? &worker->runtime.owner : nullptr;
-}
-
 bool unpark(Fiber& fiber) {
   auto state = fiber.state.load(std::memory_order_acquire);
   for (;;) {
@@ -841,26 +842,16 @@ void JoinHandle::join() {
 
 namespace this_fiber {
 
-namespace {
-Worker& worker_of_caller() {
-  Worker* worker = current_worker();
-  if (worker == nullptr || worker->running == nullptr) {
-    detail::fail("a this_fiber function was called outside a fiber of a Runtime");
-  }
-  return *worker;
-}
-}  // namespace
-
 void yield() {
-  detail::leave_worker(Worker::After::yield);
+  detail::leave_worker(Worker::After::yield, "this_fiber::yield");
 }
 
 void park() {
-  detail::leave_worker(Worker::After::park);
+  detail::leave_worker(Worker::After::park, "this_fiber::park");
 }
 
 Fiber& current() {
-  return *worker_of_caller().running;
+  return *detail::worker_of_running_fiber("this_fiber::current").running;
 }
 
 const std::string& name() {
@@ -868,11 +859,11 @@ const std::string& name() {
 }
 
 int worker() {
-  return worker_of_caller().index;
+  return detail::worker_of_running_fiber("this_fiber::worker").index;
 }
 
 Runtime& runtime() {
-  return worker_of_caller().runtime.owner;
+  return detail::worker_of_running_fiber("this_fiber::runtime").runtime.owner;
 }
 
 bool on_fiber() noexcept {
@@ -905,12 +896,9 @@ void sleep_for(rt::Clock::duration d) {
 // ---- Alarm ----
 
 void Alarm::set(rt::Clock::time_point at, void (*on_fire)(void* context), void* context) {
-  Worker* worker = current_worker();
-  if (worker == nullptr || worker->running == nullptr) {
-    detail::fail("Alarm::set called outside a fiber of a Runtime");
-  }
+  Worker& worker = detail::worker_of_running_fiber("Alarm::set");
   if (timer_.queued()) detail::fail("Alarm::set: the alarm is armed already");
-  runtime_ = &worker->runtime;
+  runtime_ = &worker.runtime;
   timer_.deadline = at;
   timer_.on_fire = on_fire;
   timer_.context = context;

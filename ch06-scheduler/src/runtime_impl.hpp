@@ -148,5 +148,8 @@ std::string schedtrace_line(const Stats& stats, std::chrono::milliseconds since_
 // a fiber that parked on one worker may resume on another, so the thread_local's address must
 // be computed anew after every switch, not cached by the compiler across one.
 Worker* current_worker() noexcept;
+// The worker running the calling fiber. Called off a fiber of a Runtime, it stops the process
+// with "<call> was called outside a fiber of a Runtime".
+Worker& worker_of_running_fiber(const char* call);
 
 }  // namespace rt::sched::detail

@@ -165,9 +165,6 @@ class Runtime {
   const Knobs& knobs() const noexcept;
   Stats stats() const;
 
-  // The Runtime whose fiber or worker calls this, or nullptr.
-  static Runtime* current() noexcept;
-
   detail::RuntimeImpl& impl() noexcept { return *impl_; }
 
  private:
