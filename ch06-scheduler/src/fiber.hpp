@@ -15,6 +15,8 @@
 
 namespace rt::sched {
 
+class Fiber;
+
 namespace detail {
 struct RuntimeImpl;
 

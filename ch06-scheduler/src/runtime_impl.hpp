@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "fiber.hpp"
@@ -143,6 +144,18 @@ struct RuntimeImpl {
 
 // One schedtrace line (without the newline), for the trace thread and the tests.
 std::string schedtrace_line(const Stats& stats, std::chrono::milliseconds since_start);
+
+// Stops the process with "rt::sched: <message><detail>".
+[[noreturn]] void fail(const char* message, const std::string& detail = "");
+// An exception ended a fiber whose handle is gone: stops the process naming both.
+[[noreturn]] void fail_unjoined(const Completion& completion);
+// The first function on a new fiber's stack (worker.cpp).
+void fiber_start(void* fiber);
+
+inline constexpr std::int64_t kNoTimer = std::numeric_limits<std::int64_t>::max();
+inline std::int64_t to_ns(rt::Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
 
 // The worker the calling thread is (nullptr on other threads). Out of line and never inlined:
 // a fiber that parked on one worker may resume on another, so the thread_local's address must

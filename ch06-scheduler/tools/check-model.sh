@@ -2,7 +2,7 @@
 # Chapter 6's workers' sleep and wakeup protocol (ch06-scheduler/model/workers.pml), checked
 # by spin the way chapter 5's script checks its models: each protocol run must find no error,
 # and each mutant must be caught. The rows "before the fix" are the two lost-wakeup bugs this
-# model found in src/runtime.cpp (model/README.md), kept as mutants. Needs spin and a C
+# model found in src/runtime.cpp, now worker.cpp and runtime.cpp (model/README.md), kept as mutants. Needs spin and a C
 # compiler (Debian: spin, gcc). About a minute on one CPU. CI runs every ch*/tools/check-*.sh.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"

@@ -1,0 +1,181 @@
+// What a fiber (or a thread) calls: JoinHandle, this_fiber, Alarm; and the runtime's checked
+// errors.
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+
+#include "rt/os/address_wait.hpp"
+#include "rt/sched/runtime.hpp"
+#include "runtime_impl.hpp"
+
+namespace rt::sched {
+
+using detail::Completion;
+using detail::current_worker;
+using detail::Worker;
+
+namespace detail {
+
+void fail(const char* message, const std::string& detail) {
+  std::fprintf(stderr, "rt::sched: %s%s\n", message, detail.c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+
+void fail_unjoined(const Completion& completion) {
+  std::string what = "an exception";
+  try {
+    std::rethrow_exception(completion.error);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  fail("an uncaught exception ended a fiber nobody joined: ",
+       "\"" + completion.name + "\": " + what);
+}
+
+namespace {
+// The running fiber leaves its worker: `what` says what the worker does with it next.
+void leave_worker(Worker::After what, const char* call) {
+  Worker& worker = worker_of_running_fiber(call);
+  worker.after = what;
+  rt::fiber::switch_context(worker.running->context, worker.context);
+  // Resumed, by this worker or another: `worker` may be stale from here on.
+}
+}  // namespace
+}  // namespace detail
+
+// ---- JoinHandle ----
+
+JoinHandle::JoinHandle(std::shared_ptr<detail::Completion> completion)
+    : completion_(std::move(completion)) {}
+
+JoinHandle& JoinHandle::operator=(JoinHandle&& other) noexcept {
+  if (this != &other) {
+    release();
+    completion_ = std::move(other.completion_);
+  }
+  return *this;
+}
+
+JoinHandle::~JoinHandle() {
+  release();
+}
+
+void JoinHandle::release() noexcept {
+  if (completion_ == nullptr) return;
+  const std::uint32_t before =
+      completion_->state.fetch_or(Completion::kDetached, std::memory_order_acq_rel);
+  if ((before & Completion::kFinished) != 0 && completion_->error) {
+    detail::fail_unjoined(*completion_);
+  }
+  completion_.reset();
+}
+
+void JoinHandle::join() {
+  if (completion_ == nullptr)
+    detail::fail("join: the handle is empty (joined, moved from or default)");
+  Completion& completion = *completion_;
+  if ((completion.state.load(std::memory_order_acquire) & Completion::kFinished) == 0) {
+    if (this_fiber::on_fiber() && current_worker() != nullptr) {
+      Fiber& self = this_fiber::current();
+      Fiber* expected = nullptr;
+      // acq_rel: the finisher's exchange sees us (and unparks us), or we see it closed.
+      if (completion.joiner.compare_exchange_strong(expected, &self, std::memory_order_acq_rel,
+                                                    std::memory_order_acquire)) {
+        this_fiber::park();
+      }
+    } else {
+      for (;;) {
+        // acq_rel: acquire pairs with the finisher's release (its `error`); the RMW orders our
+        // bit against its kFinished (Worker::finish).
+        const std::uint32_t state =
+            completion.state.fetch_or(Completion::kThreadWaits, std::memory_order_acq_rel) |
+            Completion::kThreadWaits;
+        if ((state & Completion::kFinished) != 0) break;
+        rt::os::wait_on_address(completion.state, state);
+      }
+    }
+  }
+  if ((completion.state.load(std::memory_order_acquire) & Completion::kFinished) == 0) {
+    detail::fail("join: woken before the fiber finished: ", completion.name);
+  }
+  std::exception_ptr error = std::exchange(completion.error, nullptr);
+  completion.state.fetch_or(Completion::kDetached, std::memory_order_relaxed);
+  completion_.reset();
+  if (error) std::rethrow_exception(error);
+}
+
+// ---- this_fiber ----
+
+namespace this_fiber {
+
+void yield() {
+  detail::leave_worker(Worker::After::yield, "this_fiber::yield");
+}
+
+void park() {
+  detail::leave_worker(Worker::After::park, "this_fiber::park");
+}
+
+Fiber& current() {
+  return *detail::worker_of_running_fiber("this_fiber::current").running;
+}
+
+const std::string& name() {
+  return current().name();
+}
+
+int worker() {
+  return detail::worker_of_running_fiber("this_fiber::worker").index;
+}
+
+Runtime& runtime() {
+  return detail::worker_of_running_fiber("this_fiber::runtime").runtime.owner;
+}
+
+bool on_fiber() noexcept {
+  Worker* worker = current_worker();
+  return worker != nullptr && worker->running != nullptr;
+}
+
+namespace {
+void unpark_sleeper(void* fiber) {
+  unpark(*static_cast<Fiber*>(fiber));
+}
+}  // namespace
+
+void sleep_until(rt::Clock::time_point at) {
+  if (at <= rt::Clock::now()) {
+    yield();
+    return;
+  }
+  Alarm alarm;
+  alarm.set(at, &unpark_sleeper, &current());
+  park();
+}
+
+void sleep_for(rt::Clock::duration d) {
+  sleep_until(rt::Clock::now() + d);
+}
+
+}  // namespace this_fiber
+
+// ---- Alarm ----
+
+void Alarm::set(rt::Clock::time_point at, void (*on_fire)(void* context), void* context) {
+  Worker& worker = detail::worker_of_running_fiber("Alarm::set");
+  if (timer_.queued()) detail::fail("Alarm::set: the alarm is armed already");
+  runtime_ = &worker.runtime;
+  timer_.deadline = at;
+  timer_.on_fire = on_fire;
+  timer_.context = context;
+  runtime_->add_timer(timer_);
+}
+
+void Alarm::cancel() noexcept {
+  if (runtime_ != nullptr) runtime_->remove_timer(timer_);
+}
+
+}  // namespace rt::sched

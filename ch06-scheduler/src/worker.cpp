@@ -1,0 +1,360 @@
+// A worker's loop: find a fiber (its own queue, the global queue, another worker's), run it,
+// and sleep when there is none (runtime_impl.hpp; README, "Design note", argues the protocol).
+#include <chrono>
+#include <utility>
+
+#include "rt/chan/spin.hpp"  // cpu_relax
+#include "rt/fence.hpp"
+#include "rt/os/address_wait.hpp"
+#include "runtime_impl.hpp"
+
+namespace rt::sched::detail {
+
+namespace {
+thread_local Worker* this_worker = nullptr;
+}  // namespace
+
+// The first function on a new fiber's stack.
+void fiber_start(void* argument) {
+  auto* fiber = static_cast<Fiber*>(argument);
+  try {
+    fiber->body();
+  } catch (...) {
+    fiber->completion->error = std::current_exception();  // for join() to rethrow
+  }
+  fiber->body = nullptr;  // what the body captured is destroyed here, on the fiber (it may park)
+  fiber->stack.record_committed_low();
+  Worker* worker = current_worker();  // read after the body: the fiber may have moved
+  worker->after = Worker::After::finish;
+  rt::fiber::exit_context(fiber->context, worker->context);
+}
+
+[[gnu::noinline]] Worker* current_worker() noexcept {
+  return this_worker;
+}
+
+// The worker running the calling fiber; `call` names the caller in the message if there is none.
+Worker& worker_of_running_fiber(const char* call) {
+  Worker* worker = current_worker();
+  if (worker == nullptr || worker->running == nullptr) {
+    fail(call, " was called outside a fiber of a Runtime");
+  }
+  return *worker;
+}
+
+// ---- the worker ----
+
+Worker::Worker(RuntimeImpl& runtime_, int index_)
+    : runtime(runtime_),
+      index(index_),
+      random_state(0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(index_ + 1)) {}
+
+void Worker::run() {
+  this_worker = this;
+  thread_exceptions = std::make_unique<rt::fiber::ThreadExceptionState>();
+  while (Fiber* fiber = find_runnable()) {
+    if (spinning) stop_spinning();
+    execute(fiber);
+  }
+  this_worker = nullptr;
+}
+
+// Whoever becomes a spinner also answers a pending need_spinning (Go's becomeSpinning).
+void Worker::start_spinning() {
+  spinning = true;
+  runtime.spinning.fetch_add(1, std::memory_order_seq_cst);
+  runtime.need_spinning.store(false, std::memory_order_relaxed);
+}
+
+// Go's resetspinning: a spinner that found work stops spinning; if it was the last spinner, it
+// wakes another worker to spin, since more work may be coming (Go's reasoning: the spinner
+// that finds work is the one evidence that there is work).
+void Worker::stop_spinning() {
+  spinning = false;
+  runtime.spinning.fetch_sub(1, std::memory_order_seq_cst);
+  runtime.wakep();
+}
+
+Fiber* Worker::find_runnable() {
+  const Knobs& knobs = runtime.options.knobs;
+  for (;;) {
+    if (runtime.stopping.load(std::memory_order_acquire)) return nullptr;
+    ++tick;
+    runtime.fire_due_timers();
+    // 1. Fairness: every global_interval schedules, the global queue before our own, so that
+    // two fibers that keep readying each other cannot starve it.
+    if (knobs.global_interval != 0 && tick % knobs.global_interval == 0 &&
+        runtime.global_size.load(std::memory_order_relaxed) != 0) {
+      if (Fiber* fiber = runtime.global_take(*this, 1)) return fiber;
+    }
+    // 2. Our own queue: runnext, then the ring.
+    if (Fiber* fiber = take_local()) return fiber;
+    // 3. The global queue: a batch into our ring.
+    if (runtime.global_size.load(std::memory_order_relaxed) != 0) {
+      if (Fiber* fiber = runtime.global_take(*this, LocalQueue::kCapacity / 2)) return fiber;
+    }
+    // 4. Steal, as a spinner, if fewer than the cap are spinning (Go: at most half of the busy
+    // workers), so that an idle machine does not burn every CPU looking.
+    if (knobs.steal && runtime.worker_count > 1) {
+      if (!spinning && runtime.spinning.load(std::memory_order_relaxed) < runtime.max_spinning) {
+        start_spinning();
+      }
+      if (spinning) {
+        if (Fiber* fiber = steal()) return fiber;
+      }
+    }
+    // 5. Nothing anywhere: sleep (or find the work that arrived while we looked).
+    if (Fiber* fiber = sleep()) return fiber;
+  }
+}
+
+Fiber* Worker::take_local() {
+  const auto slice = runtime.options.knobs.runnext_slice;
+  if (queue.has_runnext()) {
+    bool allowed = true;
+    if (in_runnext_streak) {
+      // Reading the clock costs ~20 ns here: look every 16th fiber of a streak.
+      if (slice.count() == 0) {
+        allowed = false;
+      } else if (++streak_runs % 16 == 0) {
+        allowed = rt::Clock::now() - streak_start < slice;
+      }
+    }
+    if (allowed) {
+      if (Fiber* fiber = queue.take_runnext()) {
+        if (!in_runnext_streak) {
+          in_runnext_streak = true;
+          streak_runs = 0;
+          if (slice.count() != 0) streak_start = rt::Clock::now();
+        }
+        return fiber;
+      }
+    }
+  }
+  in_runnext_streak = false;
+  if (Fiber* fiber = queue.take()) return fiber;
+  return queue.take_runnext();  // the slice was spent but nothing else waits
+}
+
+Fiber* Worker::steal() {
+  const Knobs& knobs = runtime.options.knobs;
+  const int n = runtime.worker_count;
+  constexpr int kPasses = 4;
+  for (int pass = 0; pass < kPasses; ++pass) {
+    const bool take_runnext =
+        knobs.runnext_steal == RunnextSteal::always ||
+        (knobs.runnext_steal == RunnextSteal::last_pass && pass == kPasses - 1);
+    // xorshift: a random first victim, then every other worker once.
+    random_state ^= random_state << 13;
+    random_state ^= random_state >> 7;
+    random_state ^= random_state << 17;
+    const int first = static_cast<int>(random_state % static_cast<std::uint64_t>(n));
+    for (int k = 0; k < n; ++k) {
+      Worker& victim = *runtime.workers[static_cast<std::size_t>((first + k) % n)];
+      if (&victim == this) continue;
+      const std::uint32_t got = victim.queue.steal_half(batch);
+      if (got != 0) {
+        if (runtime.tracing) {
+          const std::int64_t now = runtime.trace_now();
+          record({TraceEvent::Kind::steal, now, now, 0, victim.index, got});
+        }
+        for (std::uint32_t i = 1; i < got; ++i) push_local(batch[i]);
+        steals.fetch_add(1, std::memory_order_relaxed);
+        stolen.fetch_add(got, std::memory_order_relaxed);
+        return batch[0];
+      }
+      if (take_runnext && victim.queue.has_runnext()) {
+        // Go's runqgrab: if the victim is running a fiber, give it ~3 us to take its runnext
+        // itself, so that a ping-pong pair is not pulled apart by every thief.
+        if (victim.busy.load(std::memory_order_relaxed)) {
+          const auto until = rt::Clock::now() + std::chrono::microseconds(3);
+          while (rt::Clock::now() < until) rt::chan::cpu_relax();
+        }
+        if (Fiber* fiber = victim.queue.take_runnext()) {
+          if (runtime.tracing) {
+            const std::int64_t now = runtime.trace_now();
+            record({TraceEvent::Kind::steal, now, now, 0, victim.index, 1});
+          }
+          steals.fetch_add(1, std::memory_order_relaxed);
+          stolen.fetch_add(1, std::memory_order_relaxed);
+          return fiber;
+        }
+      }
+    }
+  }
+  return nullptr;
+}
+
+// The protocol that keeps a readied fiber from waiting while every worker sleeps (README,
+// "No lost wakeups"; model/workers.pml checks it):
+//   readier:  publish the fiber (a queue push, release)   fence   read `spinning`: if 0, wake one
+//   sleeper:  join the idle list; stop spinning (seq_cst) fence   look at every queue again
+// One of the two sees the other: either the readier sees a spinner (which will look again
+// before it sleeps) or no spinner and wakes an idle worker; or the sleeper sees the fiber.
+// The global queue is checked under the lock that guards the idle list, so a push from outside
+// and a worker joining the list are ordered by the lock. A readier that finds no spinner and
+// nobody idle raises need_spinning under that lock: a worker on its way to sleep without
+// spinning sees it there and spins instead. A worker lowers its own spinning flag under the
+// lock, as it joins the list, so a waker that pops it never finds the flag still up.
+Fiber* Worker::sleep() {
+  bool was_spinning;
+  {
+    std::lock_guard guard(runtime.lock);
+    if (runtime.global_size.load(std::memory_order_relaxed) != 0) {
+      return runtime.global_take_locked(*this, LocalQueue::kCapacity / 2);
+    }
+    // Go's needspinning: a wakep found nobody on the idle list while we were deciding not to
+    // spin; the work it meant is somewhere, and nobody looks for it unless we do.
+    if (!spinning && runtime.need_spinning.load(std::memory_order_relaxed)) {
+      start_spinning();
+      return nullptr;
+    }
+    next_idle = runtime.idle_head;
+    runtime.idle_head = this;
+    on_idle_list = true;
+    runtime.idle.fetch_add(1, std::memory_order_relaxed);
+    // Down under the lock, with the join: a wakep that pops us from here on finds it down, and
+    // the flag it raises stands for its own count alone (model/README.md, bug 1).
+    was_spinning = std::exchange(spinning, false);
+  }
+  if (was_spinning) runtime.spinning.fetch_sub(1, std::memory_order_seq_cst);
+  rt::store_load_fence();  // our decrement, before we read the queues (pairs with wakep's)
+  if (was_spinning && runtime.any_work_queued()) {
+    bool removed;
+    {
+      std::lock_guard guard(runtime.lock);
+      removed = runtime.remove_idle(*this);
+      if (removed) start_spinning();  // back to stealing, as a spinner
+    }
+    if (removed) return nullptr;
+    // Someone took us off the list to wake us (and made us a spinner): take that wake.
+    wait_for_wake(rt::Clock::time_point::max());
+    return nullptr;
+  }
+  if (runtime.stopping.load(std::memory_order_acquire)) return nullptr;
+  // Timers: the first worker to sleep while timers are queued sleeps until the earliest.
+  auto until = rt::Clock::time_point::max();
+  bool watching = false;
+  if (runtime.next_timer_ns.load(std::memory_order_seq_cst) != kNoTimer) {
+    Worker* expected = nullptr;
+    watching =
+        runtime.timer_watcher.compare_exchange_strong(expected, this, std::memory_order_seq_cst);
+    // seq_cst, after the CAS: add_timer stores the deadline, then reads the watcher; one of us
+    // sees the other (an earlier timer added now wakes us, or we read its deadline here).
+    const std::int64_t next = runtime.next_timer_ns.load(std::memory_order_seq_cst);
+    if (watching && next != kNoTimer) {
+      until = rt::Clock::time_point(std::chrono::nanoseconds(next));
+    }
+  }
+  wait_for_wake(until);
+  if (watching) {
+    Worker* self = this;
+    runtime.timer_watcher.compare_exchange_strong(self, nullptr, std::memory_order_seq_cst);
+  }
+  return nullptr;
+}
+
+// Sleeps until a waker stores 1 in wake_word (or `until` passes), then leaves the idle list if
+// still on it (a timeout, or a timer's wake, which does not take us off).
+void Worker::wait_for_wake(rt::Clock::time_point until) {
+  sleeps.fetch_add(1, std::memory_order_relaxed);
+  const std::int64_t started = runtime.tracing ? runtime.trace_now() : 0;
+  // acquire: pairs with the waker's release store; what it wrote (spinning) is visible.
+  while (wake_word.exchange(0, std::memory_order_acquire) == 0) {
+    if (until == rt::Clock::time_point::max()) {
+      rt::os::wait_on_address(wake_word, 0);
+    } else if (!rt::os::wait_on_address_until(wake_word, 0, until)) {
+      break;  // the timer is due
+    }
+  }
+  if (runtime.tracing) record({TraceEvent::Kind::sleep, started, runtime.trace_now()});
+  std::lock_guard guard(runtime.lock);
+  runtime.remove_idle(*this);
+}
+
+void Worker::execute(Fiber* fiber) {
+  fiber->state.store(Fiber::State::running, std::memory_order_relaxed);  // ours now
+  busy.store(true, std::memory_order_relaxed);
+  running = fiber;
+  runs.fetch_add(1, std::memory_order_relaxed);
+  after = After::nothing;
+  rt::fiber::detail::set_other_runtime_fiber_running(true);
+  // The C++ runtime's exception facts are per thread: the fiber brings its own (chapter 3).
+  rt::fiber::ExceptionState thread_state;
+  thread_exceptions->exchange(thread_state, fiber->exceptions);
+  const std::int64_t started = runtime.tracing ? runtime.trace_now() : 0;
+  rt::fiber::switch_context(context, fiber->context);
+  if (runtime.tracing) record({TraceEvent::Kind::run, started, runtime.trace_now(), fiber->id});
+  thread_exceptions->exchange(fiber->exceptions, thread_state);
+  rt::fiber::detail::set_other_runtime_fiber_running(false);
+  running = nullptr;
+  busy.store(false, std::memory_order_relaxed);
+  switch (after) {
+    case After::yield:
+      fiber->state.store(Fiber::State::runnable, std::memory_order_relaxed);
+      push_local(fiber);
+      break;
+    case After::park:
+      commit_park(fiber);
+      break;
+    case After::finish:
+      finish(fiber);
+      break;
+    case After::nothing:
+      fail("a fiber switched to its worker without saying why");
+  }
+}
+
+// The fiber announced its park somewhere (a channel's waiter word, a timer) and switched away;
+// its context is saved now, so an unparker may queue it. Unless one already came: then it runs
+// next, as if the park had returned at once.
+void Worker::commit_park(Fiber* fiber) {
+  auto expected = Fiber::State::running;
+  // acq_rel: release publishes the saved context to the unparker's acquire; acquire (on
+  // failure, unpark_pending) takes what the unparker wrote before it.
+  if (fiber->state.compare_exchange_strong(expected, Fiber::State::parked,
+                                           std::memory_order_acq_rel, std::memory_order_acquire)) {
+    return;
+  }
+  if (expected != Fiber::State::unpark_pending) fail("a parking fiber was in an impossible state");
+  fiber->state.store(Fiber::State::runnable, std::memory_order_relaxed);
+  ready_next(fiber);
+}
+
+void Worker::finish(Fiber* fiber) {
+  finished.fetch_add(1, std::memory_order_relaxed);
+  if (runtime.tracing) trace.names.emplace_back(fiber->id, fiber->name());
+  std::shared_ptr<Completion> completion = std::move(fiber->completion);
+  stacks.release(std::move(fiber->stack));
+  delete fiber;
+  // Not alive any more before anyone can see it finished: a joiner that then asks the runtime
+  // finds it gone. (The runtime outlives this call: its destructor joins this thread.)
+  runtime.fiber_finished();
+  // acq_rel: release publishes `error`; acquire sees a handle's detach (kDetached).
+  const std::uint32_t before =
+      completion->state.fetch_or(Completion::kFinished, std::memory_order_acq_rel);
+  if ((before & Completion::kDetached) != 0 && completion->error) fail_unjoined(*completion);
+  Fiber* joiner = completion->joiner.exchange(join_closed(), std::memory_order_acq_rel);
+  if (joiner != nullptr) unpark(*joiner);
+  // A joining thread set kThreadWaits before it slept: both are RMWs of one word, so either we
+  // see its bit and wake it, or it sees kFinished and does not sleep. (Waking unconditionally
+  // would be a system call per fiber.)
+  if ((before & Completion::kThreadWaits) != 0) rt::os::wake_all(completion->state);
+}
+
+void Worker::push_local(Fiber* fiber) {
+  while (!queue.push(fiber)) {
+    // Full: half of the ring, and this one, to the global queue (Go's runqputslow).
+    const std::uint32_t n = queue.take_half_for_global(batch);
+    if (n == 0) continue;  // thieves emptied it meanwhile
+    batch[n] = fiber;
+    runtime.global_push(std::span<Fiber* const>(batch.data(), n + 1));
+    return;
+  }
+}
+
+void Worker::ready_next(Fiber* fiber) {
+  if (Fiber* displaced = queue.set_runnext(fiber)) push_local(displaced);
+}
+
+}  // namespace rt::sched::detail
