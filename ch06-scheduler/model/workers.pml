@@ -18,15 +18,16 @@
  * A worker that takes a fiber runs it and looks for work again; with -DLONG_FIBERS a fiber
  * may also run for good.
  *
- * The protocol. As runtime.cpp has it, except for the two changes marked (*): spin finds a
- * lost wakeup in runtime.cpp without each (the mutants MUTANT_FLAG_OUTSIDE_LOCK and
- * MUTANT_NO_NEED_SPINNING; -DBEFORE_THE_FIX is both; model/README.md has the trails).
+ * The protocol, as the code has it now. The two rules marked (*) were added after spin found a
+ * lost wakeup in the first version of the code without each (the mutants
+ * MUTANT_FLAG_OUTSIDE_LOCK and MUTANT_NO_NEED_SPINNING; -DBEFORE_THE_FIX is both;
+ * model/README.md has the trails).
  *   readier: publish the fiber; seq_cst fence; wakep: if nspinning != 0, return (that
  *     spinner looks again before it sleeps); CAS nspinning 0 -> 1, else return; under the
  *     lock pop the idle list's head W and set W.spinning; if the list was empty (*) set
  *     need_spinning and give the 1 back, still under the lock; else W.wake_word := 1, wake W.
- *     (runtime.cpp also returns at once if `idle` is 0, and gives the 1 back after the
- *     unlock, with no need_spinning.)
+ *     (The first version also returned at once if `idle` was 0, and gave the 1 back after
+ *     the unlock, with no need_spinning.)
  *   find_runnable: own queue; the global queue (a batch); if spinning, or fewer than
  *     MAX_SPINNING spin, become a spinner (nspinning++; need_spinning := false) and steal
  *     half of a victim's queue; else, or if that found nothing, sleep().
@@ -37,8 +38,8 @@
  *     lock leave the idle list; if it was still on it, spin again and look again; if not (a
  *     waker popped it), take that wake and look again. Otherwise wait_for_wake: until an
  *     exchange(wake_word, 0) returns 1, the address wait; then leave the idle list (under
- *     the lock) if still on it, and look again. (runtime.cpp reads and clears the flag after
- *     the unlock.)
+ *     the lock) if still on it, and look again. (The first version read and cleared the flag
+ *     after the unlock.)
  *   run(): a worker that found work while spinning stops spinning first (stop_spinning:
  *     flag := false, nspinning--, wakep), since it was perhaps the only one looking.
  * need_spinning is Go's (runtime/proc.go: wakep, pidlegetSpinning, sched.needspinning, the
@@ -46,8 +47,8 @@
  * Go, where an M and its P are separate: the M a waker starts is never a spinning one.
  *
  * The lock. Each critical section is one atomic step (d_step). That is exact here: what a
- * section writes and others read without the lock (`idle`, read by wakep in runtime.cpp; a
- * worker's `spinning`, read by the worker after the unlock in runtime.cpp) is one variable
+ * section writes and others read without the lock (`idle`, read by the first version's wakep;
+ * a worker's `spinning`, read by the worker after the unlock in the first version) is one variable
  * per reader, so a reader sees the section whole or not at all, as between two writes.
  *
  * Memory order. Promela interleaves whole statements: the model is sequentially consistent.
