@@ -156,8 +156,7 @@ TEST_P(Workers, AnUnparkRacingThePark) {
   sleeper.join();
 }
 
-// Two fibers that yield to each other forever on every worker, and one fiber put on the global
-// queue from outside: it runs after at most global_interval schedules of some worker.
+// Two fibers per worker that yield forever, and one fiber put on the global queue from outside.
 // The fairness check (every global_interval schedules, the global queue first) bounds how long
 // the worker that runs a fiber from the global queue went on with its own queue first. The
 // bound is per worker, on the worker that ran the probe: with more workers than CPUs, the OS
