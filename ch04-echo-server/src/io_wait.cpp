@@ -59,7 +59,7 @@ void Loop::Impl::spend_budget() {
 }
 
 void Loop::Impl::await(rt::poll::IoSocket& io, rt::poll::Operation& operation, Deadline deadline,
-                       std::string_view call, Waiter** published) {
+                       std::string_view call, Publication* published) {
   check_on_fiber("a socket call");
   if (cancelling) throw Cancelled(call);
   const Clock::time_point started = Clock::now();
@@ -80,13 +80,16 @@ void Loop::Impl::await(rt::poll::IoSocket& io, rt::poll::Operation& operation, D
     timers.push(waiter.timer);
   }
   link(waiter);
-  if (published != nullptr) *published = &waiter;
+  if (published != nullptr) {
+    published->parked = &waiter;
+    if (published->closed) request_cancel(waiter, Waiter::Reason::closed);  // see reactor.hpp
+  }
 
   rt::fiber::this_fiber::park();  // until the operation finished (loop_impl.hpp)
 
   assert(waiter.state == Waiter::State::woken);
   assert(operation.state() == rt::poll::Operation::State::finished);
-  if (published != nullptr) *published = nullptr;
+  if (published != nullptr) published->parked = nullptr;
   unlink(waiter);
   timers.remove(waiter.timer);  // O(log n); a no-op if it fired
   switch (waiter.reason) {

@@ -7,36 +7,31 @@
 #include <stdexcept>
 #include <utility>
 
-#include "loop_impl.hpp"
+#include "reactor.hpp"
 #include "stream_state.hpp"
 
 namespace rt::net {
 
 using rt::poll::Operation;
 
-struct Listener::State {
-  State(Loop::Impl& loop_impl, rt::poll::Socket listening)
-      : loop(loop_impl),
-        socket(std::move(listening)),
-        io(loop_impl.poller, socket),
-        port(rt::poll::local_port(socket)) {}
+// The fields below `port` are read and written under reactor.guard(io): close() may run on
+// another thread than accept() under chapter 6's runtime.
+struct Listener::State final : SocketState {
+  State(Reactor& reactor, rt::poll::Socket listening)
+      : SocketState(reactor, std::move(listening)), port(rt::poll::local_port(socket)) {}
 
-  Loop::Impl& loop;
-  rt::poll::Socket socket;  // declared before io: destroyed after it
-  rt::poll::IoSocket io;
   std::uint16_t port;
-  // While a fiber is parked in accept(): its Waiter, so that close() can end the wait.
-  Waiter* accepting = nullptr;
   bool in_accept = false;  // a fiber is inside accept()
-  bool closing = false;    // close() was called while a fiber was inside accept()
+  // The fiber parked in accept(), and whether close() was called while one was inside it.
+  Publication accepting;
   // AcceptEx writes both addresses here (io_operation.hpp); readiness backends ignore it.
   std::array<std::byte, Operation::kAcceptBufferBytes> addresses{};
 };
 
 Listener Listener::bind(std::string_view host, std::uint16_t port, int backlog) {
-  Loop::Impl& loop = Loop::current().impl();
+  Reactor& reactor = current_reactor("Listener::bind");
   rt::poll::Socket socket = rt::poll::listen_tcp(rt::poll::parse_ipv4(host, port), backlog);
-  return Listener(std::make_unique<State>(loop, std::move(socket)));
+  return Listener(std::make_unique<State>(reactor, std::move(socket)));
 }
 
 Listener::Listener() noexcept = default;
@@ -58,42 +53,64 @@ std::uint16_t Listener::port() const noexcept {
 }
 
 bool Listener::is_open() const noexcept {
-  return state_ != nullptr && !state_->closing;
+  if (state_ == nullptr) return false;
+  auto guard = state_->reactor.guard(state_->io);
+  return !state_->accepting.closed;
 }
 
 Stream Listener::accept(Deadline deadline) {
   if (!is_open()) throw std::logic_error("Listener::accept on a closed Listener");
   State& state = *state_;
-  state.loop.check_on_fiber("Listener::accept");
-  if (state.in_accept) fail_misuse("Listener::accept: another fiber is already accepting");
-  state.in_accept = true;
+  Reactor& reactor = state.reactor;
+  reactor.check_on_fiber("Listener::accept");
+  {
+    auto guard = reactor.guard(state.io);
+    if (state.in_accept) fail_misuse("Listener::accept: another fiber is already accepting");
+    state.in_accept = true;
+  }
   Operation operation(Operation::Kind::accept, state.addresses);
+  bool closed = false;
   try {
-    state.loop.await(state.io, operation, deadline, "accept", &state.accepting);
+    reactor.await(state.io, operation, deadline, "accept", &state.accepting);
   } catch (...) {
-    state.in_accept = false;
-    if (state.closing) state_.reset();  // close() left the closing to us (listener.hpp)
+    {
+      auto guard = reactor.guard(state.io);
+      state.in_accept = false;
+      closed = state.accepting.closed;
+    }
+    if (closed) reactor.retire(std::move(state_));  // close() left the closing to us
     throw;
   }
-  state.in_accept = false;
-  if (operation.error() != 0) rt::poll::throw_socket_error("accept", operation.error());
+  {
+    auto guard = reactor.guard(state.io);
+    state.in_accept = false;
+    closed = state.accepting.closed;
+  }
+  // A close() that came after the accept had finished: the connection is ours (the data
+  // wins), and the listening socket closes now, as close() promised.
   rt::poll::Socket accepted = operation.take_accepted();
+  const int error = operation.error();
+  if (closed) reactor.retire(std::move(state_));
+  if (error != 0) rt::poll::throw_socket_error("accept", error);
   rt::poll::set_nodelay(accepted);
-  return Stream(std::make_unique<Stream::State>(state.loop, std::move(accepted)));
+  return Stream(std::make_unique<Stream::State>(reactor, std::move(accepted)));
 }
 
 void Listener::close() noexcept {
-  if (!state_ || state_->closing) return;
-  if (state_->in_accept) {
-    // A fiber is parked in accept() (nobody else runs while we do, so it is parked): end its
-    // wait; it closes the socket when it resumes, once the operation is no longer pending.
-    state_->closing = true;
-    if (state_->accepting != nullptr) {
-      state_->loop.request_cancel(*state_->accepting, Waiter::Reason::closed);
+  if (!state_) return;
+  Reactor& reactor = state_->reactor;
+  {
+    auto guard = reactor.guard(state_->io);
+    if (state_->accepting.closed) return;
+    if (state_->in_accept) {
+      // A fiber is inside accept(): end its wait (now, or as it parks); it closes the socket
+      // when it resumes, once the operation is no longer pending.
+      state_->accepting.closed = true;
+      reactor.cancel_closed(state_->accepting);
+      return;
     }
-    return;
   }
-  state_.reset();
+  reactor.retire(std::move(state_));
 }
 
 }  // namespace rt::net

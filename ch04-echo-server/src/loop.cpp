@@ -119,7 +119,7 @@ void Loop::run() {
       }
     }
     ++(timeout && timeout->count() == 0 ? loop.stats.polls : loop.stats.waits);
-    const std::size_t n = loop.poller.wait(loop.events, timeout);
+    const std::size_t n = loop.event_queue.wait(loop.events, timeout);
     // Awake: wakers from now on only push. A wake sent for this sleep but reported after it
     // makes one later wait return early, which is harmless.
     loop.sleep_state.store(Impl::kAwake, std::memory_order_relaxed);
@@ -162,13 +162,13 @@ bool Loop::unpark_from_any_thread(RemoteUnpark& request) noexcept {
     return false;
   }
   loop.remote_wakes.fetch_add(1, std::memory_order_relaxed);
-  loop.poller.wake();
+  loop.event_queue.wake();
   return true;
 }
 
 void Loop::wake_unconditionally() noexcept {
   impl_->remote_wakes.fetch_add(1, std::memory_order_relaxed);
-  impl_->poller.wake();
+  impl_->event_queue.wake();
 }
 
 void Loop::unpark_here(rt::fiber::Fiber& fiber) {
@@ -238,7 +238,7 @@ void Loop::post(std::function<void()> task) {
   // One wake per batch: a non-empty queue already has a wake on its way that the loop has
   // not yet acted on (run_posted empties the queue only after the wake was reported), and
   // the loop will take this task with the others.
-  if (was_empty) impl_->poller.wake();
+  if (was_empty) impl_->event_queue.wake();
 }
 
 void Loop::Impl::run_posted() {
@@ -293,7 +293,7 @@ void Loop::cancel_all() {
 // ask for on_interrupt on a Loop that lives as long as they do.)
 namespace {
 void notify_loop(void* context) noexcept {
-  static_cast<Loop::Impl*>(context)->poller.wake();
+  static_cast<Loop::Impl*>(context)->event_queue.wake();
 }
 }  // namespace
 
@@ -308,7 +308,7 @@ void Loop::on_interrupt(std::function<void()> on_interrupt) {
   if (first && !rt::set_interrupt_notifier(&loop.interrupt_notifier)) {
     fail("Loop::on_interrupt: another Loop already receives Ctrl-C");
   }
-  if (rt::interrupted()) loop.poller.wake();  // pressed already: handle it on the next turn
+  if (rt::interrupted()) loop.event_queue.wake();  // pressed already: handle it on the next turn
 }
 
 }  // namespace rt::net

@@ -31,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "reactor.hpp"
 #include "rt/fiber/scheduler.hpp"
 #include "rt/net/loop.hpp"
 #include "rt/net/timer.hpp"
@@ -41,11 +42,8 @@
 
 namespace rt::net {
 
-// Misuse the contract calls a checked error: prints "rt::net: <message>" and aborts.
-[[noreturn]] void fail_misuse(std::string_view message);
-
 // One fiber parked on the loop. Lives in the parked fiber's stack frame.
-struct Waiter {
+struct Waiter : ParkedIo {
   enum class State {
     parked,  // in the loop's list, its fiber parked
     woken,   // unparked (ready to run); still in the list until the fiber unlinks it
@@ -69,17 +67,24 @@ struct Waiter {
   Waiter* next = nullptr;
 };
 
-struct Loop::Impl {
+// The chapter's Reactor (reactor.hpp): everything on the loop's thread.
+struct Loop::Impl final : Reactor {
   Impl();
 
-  // On a fiber of this loop: starts `operation` on `io`; if it did not finish at once,
-  // parks until it finished. Returns when it finished (its error() tells how); throws
-  // TimedOut if the deadline cancelled it, Cancelled if cancel_all() or a close did.
-  // `published`, if given, points at the Waiter while the fiber is parked (Listener::close).
+  // Reactor. await: cancel_all() is the shutdown that throws Cancelled.
+  rt::poll::Poller& poller() noexcept override { return event_queue; }
+  void check_on_fiber(const char* call) const override;
   void await(rt::poll::IoSocket& io, rt::poll::Operation& operation, Deadline deadline,
-             std::string_view call, Waiter** published = nullptr);
-  // On a fiber of this loop: parks until `deadline` (sleep_until).
-  void sleep_until(Clock::time_point deadline);
+             std::string_view call, Publication* published) override;
+  void sleep_until(Clock::time_point deadline) override;
+  void cancel_closed(Publication& published) override {
+    if (published.parked != nullptr) {
+      request_cancel(static_cast<Waiter&>(*published.parked), Waiter::Reason::closed);
+    }
+  }
+  std::unique_lock<std::mutex> guard(const rt::poll::IoSocket&) override { return {}; }
+  void retire(std::unique_ptr<SocketState> state) noexcept override { state.reset(); }
+
   // On a fiber of this loop, after one of its operations finished without parking: spends
   // one unit of its budget; with the last, parks it in `deferred` for one turn.
   void spend_budget();
@@ -94,11 +99,9 @@ struct Loop::Impl {
 
   void link(Waiter& waiter) noexcept;
   void unlink(Waiter& waiter) noexcept;
-  // Stops the process with a message unless called on a fiber of this loop.
-  void check_on_fiber(const char* call) const;
 
   rt::fiber::Scheduler scheduler;
-  rt::poll::Poller poller;
+  rt::poll::Poller event_queue;  // the OS event queue (poller())
   TimerQueue timers;
   Waiter* waiters = nullptr;  // every Waiter of a parked (or woken, not yet run) fiber
   bool cancelling = false;    // cancel_all() was called: blocking calls throw Cancelled

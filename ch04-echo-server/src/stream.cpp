@@ -6,15 +6,12 @@
 #include <stdexcept>
 #include <utility>
 
-#include "loop_impl.hpp"
+#include "reactor.hpp"
 #include "stream_state.hpp"
 
 namespace rt::net {
 
 using rt::poll::Operation;
-
-Stream::State::State(Loop::Impl& loop_impl, rt::poll::Socket connected)
-    : loop(loop_impl), socket(std::move(connected)), io(loop_impl.poller, socket) {}
 
 namespace {
 
@@ -39,12 +36,12 @@ class Inside {
 }  // namespace
 
 Stream Stream::connect(std::string_view host, std::uint16_t port, Deadline deadline) {
-  Loop::Impl& loop = Loop::current().impl();
+  Reactor& reactor = current_reactor("Stream::connect");
   const rt::poll::Ipv4Address address = rt::poll::parse_ipv4(host, port);
   const std::string call = fmt::format("connect {}", rt::poll::to_string(address));
-  auto state = std::make_unique<State>(loop, rt::poll::tcp_socket());
+  auto state = std::make_unique<State>(reactor, rt::poll::tcp_socket());
   Operation operation(address);
-  loop.await(state->io, operation, deadline, call);
+  reactor.await(state->io, operation, deadline, call, nullptr);
   if (operation.error() != 0) rt::poll::throw_socket_error(call, operation.error());
   rt::poll::set_nodelay(state->socket);
   return Stream(std::move(state));
@@ -68,7 +65,7 @@ Stream& Stream::operator=(Stream&& other) noexcept {
 
 Stream::State& Stream::checked(const char* call) const {
   if (!state_) throw std::logic_error(fmt::format("Stream::{} on a closed Stream", call));
-  state_->loop.check_on_fiber(call);
+  state_->reactor.check_on_fiber(call);
   return *state_;
 }
 
@@ -77,7 +74,7 @@ std::size_t Stream::read_some(std::span<std::byte> buffer, Deadline deadline) {
   if (buffer.empty()) return 0;
   Inside inside(state.reading, "read_some");
   Operation operation(Operation::Kind::receive, buffer);
-  state.loop.await(state.io, operation, deadline, "read");
+  state.reactor.await(state.io, operation, deadline, "read", nullptr);
   if (operation.error() != 0) rt::poll::throw_socket_error("read", operation.error());
   return operation.bytes();
 }
@@ -88,7 +85,7 @@ std::size_t Stream::write_some(std::span<const std::byte> data, Deadline deadlin
   Inside inside(state.writing, "write_some");
   // A send only reads its buffer; Operation takes a mutable span for both directions.
   Operation operation(Operation::Kind::send, {const_cast<std::byte*>(data.data()), data.size()});
-  state.loop.await(state.io, operation, deadline, "write");
+  state.reactor.await(state.io, operation, deadline, "write", nullptr);
   if (operation.error() != 0) rt::poll::throw_socket_error("write", operation.error());
   return operation.bytes();
 }
@@ -110,7 +107,8 @@ void Stream::close() noexcept {
   if (state_->reading || state_->writing || state_->io.pending() != 0) {
     fail_misuse("Stream::close (or its destructor, or a move onto it) with a fiber parked on it");
   }
-  state_.reset();  // the IoSocket deregisters, then the socket closes (member order)
+  Reactor& reactor = state_->reactor;
+  reactor.retire(std::move(state_));  // deregister, then close (SocketState's member order)
 }
 
 bool Stream::is_open() const noexcept {

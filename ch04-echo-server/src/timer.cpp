@@ -46,12 +46,12 @@ void Alarm::cancel() noexcept {
 }
 
 void sleep_until(Clock::time_point t) {
-  Loop::current().impl().sleep_until(t);
+  current_reactor("sleep_until").sleep_until(t);
 }
 
 void sleep_for(Clock::duration d) {
   // now + d, not a relative timer: "never before its deadline by Clock" (timer.hpp).
-  Loop::current().impl().sleep_until(Clock::now() + d);
+  current_reactor("sleep_for").sleep_until(Clock::now() + d);
 }
 
 }  // namespace rt::net

@@ -34,7 +34,8 @@ void Loop::Impl::spend_budget() {
 }
 
 void Loop::Impl::await(rt::poll::IoSocket& /*io*/, rt::poll::Operation& /*operation*/,
-                       Deadline /*deadline*/, std::string_view /*call*/, Waiter** /*published*/) {
+                       Deadline /*deadline*/, std::string_view /*call*/,
+                       Publication* /*published*/) {
   lab_not_implemented(kParkLabReadme, "rt::net::Loop::Impl::await");
 }
 

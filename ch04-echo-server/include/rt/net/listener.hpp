@@ -23,8 +23,9 @@
 // - close() while another fiber is parked in accept(): that accept() ends by throwing
 //   rt::net::Cancelled ("accept: the listener was closed"), and the socket is closed as it
 //   returns (on IOCP only once the cancelled AcceptEx completed: the kernel owns it until
-//   then). close() is idempotent and never throws; accept() on a closed Listener throws
-//   std::logic_error.
+//   then). An accept that had already finished when close() came returns its connection (the
+//   data wins), and the socket is closed as it returns. close() is idempotent and never throws;
+//   accept() on a closed Listener throws std::logic_error.
 #pragma once
 
 #include <cstdint>
