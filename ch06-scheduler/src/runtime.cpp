@@ -27,6 +27,7 @@ RuntimeImpl::RuntimeImpl(Runtime& owner_, Options options_)
       tracing(!options.trace_file.empty() || options.timeline_out != nullptr) {
   workers.reserve(static_cast<std::size_t>(worker_count));
   for (int i = 0; i < worker_count; ++i) workers.push_back(std::make_unique<Worker>(*this, i));
+  net = std::make_unique<NetPoller>(*this);
 }
 
 bool RuntimeImpl::make_ready(Fiber* fiber) {
@@ -72,7 +73,15 @@ bool RuntimeImpl::wakep() {
 void RuntimeImpl::wake_worker(Worker& worker) {
   // release: pairs with wait_for_wake's acquire exchange.
   worker.wake_word.store(1, std::memory_order_release);
-  rt::os::wake_one(worker.wake_word);
+  // The word, then where it sleeps; the worker sets in_poller, then reads the word (the same
+  // fence in wait_in_poller): either it sees our 1 and does not block, or we see it in the
+  // netpoller and wake that. Otherwise it sleeps (or will) on the word.
+  rt::store_load_fence();
+  if (worker.in_poller.load(std::memory_order_relaxed)) {
+    net->wake();
+  } else {
+    rt::os::wake_one(worker.wake_word);
+  }
   worker_wakes.fetch_add(1, std::memory_order_relaxed);
   if (tracing) {
     Worker* waker = current_worker();
@@ -341,6 +350,14 @@ void Runtime::wait_until_idle() {
   }
 }
 
+void Runtime::cancel_all() {
+  impl_->net->cancel_all();
+}
+
+bool Runtime::cancelled() const noexcept {
+  return impl_->net->cancelled();
+}
+
 int Runtime::workers() const noexcept {
   return impl_->worker_count;
 }
@@ -368,10 +385,19 @@ Stats Runtime::stats() const {
   stats.spinning = impl.spinning.load(std::memory_order_relaxed);
   stats.alive = impl.alive.load(std::memory_order_relaxed);
   stats.worker_wakes = impl.worker_wakes.load(std::memory_order_relaxed);
+  stats.io_waiters = impl.net->io_waiters();
+  stats.sleeping_in_poller = impl.net->sleeping_in_poller();
+  stats.net_events = impl.net->events_handled();
   return stats;
 }
 
 bool unpark(Fiber& fiber) {
+  return detail::claim_parked(fiber) && fiber.runtime.make_ready(&fiber);
+}
+
+namespace detail {
+
+bool claim_parked(Fiber& fiber) {
   auto state = fiber.state.load(std::memory_order_acquire);
   for (;;) {
     if (state == Fiber::State::parked) {
@@ -379,7 +405,7 @@ bool unpark(Fiber& fiber) {
       // release; release hands what we wrote to whoever runs it.
       if (fiber.state.compare_exchange_weak(state, Fiber::State::runnable,
                                             std::memory_order_acq_rel, std::memory_order_acquire)) {
-        return fiber.runtime.make_ready(&fiber);
+        return true;
       }
     } else if (state == Fiber::State::running) {
       // Still on its way to parking: its worker will see this and run it again at once.
@@ -388,10 +414,12 @@ bool unpark(Fiber& fiber) {
         return false;
       }
     } else {
-      detail::fail("unpark: the fiber is not parked (a second unpark for one park?): ",
-                   "\"" + fiber.name() + "\"");
+      fail("unpark: the fiber is not parked (a second unpark for one park?): ",
+           "\"" + fiber.name() + "\"");
     }
   }
 }
+
+}  // namespace detail
 
 }  // namespace rt::sched

@@ -5,15 +5,18 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "fiber.hpp"
+#include "netpoll.hpp"
 #include "rt/clock.hpp"
 #include "rt/fiber/exception_state.hpp"
 #include "rt/fiber/stack.hpp"
@@ -42,6 +45,11 @@ struct Worker {
   void push_local(Fiber* fiber);
   void ready_next(Fiber* fiber);  // into runnext; the displaced one goes to the ring
   void wait_for_wake(rt::Clock::time_point until);  // until: max() for no timeout
+  // Sleeps in the netpoller instead (netpoll.hpp); false if another worker polls already.
+  bool wait_in_poller(rt::Clock::time_point until);
+  // Polls the netpoller (if nobody else does): the first fiber it readied, the rest queued here.
+  Fiber* poll_network(std::optional<std::chrono::milliseconds> timeout);
+  Fiber* queue_polled();  // the fibers in `polled`: the first to run, the rest to the ring
   void start_spinning();
   void stop_spinning();
 
@@ -55,8 +63,14 @@ struct Worker {
   std::atomic<bool> busy{false};  // running a fiber: thieves leave its runnext a moment
   enum class After { nothing, yield, park, finish } after = After::nothing;
 
-  // The worker's sleep: it waits in the OS address wait while this is 0; a waker stores 1.
+  // The worker's sleep: it waits in the OS address wait (or in the netpoller: in_poller) while
+  // this is 0; a waker stores 1, then wakes whichever it sleeps in (RuntimeImpl::wake_worker).
   std::atomic<std::uint32_t> wake_word{0};
+  std::atomic<bool> in_poller{false};
+  std::vector<Fiber*> polled;  // what the last poll readied
+  // The cooperative budget of rt::net calls that finished at once (netpoll.cpp).
+  Fiber* budget_owner = nullptr;
+  int budget_left = 0;
   // Looking for work and counted in RuntimeImpl::spinning. Written by the worker, and by a
   // waker that takes it off the idle list: under the lock, where the worker also lowers it as
   // it joins the list, so each raised flag stands for one count.
@@ -135,6 +149,9 @@ struct RuntimeImpl {
   std::atomic<std::int64_t> next_timer_ns{std::numeric_limits<std::int64_t>::max()};
   std::atomic<Worker*> timer_watcher{nullptr};
 
+  // The netpoller: rt::net's sockets and sleeps on this runtime's fibers.
+  std::unique_ptr<NetPoller> net;
+
   // The schedtrace thread (Options::schedtrace), if on; it sleeps on trace_stop until the
   // next line is due or the destructor stores 1.
   void schedtrace(std::chrono::milliseconds interval);
@@ -156,6 +173,10 @@ inline constexpr std::int64_t kNoTimer = std::numeric_limits<std::int64_t>::max(
 inline std::int64_t to_ns(rt::Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
+
+// unpark()'s first half: a parked fiber becomes runnable (true: the caller queues it); one still
+// on its way to parking is marked unpark_pending (false: its worker runs it again itself).
+bool claim_parked(Fiber& fiber);
 
 // The worker the calling thread is (nullptr on other threads). Out of line and never inlined:
 // a fiber that parked on one worker may resume on another, so the thread_local's address must

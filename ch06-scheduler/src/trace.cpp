@@ -82,6 +82,10 @@ std::string chrome_trace_json(const std::vector<WorkerTrace>& workers,
           add("{\"ph\": \"i\", \"s\": \"t\", \"cat\": \"wake\", \"name\": \"wake\"" + where +
               ", \"args\": {\"worker\": " + std::to_string(e.other) + "}}");
           break;
+        case TraceEvent::Kind::netpoll:
+          add("{\"ph\": \"i\", \"s\": \"t\", \"cat\": \"netpoll\", \"name\": \"netpoll\"" + where +
+              ", \"args\": {\"fiber\": " + std::to_string(e.fiber) + "}}");
+          break;
       }
     }
   }

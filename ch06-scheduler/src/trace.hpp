@@ -15,15 +15,16 @@ namespace rt::sched::detail {
 
 struct TraceEvent {
   enum class Kind : std::uint8_t {
-    run,    // a fiber ran from `start` to `end` (ns since the runtime started)
-    sleep,  // the worker slept in the OS address wait
-    steal,  // took `count` fibers from worker `other` (an instant: start == end)
-    wake,   // woke sleeping worker `other` (an instant)
+    run,      // a fiber ran from `start` to `end` (ns since the runtime started)
+    sleep,    // the worker slept in the OS address wait, or in the netpoller
+    steal,    // took `count` fibers from worker `other` (an instant: start == end)
+    wake,     // woke sleeping worker `other` (an instant)
+    netpoll,  // a poll readied `fiber`, whose socket operation finished (an instant)
   };
   Kind kind;
   std::int64_t start;
   std::int64_t end;
-  std::uint64_t fiber = 0;  // run: the fiber's id
+  std::uint64_t fiber = 0;  // run, netpoll: the fiber's id
   std::int32_t other = -1;  // steal: the victim; wake: the woken worker
   std::uint32_t count = 0;  // steal: how many fibers
 };

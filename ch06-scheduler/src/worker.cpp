@@ -82,16 +82,28 @@ Fiber* Worker::find_runnable() {
     ++tick;
     runtime.fire_due_timers();
     // 1. Fairness: every global_interval schedules, the global queue before our own, so that
-    // two fibers that keep readying each other cannot starve it.
-    if (knobs.global_interval != 0 && tick % knobs.global_interval == 0 &&
-        runtime.global_size.load(std::memory_order_relaxed) != 0) {
-      if (Fiber* fiber = runtime.global_take(*this, 1)) return fiber;
+    // two fibers that keep readying each other cannot starve it; and the netpoller, so that
+    // fibers waiting on I/O are readied while every worker is busy (Go leaves that to sysmon).
+    // The poll comes first, and what it readies queues behind our own: the global queue may
+    // never be empty, and a fiber it holds runs now.
+    if (knobs.global_interval != 0 && tick % knobs.global_interval == 0) {
+      if (runtime.net->anyone_waiting()) {
+        if (Fiber* fiber = poll_network(std::chrono::milliseconds(0))) push_local(fiber);
+      }
+      if (runtime.global_size.load(std::memory_order_relaxed) != 0) {
+        if (Fiber* fiber = runtime.global_take(*this, 1)) return fiber;
+      }
     }
     // 2. Our own queue: runnext, then the ring.
     if (Fiber* fiber = take_local()) return fiber;
     // 3. The global queue: a batch into our ring.
     if (runtime.global_size.load(std::memory_order_relaxed) != 0) {
       if (Fiber* fiber = runtime.global_take(*this, LocalQueue::kCapacity / 2)) return fiber;
+    }
+    // 3b. The netpoller, without blocking, if fibers wait on I/O (Go's findRunnable does the
+    // same before it steals).
+    if (runtime.net->anyone_waiting()) {
+      if (Fiber* fiber = poll_network(std::chrono::milliseconds(0))) return fiber;
     }
     // 4. Steal, as a spinner, if fewer than the cap are spinning (Go: at most half of the busy
     // workers), so that an idle machine does not burn every CPU looking.
@@ -246,7 +258,9 @@ Fiber* Worker::sleep() {
       until = rt::Clock::time_point(std::chrono::nanoseconds(next));
     }
   }
-  wait_for_wake(until);
+  // Fibers wait on I/O: the first worker to sleep sleeps in the netpoller (the others as
+  // before), so that an event readies its fiber without a thread in between.
+  if (!runtime.net->anyone_waiting() || !wait_in_poller(until)) wait_for_wake(until);
   if (watching) {
     Worker* self = this;
     runtime.timer_watcher.compare_exchange_strong(self, nullptr, std::memory_order_seq_cst);
@@ -270,6 +284,63 @@ void Worker::wait_for_wake(rt::Clock::time_point until) {
   if (runtime.tracing) record({TraceEvent::Kind::sleep, started, runtime.trace_now()});
   std::lock_guard guard(runtime.lock);
   runtime.remove_idle(*this);
+}
+
+bool Worker::wait_in_poller(rt::Clock::time_point until) {
+  // Say where we sleep, then look at the word (wake_worker does the opposite, fenced alike).
+  in_poller.store(true, std::memory_order_relaxed);
+  rt::store_load_fence();
+  std::optional<std::chrono::milliseconds> timeout;  // none: until an event or a wake
+  if (wake_word.load(std::memory_order_relaxed) != 0) {
+    timeout = std::chrono::milliseconds(0);  // woken already: look, do not block
+  } else if (until != rt::Clock::time_point::max()) {
+    // Rounded up: rounding down would wake early and sleep again.
+    timeout = std::chrono::ceil<std::chrono::milliseconds>(
+        std::max(until - rt::Clock::now(), rt::Clock::duration::zero()));
+  }
+  sleeps.fetch_add(1, std::memory_order_relaxed);
+  const std::int64_t started = runtime.tracing ? runtime.trace_now() : 0;
+  polled.clear();
+  const bool polled_now = runtime.net->try_poll(timeout, polled);
+  in_poller.store(false, std::memory_order_relaxed);
+  if (!polled_now) return false;  // another worker polls: sleep on the word instead
+  if (runtime.tracing) record({TraceEvent::Kind::sleep, started, runtime.trace_now()});
+  // Awake for whichever reason (an event, a wake, the timer): off the list, as wait_for_wake.
+  wake_word.exchange(0, std::memory_order_acquire);
+  {
+    std::lock_guard guard(runtime.lock);
+    runtime.remove_idle(*this);
+  }
+  if (Fiber* first = queue_polled()) push_local(first);  // find_runnable takes it next
+  return true;
+}
+
+Fiber* Worker::poll_network(std::optional<std::chrono::milliseconds> timeout) {
+  polled.clear();
+  if (!runtime.net->try_poll(timeout, polled)) return nullptr;
+  return queue_polled();
+}
+
+// Go's injectglist, for the fibers one poll readied: the first is returned to run here, the
+// others go to our ring, and a worker is woken to take some if there are any.
+Fiber* Worker::queue_polled() {
+  Fiber* first = nullptr;
+  bool queued = false;
+  for (Fiber* fiber : polled) {
+    if (!claim_parked(*fiber)) continue;  // still parking: its worker runs it again itself
+    if (runtime.tracing) {
+      const std::int64_t now = runtime.trace_now();
+      record({TraceEvent::Kind::netpoll, now, now, fiber->id});
+    }
+    if (first == nullptr) {
+      first = fiber;
+    } else {
+      push_local(fiber);
+      queued = true;
+    }
+  }
+  if (queued) runtime.wakep();
+  return first;
 }
 
 void Worker::execute(Fiber* fiber) {

@@ -138,7 +138,10 @@ struct Stats {
   int idle = 0;      // workers asleep or about to sleep
   int spinning = 0;  // workers looking for work
   std::uint32_t alive = 0;
-  std::uint64_t worker_wakes = 0;  // OS wakeups of a sleeping worker (wake_one on its word)
+  std::uint64_t worker_wakes = 0;   // OS wakeups of a sleeping worker (wake_one on its word)
+  int io_waiters = 0;               // fibers parked in an rt::net socket call
+  bool sleeping_in_poller = false;  // a worker sleeps in the netpoller (Poller::wait may block)
+  std::uint64_t net_events = 0;     // events the netpoller handled
 };
 
 class Runtime {
@@ -160,6 +163,14 @@ class Runtime {
 
   // ANY thread (not a fiber of this runtime): sleeps until no fiber is alive.
   void wait_until_idle();
+
+  // ANY thread: shutdown, as chapter 4's Loop::cancel_all. Every fiber parked in an rt::net
+  // call (a socket operation, rt::net::sleep_for) resumes with rt::net::Cancelled, and every
+  // such call made afterwards throws it at once. On IOCP a fiber parked on I/O resumes once
+  // its cancelled operation completed (the kernel owns its buffer until then). Fibers parked
+  // elsewhere (channels, this_fiber::sleep_for, park) are not touched. Idempotent.
+  void cancel_all();
+  bool cancelled() const noexcept;
 
   int workers() const noexcept;
   const Knobs& knobs() const noexcept;
