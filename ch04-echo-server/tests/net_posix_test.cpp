@@ -37,7 +37,10 @@ TEST(ListenerPosix, AcceptOutOfDescriptorsThrowsEMFILEAndWorksAgainOnceOneIsFree
     // A new descriptor must be below the limit: with the limit at the lowest free number,
     // there is none to spare, and the pending connection cannot be accepted.
     // UBSan checks an object's dynamic type on first sight by probing its memory through a
-    // pipe, which needs two descriptors: let it see the error type while there are some.
+    // pipe, which needs two descriptors: let it see the error type while there are some. The
+    // accepted Stream (its state is polymorphic: reactor.hpp) is declared before the limits,
+    // so that it closes once they are lifted.
+    Stream server;
     try {
       rt::poll::throw_socket_error("accept", EMFILE);
     } catch (const rt::OsError& e) {
@@ -56,7 +59,7 @@ TEST(ListenerPosix, AcceptOutOfDescriptorsThrowsEMFILEAndWorksAgainOnceOneIsFree
     }
     // The connection stayed in the backlog: with a descriptor free, it is accepted.
     DescriptorLimit raised(lowest_free + 1);
-    Stream server = listener.accept(rt::net::Deadline::after(10s));
+    server = listener.accept(rt::net::Deadline::after(10s));
     EXPECT_EQ(server.peer_port(), client.local_port());
   });
 }
