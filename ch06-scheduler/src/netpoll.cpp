@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "fiber.hpp"
+#include "rt/fence.hpp"
 #include "rt/net/errors.hpp"
 #include "runtime_impl.hpp"
 
@@ -236,6 +237,8 @@ bool NetPoller::try_poll(std::optional<std::chrono::milliseconds> timeout,
                          std::vector<Fiber*>& ready) {
   if (polling_.load(std::memory_order_relaxed)) return false;
   if (polling_.exchange(true, std::memory_order_acquire)) return false;
+  const bool blocks = !timeout || timeout->count() != 0;
+  holder_blocks_.store(blocks, std::memory_order_relaxed);
   {
     std::lock_guard lock(retire_lock_);
     in_wait_ = true;
@@ -260,7 +263,35 @@ bool NetPoller::try_poll(std::optional<std::chrono::milliseconds> timeout,
     dead.swap(graveyard_);
   }
   dead.clear();  // deregister and close, before the next poll can begin (polling_ is ours)
+  holder_blocks_.store(false, std::memory_order_relaxed);
   polling_.store(false, std::memory_order_release);
+  // A worker that meant to sleep in the poller found this poll in its way, and sleeps on its
+  // word instead: wake a worker to take the poller over (see sleep_in_poll). The store above,
+  // then the flag; the sleeper does the opposite, with the same fence.
+  rt::store_load_fence();
+  if (poll_wanted_.load(std::memory_order_relaxed) &&
+      poll_wanted_.exchange(false, std::memory_order_relaxed)) {
+    runtime_.wakep();
+  }
+  return true;
+}
+
+bool NetPoller::sleep_in_poll(std::optional<std::chrono::milliseconds> timeout,
+                              std::vector<Fiber*>& ready) {
+  if (try_poll(timeout, ready)) {
+    poll_wanted_.store(false, std::memory_order_relaxed);  // we are the one who polls now
+    return true;
+  }
+  // A blocking poll is in the way: its worker watches the sockets, and will again when it
+  // is idle (busy, it polls every global_interval schedules).
+  if (holder_blocks_.load(std::memory_order_relaxed)) return false;
+  // A quick poll (a busy worker's) is in the way: it ends soon, and then nobody may be
+  // watching while we sleep on our word. Ask it to wake someone, then try once more: either
+  // it sees the flag, or we see it gone.
+  poll_wanted_.store(true, std::memory_order_relaxed);
+  rt::store_load_fence();
+  if (!try_poll(timeout, ready)) return false;
+  poll_wanted_.store(false, std::memory_order_relaxed);
   return true;
 }
 

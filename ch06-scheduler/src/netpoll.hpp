@@ -91,6 +91,10 @@ class NetPoller final : public rt::net::Reactor {
   // waits up to `timeout` (nullopt: until an event or a wake; 0: does not block) and appends
   // to `ready` every fiber whose operation the poll finished.
   bool try_poll(std::optional<std::chrono::milliseconds> timeout, std::vector<Fiber*>& ready);
+  // try_poll for a worker about to sleep: if a quick poll is in the way, its end wakes a
+  // worker to take the poller over (a blocking one is watching already). false: sleep on the
+  // word instead.
+  bool sleep_in_poll(std::optional<std::chrono::milliseconds> timeout, std::vector<Fiber*>& ready);
   // Makes a blocked (or the next) try_poll return (Poller::wake). Any thread.
   void wake() noexcept { queue_.wake(); }
   // Runtime::cancel_all: every waiter resumes with Cancelled; later calls throw it at once.
@@ -116,9 +120,11 @@ class NetPoller final : public rt::net::Reactor {
   rt::poll::Poller queue_;
   std::array<std::mutex, 64> stripes_;
 
-  std::atomic<bool> polling_{false};     // the try-lock around queue_.wait
-  std::vector<rt::poll::Event> events_;  // the poller's buffer (under polling_)
-  std::atomic<int> io_waiters_{0};       // fibers parked in await()
+  std::atomic<bool> polling_{false};        // the try-lock around queue_.wait
+  std::atomic<bool> holder_blocks_{false};  // its holder's wait may block
+  std::atomic<bool> poll_wanted_{false};    // a sleeper found a quick poll in its way
+  std::vector<rt::poll::Event> events_;     // the poller's buffer (under polling_)
+  std::atomic<int> io_waiters_{0};          // fibers parked in await()
   std::atomic<std::uint64_t> events_handled_{0};
 
   // retire(): a socket closed while a poll runs is destroyed after it; otherwise at once,

@@ -301,7 +301,7 @@ bool Worker::wait_in_poller(rt::Clock::time_point until) {
   sleeps.fetch_add(1, std::memory_order_relaxed);
   const std::int64_t started = runtime.tracing ? runtime.trace_now() : 0;
   polled.clear();
-  const bool polled_now = runtime.net->try_poll(timeout, polled);
+  const bool polled_now = runtime.net->sleep_in_poll(timeout, polled);
   in_poller.store(false, std::memory_order_relaxed);
   if (!polled_now) return false;  // another worker polls: sleep on the word instead
   if (runtime.tracing) record({TraceEvent::Kind::sleep, started, runtime.trace_now()});
