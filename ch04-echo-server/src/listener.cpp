@@ -14,15 +14,23 @@ namespace rt::net {
 
 using rt::poll::Operation;
 
-// The fields below `port` are read and written under reactor.guard(io): close() may run on
-// another thread than accept() under chapter 6's runtime.
-struct Listener::State final : SocketState {
-  State(Reactor& reactor, rt::poll::Socket listening)
-      : SocketState(reactor, std::move(listening)), port(rt::poll::local_port(socket)) {}
+// The listening socket is the part close() ends (`socket`, retired through the reactor); the
+// rest lives as long as the Listener, so that a close() on another thread than accept() (under
+// chapter 6's runtime) never frees what the accepting fiber is using. `socket`, `in_accept` and
+// `accepting` are read and written under reactor.guard(key).
+struct Listener::State {
+  State(Reactor& owner, rt::poll::Socket listening)
+      : reactor(owner),
+        socket(std::make_unique<SocketState>(owner, std::move(listening))),
+        key(&socket->io),
+        port(rt::poll::local_port(socket->socket)) {}
 
+  Reactor& reactor;
+  std::unique_ptr<SocketState> socket;  // null once closed
+  const void* key;                      // the IoSocket's address: the guard's key, for life
   std::uint16_t port;
   bool in_accept = false;  // a fiber is inside accept()
-  // The fiber parked in accept(), and whether close() was called while one was inside it.
+  // The fiber parked in accept(); `closed`: close() was called.
   Publication accepting;
   // AcceptEx writes both addresses here (io_operation.hpp); readiness backends ignore it.
   std::array<std::byte, Operation::kAcceptBufferBytes> addresses{};
@@ -54,63 +62,65 @@ std::uint16_t Listener::port() const noexcept {
 
 bool Listener::is_open() const noexcept {
   if (state_ == nullptr) return false;
-  auto guard = state_->reactor.guard(state_->io);
+  auto guard = state_->reactor.guard(state_->key);
   return !state_->accepting.closed;
 }
 
 Stream Listener::accept(Deadline deadline) {
-  if (!is_open()) throw std::logic_error("Listener::accept on a closed Listener");
+  if (state_ == nullptr) throw std::logic_error("Listener::accept on a closed Listener");
   State& state = *state_;
   Reactor& reactor = state.reactor;
   reactor.check_on_fiber("Listener::accept");
+  rt::poll::IoSocket* io = nullptr;
   {
-    auto guard = reactor.guard(state.io);
+    auto guard = reactor.guard(state.key);
+    if (state.accepting.closed) throw std::logic_error("Listener::accept on a closed Listener");
     if (state.in_accept) fail_misuse("Listener::accept: another fiber is already accepting");
     state.in_accept = true;
+    io = &state.socket->io;
   }
   Operation operation(Operation::Kind::accept, state.addresses);
-  bool closed = false;
-  try {
-    reactor.await(state.io, operation, deadline, "accept", &state.accepting);
-  } catch (...) {
+  // Leaves accept(): and if close() came meanwhile, the socket is ours to close.
+  auto leave = [&state, &reactor] {
+    std::unique_ptr<SocketState> closing;
     {
-      auto guard = reactor.guard(state.io);
+      auto guard = reactor.guard(state.key);
       state.in_accept = false;
-      closed = state.accepting.closed;
+      if (state.accepting.closed) closing = std::move(state.socket);
     }
-    if (closed) reactor.retire(std::move(state_));  // close() left the closing to us
+    if (closing) reactor.retire(std::move(closing));
+  };
+  try {
+    reactor.await(*io, operation, deadline, "accept", &state.accepting);
+  } catch (...) {
+    leave();
     throw;
   }
-  {
-    auto guard = reactor.guard(state.io);
-    state.in_accept = false;
-    closed = state.accepting.closed;
-  }
-  // A close() that came after the accept had finished: the connection is ours (the data
-  // wins), and the listening socket closes now, as close() promised.
+  leave();
+  // A close() that came after the accept had finished: the connection is ours (the data wins).
+  if (operation.error() != 0) rt::poll::throw_socket_error("accept", operation.error());
   rt::poll::Socket accepted = operation.take_accepted();
-  const int error = operation.error();
-  if (closed) reactor.retire(std::move(state_));
-  if (error != 0) rt::poll::throw_socket_error("accept", error);
   rt::poll::set_nodelay(accepted);
   return Stream(std::make_unique<Stream::State>(reactor, std::move(accepted)));
 }
 
 void Listener::close() noexcept {
-  if (!state_) return;
-  Reactor& reactor = state_->reactor;
+  if (state_ == nullptr) return;
+  State& state = *state_;
+  std::unique_ptr<SocketState> closing;
   {
-    auto guard = reactor.guard(state_->io);
-    if (state_->accepting.closed) return;
-    if (state_->in_accept) {
+    auto guard = state.reactor.guard(state.key);
+    if (state.accepting.closed) return;
+    state.accepting.closed = true;
+    if (state.in_accept) {
       // A fiber is inside accept(): end its wait (now, or as it parks); it closes the socket
-      // when it resumes, once the operation is no longer pending.
-      state_->accepting.closed = true;
-      reactor.cancel_closed(state_->accepting);
+      // as it leaves, once the operation is no longer pending.
+      state.reactor.cancel_closed(state.accepting);
       return;
     }
+    closing = std::move(state.socket);
   }
-  reactor.retire(std::move(state_));
+  state.reactor.retire(std::move(closing));
 }
 
 }  // namespace rt::net

@@ -82,7 +82,7 @@ struct Loop::Impl final : Reactor {
       request_cancel(static_cast<Waiter&>(*published.parked), Waiter::Reason::closed);
     }
   }
-  std::unique_lock<std::mutex> guard(const rt::poll::IoSocket&) override { return {}; }
+  std::unique_lock<std::mutex> guard(const void*) override { return {}; }
   void retire(std::unique_ptr<SocketState> state) noexcept override { state.reset(); }
 
   // On a fiber of this loop, after one of its operations finished without parking: spends

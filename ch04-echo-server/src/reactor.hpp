@@ -77,8 +77,10 @@ class Reactor {
   // published there, if any; its await() throws Cancelled("the listener was closed").
   virtual void cancel_closed(Publication& published) = 0;
   // A lock that orders calls about one socket made on different threads (Listener::close()
-  // against its accept()). The Loop, whose fibers all run on one thread, returns no lock.
-  virtual std::unique_lock<std::mutex> guard(const rt::poll::IoSocket& io) = 0;
+  // against its accept()), the one await() holds while it starts an operation and publishes
+  // its fiber. `socket` is the IoSocket's address, used as a key only: it may be gone. The
+  // Loop, whose fibers all run on one thread, returns no lock.
+  virtual std::unique_lock<std::mutex> guard(const void* socket) = 0;
   // Destroys a socket's state (deregisters, then closes the socket): at once, or, when polls
   // run on other threads, once no poll that began before this call is still running.
   virtual void retire(std::unique_ptr<SocketState> state) noexcept = 0;

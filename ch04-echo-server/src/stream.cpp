@@ -40,10 +40,16 @@ Stream Stream::connect(std::string_view host, std::uint16_t port, Deadline deadl
   const rt::poll::Ipv4Address address = rt::poll::parse_ipv4(host, port);
   const std::string call = fmt::format("connect {}", rt::poll::to_string(address));
   auto state = std::make_unique<State>(reactor, rt::poll::tcp_socket());
-  Operation operation(address);
-  reactor.await(state->io, operation, deadline, call, nullptr);
-  if (operation.error() != 0) rt::poll::throw_socket_error(call, operation.error());
-  rt::poll::set_nodelay(state->socket);
+  try {
+    Operation operation(address);
+    reactor.await(state->io, operation, deadline, call, nullptr);
+    if (operation.error() != 0) rt::poll::throw_socket_error(call, operation.error());
+    rt::poll::set_nodelay(state->socket);
+  } catch (...) {
+    // Registered: only the reactor may end it (a poll on another thread may report it yet).
+    reactor.retire(std::move(state));
+    throw;
+  }
   return Stream(std::move(state));
 }
 

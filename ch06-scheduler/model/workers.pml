@@ -63,6 +63,30 @@
  * nspinning, and the idle list holds exactly the sleepers. tools/check-model.sh also runs
  * the mutants (MUTANT_*), each a real bug, and requires spin to catch every one.
  *
+ * The netpoller (-DNET=n; src/netpoll.cpp, Worker::wait_in_poller, poll_network, queue_polled,
+ * RuntimeImpl::wake_worker). n fibers start parked on I/O (io_waiting); a Network process
+ * makes their events arrive in the kernel queue (io_ready), one at a time, at any moment. A
+ * poll takes every event there and queues their fibers on the poller's worker (the first
+ * runs there; with two or more it calls wakep). One worker polls at a time (`polling`, a
+ * try-lock). Who polls:
+ *   - find_runnable, after the global queue: a poll that does not block, if io_waiting > 0;
+ *   - sleep(), instead of the address wait, if io_waiting > 0: in_poller := true; fence;
+ *     sleep_in_poll: the try-lock; if a quick poll holds it, poll_wanted := true, fence, try
+ *     again; on failure the address wait as before. Holding the lock, it reads its wake word:
+ *     1 makes the wait a poll that does not block. (The first version read the word before
+ *     the lock: a wake sent in between could be reported to the poll before ours, which
+ *     consumed it, and ours then blocked with the word at 1. This model found it.) The wait returns when an event or the Poller's wake
+ *     (poll_wake, sticky until a poll reports it) is there. Then: in_poller := false, the
+ *     word cleared, off the idle list, the fibers queued.
+ *   - the end of every poll: polling := false; fence; if poll_wanted, clear it and wakep.
+ *   wake_worker(W): W.wake_word := 1; fence; if W.in_poller, the Poller's wake, else the
+ *     address wake.
+ * Mutants: MUTANT_NO_POLLER_SLEEP (sleepers never sleep in the poller), MUTANT_ADDRESS_WAKE_ONLY
+ * (wake_worker ignores in_poller), MUTANT_NO_WORD_LOOK (the sleeper does not look at its word
+ * in the poll), MUTANT_WORD_BEFORE_LOCK (it looks before it holds the poll: the first
+ * version), MUTANT_NO_POLL_WANTED (a sleeper that found a quick poll in its way just sleeps on
+ * its word).
+ *
  * Not modelled: timers (the watcher's timed sleep, add_timer's wake: such a wake leaves
  * its worker on the idle list, and wait_for_wake's removal of itself is modelled),
  * `stopping`, the look at the global queue every 61 schedules (one more look), the four
@@ -86,6 +110,9 @@
 #ifndef SPAWNS
 #define SPAWNS 0               /* fibers that running fibers may ready */
 #endif
+#ifndef NET
+#define NET 0                  /* fibers parked on I/O at the start (the netpoller) */
+#endif
 #ifdef BEFORE_THE_FIX
 #define MUTANT_FLAG_OUTSIDE_LOCK
 #define MUTANT_NO_NEED_SPINNING
@@ -105,6 +132,15 @@ bool wake_word[WORKERS];       /* Worker::wake_word */
 bool need_spinning = false;    /* Go's sched.needspinning (under the lock, or cleared) */
 byte sleeping = 0;             /* workers blocked in the address wait */
 byte spawns = SPAWNS;
+byte io_waiting = NET;         /* NetPoller::io_waiters_: fibers parked on I/O */
+byte io_ready = 0;             /* their events in the kernel queue, not yet polled */
+bool polling = false;          /* NetPoller::polling_ */
+bool holder_blocks = false;    /* NetPoller::holder_blocks_ */
+bool poll_wanted = false;      /* NetPoller::poll_wanted_ */
+bool poll_wake = false;        /* the Poller's wake: sticky until a poll reports it */
+bool in_poller[WORKERS];       /* Worker::in_poller */
+byte poll_sleeping = 0;        /* workers blocked in a poll */
+byte busy = 0;                 /* workers running a fiber for good */
 byte k = 0;                    /* scratch, inside one d_step (0 again at its end) */
 bool popped = false;           /* scratch, inside one d_step (false again at its end) */
 
@@ -190,7 +226,11 @@ inline wakep(w, ok) {
            };
            if
            :: w == NONE -> GIVE_BACK
-           :: else -> wake_word[w] = true        /* store 1, then wake_one */
+           :: else ->                            /* wake_worker */
+              wake_word[w] = true;               /* store 1; fence */
+#ifndef MUTANT_ADDRESS_WAKE_ONLY
+              if :: in_poller[w] -> poll_wake = true :: else -> skip fi  /* else wake_one */
+#endif
            fi;
            w = 0; ok = false
         :: else -> skip
@@ -223,6 +263,27 @@ inline wakep(w, ok) {
                   was_spinning = spinning[me]; spinning[me] = false
 #define STOP_SPINNING_IN_SLEEP if :: was_spinning -> nspinning-- :: else -> skip fi
 #endif
+
+/* The end of a poll: the events taken (one step: they are the poller's alone), then the
+ * try-lock let go, fence, and a waiting sleeper's request answered. */
+inline end_poll(n, w, ok) {
+  d_step { n = io_ready; io_ready = 0; io_waiting = io_waiting - n; poll_wake = false };
+  d_step { holder_blocks = false; polling = false };
+  /* fence */
+  if
+  :: poll_wanted -> poll_wanted = false; wakep(w, ok)
+  :: else -> skip
+  fi
+}
+
+/* queue_polled: the first fiber runs here (the caller goes to `found` if n > 0), the others
+ * go to this worker's queue, then wakep if there were any. */
+inline queue_polled(n, w, ok) {
+  if
+  :: n > 1 -> READY(local_q[me] = local_q[me] + n - 1, w, ok)
+  :: else -> skip
+  fi
+}
 
 /* any_work_queued: the global queue's size, then each local queue, one load at a time. */
 inline any_work_queued(work, v) {
@@ -262,6 +323,22 @@ look:                                            /* find_runnable */
    * lock: one step here, since that check only decides whether to try) */
   d_step { global_take_locked(me, BIG_BATCH, got) };
   if :: got -> goto found :: else -> skip fi;
+#if NET > 0
+  /* 3b. the netpoller, without blocking, if fibers wait on I/O and nobody polls */
+  if
+  :: d_step { io_waiting > 0 && !polling -> polling = true; holder_blocks = false; got = true }
+  :: else -> skip
+  fi;
+  if
+  :: got ->
+     end_poll(n, w, ok);
+     got = (n > 0);
+     queue_polled(n, w, ok);
+     n = 0;
+     if :: got -> goto found :: else -> skip fi
+  :: else -> skip
+  fi;
+#endif
   /* 4. spin and steal, if spinning or if fewer than MAX_SPINNING spin (a load, then an add) */
   if
   :: !spinning[me] && nspinning < MAX_SPINNING -> BECOME_SPINNING
@@ -349,6 +426,60 @@ look:                                            /* find_runnable */
 #endif
 #endif
 
+#if NET > 0 && !defined(MUTANT_NO_POLLER_SLEEP)
+  /* wait_in_poller, if fibers wait on I/O */
+  if
+  :: io_waiting > 0 ->
+     in_poller[me] = true;                       /* fence */
+#ifdef MUTANT_WORD_BEFORE_LOCK
+     n = wake_word[me];                          /* read here, used below */
+#endif
+     /* sleep_in_poll: the try-lock; a quick poll in the way: ask, fence, try once more */
+     d_step { if :: !polling -> polling = true; holder_blocks = true; got = true :: else -> skip fi };
+     if
+     :: !got && !holder_blocks ->
+#ifndef MUTANT_NO_POLL_WANTED
+        poll_wanted = true;                      /* fence */
+        d_step { if :: !polling -> polling = true; holder_blocks = true; got = true :: else -> skip fi };
+#endif
+        skip
+     :: else -> skip
+     fi;
+     if
+     :: got ->
+        /* The word, read once the poll is ours: a wake sent before may have been reported to
+         * (and consumed by) the poll before ours, but its word is 1. Then do not block. */
+        work = wake_word[me];
+#ifdef MUTANT_WORD_BEFORE_LOCK
+        work = n; n = 0;
+#endif
+#ifdef MUTANT_NO_WORD_LOOK
+        work = false;
+#endif
+        poll_wanted = false;
+        if
+        :: work -> skip
+        :: else ->
+           poll_sleeping++;
+end_poll_sleep:
+           atomic { (io_ready > 0 || poll_wake) -> poll_sleeping-- }
+        fi;
+        end_poll(n, w, ok);
+        in_poller[me] = false;
+        wake_word[me] = false;                   /* exchange(0) */
+        d_step { remove_idle(me, removed) };
+        if
+        :: n > 0 -> READY(local_q[me] = local_q[me] + n, w, ok) /* queue_polled, then look */
+        :: else -> skip
+        fi;
+        n = 0; got = false; work = false;
+        goto look
+     :: else -> in_poller[me] = false; work = false   /* another polls: the address wait */
+     fi
+  :: else -> skip
+  fi;
+#endif
+
 wait_for_wake:
   do
   :: atomic { wake_word[me] -> wake_word[me] = false }; break   /* exchange(0) returned 1 */
@@ -383,8 +514,18 @@ found:                                           /* run(): stop spinning, then e
   goto look;
 #endif
 for_good:
-  skip
+  busy++
 }
+
+#if NET > 0
+proctype Network() {                             /* the kernel: each event arrives once */
+  byte i = 0;
+  do
+  :: i < NET -> io_ready++; i++
+  :: else -> break
+  od
+}
+#endif
 
 #if OUTSIDE > 0
 proctype Outside() {
@@ -405,8 +546,11 @@ bool counts_wrong = false;
 active proctype Monitor() {
   timeout ->
   d_step {
-    lost_wakeup = (sleeping > 0 && QUEUED > 0);
-    counts_wrong = !(nspinning == 0 && idle == sleeping)
+    /* a fiber queued beside a sleeper; or a fiber's I/O done while every worker sleeps
+     * (workers that run for good cannot poll: that is preemption's problem, part 2) */
+    lost_wakeup = ((sleeping + poll_sleeping) > 0 && QUEUED > 0) ||
+                  (io_waiting > 0 && busy == 0);
+    counts_wrong = !(nspinning == 0 && idle == sleeping + poll_sleeping)
   };
   assert(!lost_wakeup);
 #ifndef ONLY_LOST_WAKEUPS
@@ -421,6 +565,9 @@ init {
     :: i < WORKERS -> run Worker(i); i++
     :: else -> break
     od;
+#if NET > 0
+    run Network();
+#endif
 #if OUTSIDE > 0
     run Outside()
 #endif

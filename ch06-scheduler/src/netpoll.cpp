@@ -39,21 +39,25 @@ NetPoller::~NetPoller() {
   graveyard_.clear();  // no poll runs any more
 }
 
-std::mutex& NetPoller::stripe(const rt::poll::IoSocket& io) noexcept {
+std::mutex& NetPoller::stripe(const void* socket) noexcept {
   // Fibonacci hashing of the address: neighbouring allocations land on different stripes.
-  const auto bits = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(&io));
+  const auto bits = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(socket));
   return stripes_[static_cast<std::size_t>((bits * 0x9e3779b97f4a7c15ULL) >> 58)];
 }
 
-void NetPoller::check_on_fiber(const char* call) const {
+bool NetPoller::on_own_fiber() const noexcept {
   Worker* worker = current_worker();
-  if (worker == nullptr || worker->running == nullptr || worker->runtime.net.get() != this) {
+  return worker != nullptr && worker->running != nullptr && worker->runtime.net.get() == this;
+}
+
+void NetPoller::check_on_fiber(const char* call) const {
+  if (!on_own_fiber()) {
     rt::net::fail_misuse(std::string(call) + " called off a fiber of the Runtime it belongs to");
   }
 }
 
-std::unique_lock<std::mutex> NetPoller::guard(const rt::poll::IoSocket& io) {
-  return std::unique_lock(stripe(io));
+std::unique_lock<std::mutex> NetPoller::guard(const void* socket) {
+  return std::unique_lock(stripe(socket));
 }
 
 // ---- parking on an operation ----
@@ -86,14 +90,16 @@ bool NetPoller::request_cancel_locked(NetWaiter& waiter, NetWaiter::Reason reaso
 }
 
 void NetPoller::request_cancel(NetWaiter& waiter, NetWaiter::Reason reason) {
-  if (waiter.operation == nullptr) {  // a sleep
-    waiter.reason = reason;
-    if (!waiter.woken.exchange(true, std::memory_order_acq_rel)) unpark(*waiter.fiber);
+  if (waiter.operation == nullptr) {  // a sleep: whoever wins the exchange ends it
+    if (!waiter.woken.exchange(true, std::memory_order_acq_rel)) {
+      waiter.reason = reason;  // before the unpark, which the fiber's resumption follows
+      unpark(*waiter.fiber);
+    }
     return;
   }
   bool finished;
   {
-    std::lock_guard lock(stripe(*waiter.io));
+    std::lock_guard lock(stripe(waiter.io));
     finished = request_cancel_locked(waiter, reason);
   }
   if (finished) unpark(*waiter.fiber);  // it finished the operation: it unparks (netpoll.hpp)
@@ -124,7 +130,9 @@ void NetPoller::spend_budget() {
 void NetPoller::await(rt::poll::IoSocket& io, rt::poll::Operation& operation,
                       rt::net::Deadline deadline, std::string_view call,
                       rt::net::Publication* published) {
-  check_on_fiber(std::string(call).c_str());
+  if (!on_own_fiber()) {
+    rt::net::fail_misuse(std::string(call) + " called off a fiber of the Runtime it belongs to");
+  }
   if (cancelled()) throw rt::net::Cancelled(call);
   const rt::Clock::time_point started = rt::Clock::now();
   NetWaiter waiter;
@@ -134,7 +142,7 @@ void NetPoller::await(rt::poll::IoSocket& io, rt::poll::Operation& operation,
   operation.set_context(&waiter);
   bool finished = false;
   {
-    std::lock_guard lock(stripe(io));
+    std::lock_guard lock(stripe(&io));
     if (io.start(operation)) {
       finished = true;
     } else if (published != nullptr) {
@@ -166,7 +174,7 @@ void NetPoller::await(rt::poll::IoSocket& io, rt::poll::Operation& operation,
   }
   NetWaiter::Reason reason;
   {
-    std::lock_guard lock(stripe(io));
+    std::lock_guard lock(stripe(&io));
     assert(operation.state() == rt::poll::Operation::State::finished);
     if (published != nullptr) published->parked = nullptr;
     reason = waiter.reason;
@@ -209,7 +217,7 @@ void NetPoller::sleep_until(rt::Clock::time_point deadline) {
   this_fiber::park();  // until the timer fired or cancel_all()
   runtime_.remove_timer(waiter.timer);
   unlink(waiter);
-  // acquire (the exchange that woke us was acq_rel, and unpark orders it): `reason` is seen.
+  // `reason` is written before the unpark that resumed us, by whoever ended the sleep.
   if (waiter.reason == NetWaiter::Reason::cancelled) throw rt::net::Cancelled("sleep");
 }
 
@@ -234,9 +242,16 @@ void NetPoller::cancel_all() {
 // ---- polling ----
 
 bool NetPoller::try_poll(std::optional<std::chrono::milliseconds> timeout,
-                         std::vector<Fiber*>& ready) {
+                         std::vector<Fiber*>& ready, const std::atomic<std::uint32_t>* wake_word) {
   if (polling_.load(std::memory_order_relaxed)) return false;
   if (polling_.exchange(true, std::memory_order_acquire)) return false;
+  // The sleeper's word, read once the poll is ours: a wake sent to it earlier may have been
+  // reported to (and consumed by) the poll before ours, but then its word is 1 (that poll's
+  // release of polling_, our acquire). Then ours must not block. (The first version read
+  // the word before taking the poll: model/workers.pml, MUTANT_WORD_BEFORE_LOCK.)
+  if (wake_word != nullptr && wake_word->load(std::memory_order_relaxed) != 0) {
+    timeout = std::chrono::milliseconds(0);
+  }
   const bool blocks = !timeout || timeout->count() != 0;
   holder_blocks_.store(blocks, std::memory_order_relaxed);
   {
@@ -250,7 +265,7 @@ bool NetPoller::try_poll(std::optional<std::chrono::milliseconds> timeout,
     if (event.token == rt::poll::kWakeToken) continue;  // a wake: the worker looks again
     // The token is the IoSocket's address; each finished Operation carries its waiter.
     auto* io = reinterpret_cast<rt::poll::IoSocket*>(static_cast<std::uintptr_t>(event.token));
-    std::lock_guard lock(stripe(*io));
+    std::lock_guard lock(stripe(io));
     for (rt::poll::Operation* operation : io->on_event(event)) {
       ready.push_back(static_cast<NetWaiter*>(operation->context())->fiber);  // it finished it
     }
@@ -277,8 +292,9 @@ bool NetPoller::try_poll(std::optional<std::chrono::milliseconds> timeout,
 }
 
 bool NetPoller::sleep_in_poll(std::optional<std::chrono::milliseconds> timeout,
-                              std::vector<Fiber*>& ready) {
-  if (try_poll(timeout, ready)) {
+                              std::vector<Fiber*>& ready,
+                              const std::atomic<std::uint32_t>& wake_word) {
+  if (try_poll(timeout, ready, &wake_word)) {
     poll_wanted_.store(false, std::memory_order_relaxed);  // we are the one who polls now
     return true;
   }
@@ -290,7 +306,7 @@ bool NetPoller::sleep_in_poll(std::optional<std::chrono::milliseconds> timeout,
   // it sees the flag, or we see it gone.
   poll_wanted_.store(true, std::memory_order_relaxed);
   rt::store_load_fence();
-  if (!try_poll(timeout, ready)) return false;
+  if (!try_poll(timeout, ready, &wake_word)) return false;
   poll_wanted_.store(false, std::memory_order_relaxed);
   return true;
 }

@@ -57,7 +57,7 @@ struct NetWaiter final : rt::net::ParkedIo {
   rt::poll::IoSocket* io = nullptr;          // null for a sleep
   rt::poll::Operation* operation = nullptr;  // null for a sleep
   rt::net::Timer timer;                      // the deadline (or the sleep's end), if any
-  // Under the stripe of `io` (a sleep: written before `woken` is exchanged).
+  // Under the stripe of `io`; a sleep's, by whoever wins `woken`, before its unpark.
   Reason reason = Reason::none;
   bool cancel_requested = false;
   std::atomic<bool> woken{false};  // a sleep: whoever sets it unparks the fiber
@@ -77,7 +77,7 @@ class NetPoller final : public rt::net::Reactor {
              std::string_view call, rt::net::Publication* published) override;
   void sleep_until(rt::Clock::time_point deadline) override;
   void cancel_closed(rt::net::Publication& published) override;
-  std::unique_lock<std::mutex> guard(const rt::poll::IoSocket& io) override;
+  std::unique_lock<std::mutex> guard(const void* socket) override;
   void retire(std::unique_ptr<rt::net::SocketState> state) noexcept override;
 
   // Fibers parked on I/O now (Go's netpollWaiters): nobody polls while it is 0.
@@ -90,11 +90,14 @@ class NetPoller final : public rt::net::Reactor {
   // Polls once if no other thread is polling: returns false at once if one is. Otherwise
   // waits up to `timeout` (nullopt: until an event or a wake; 0: does not block) and appends
   // to `ready` every fiber whose operation the poll finished.
-  bool try_poll(std::optional<std::chrono::milliseconds> timeout, std::vector<Fiber*>& ready);
+  // `wake_word`: a sleeper's; if it is 1 once the poll is ours, the poll does not block.
+  bool try_poll(std::optional<std::chrono::milliseconds> timeout, std::vector<Fiber*>& ready,
+                const std::atomic<std::uint32_t>* wake_word = nullptr);
   // try_poll for a worker about to sleep: if a quick poll is in the way, its end wakes a
   // worker to take the poller over (a blocking one is watching already). false: sleep on the
   // word instead.
-  bool sleep_in_poll(std::optional<std::chrono::milliseconds> timeout, std::vector<Fiber*>& ready);
+  bool sleep_in_poll(std::optional<std::chrono::milliseconds> timeout, std::vector<Fiber*>& ready,
+                     const std::atomic<std::uint32_t>& wake_word);
   // Makes a blocked (or the next) try_poll return (Poller::wake). Any thread.
   void wake() noexcept { queue_.wake(); }
   // Runtime::cancel_all: every waiter resumes with Cancelled; later calls throw it at once.
@@ -105,7 +108,8 @@ class NetPoller final : public rt::net::Reactor {
   }
 
  private:
-  std::mutex& stripe(const rt::poll::IoSocket& io) noexcept;
+  std::mutex& stripe(const void* socket) noexcept;  // by the IoSocket's address
+  bool on_own_fiber() const noexcept;
   // Under the stripe of waiter.io: asks for the operation to end early; true if it finished
   // now (the caller unparks the fiber, after releasing the stripe).
   bool request_cancel_locked(NetWaiter& waiter, NetWaiter::Reason reason);

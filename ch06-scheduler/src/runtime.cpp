@@ -48,7 +48,10 @@ bool RuntimeImpl::make_ready(Fiber* fiber) {
 // No `idle == 0` shortcut: a worker may be between deciding not to spin and joining the idle
 // list; need_spinning tells it (model/README.md, bug 2; Go's fix for golang/go#43997).
 bool RuntimeImpl::wakep() {
-  if (worker_count == 1 && current_worker() != nullptr) return false;
+  if (worker_count == 1) {
+    Worker* caller = current_worker();
+    if (caller != nullptr && &caller->runtime == this) return false;
+  }
   rt::store_load_fence();  // the push before, the read of `spinning` after (see Worker::sleep)
   if (spinning.load(std::memory_order_relaxed) != 0) return false;
   int zero = 0;

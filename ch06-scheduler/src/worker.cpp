@@ -291,19 +291,24 @@ bool Worker::wait_in_poller(rt::Clock::time_point until) {
   in_poller.store(true, std::memory_order_relaxed);
   rt::store_load_fence();
   std::optional<std::chrono::milliseconds> timeout;  // none: until an event or a wake
-  if (wake_word.load(std::memory_order_relaxed) != 0) {
-    timeout = std::chrono::milliseconds(0);  // woken already: look, do not block
-  } else if (until != rt::Clock::time_point::max()) {
+  if (until != rt::Clock::time_point::max()) {
     // Rounded up: rounding down would wake early and sleep again.
     timeout = std::chrono::ceil<std::chrono::milliseconds>(
         std::max(until - rt::Clock::now(), rt::Clock::duration::zero()));
   }
-  sleeps.fetch_add(1, std::memory_order_relaxed);
   const std::int64_t started = runtime.tracing ? runtime.trace_now() : 0;
   polled.clear();
-  const bool polled_now = runtime.net->sleep_in_poll(timeout, polled);
+  // (sleep_in_poll reads our word once the poll is its own: 1 makes it a poll that does not
+  // block.)
+  const bool polled_now = runtime.net->sleep_in_poll(timeout, polled, wake_word);
   in_poller.store(false, std::memory_order_relaxed);
-  if (!polled_now) return false;  // another worker polls: sleep on the word instead
+  if (!polled_now) {
+    // Another worker polls: sleep on the word instead. The fence: a waker that still saw us
+    // in the poller woke the poller, not the word; our next read of the word must see its 1.
+    rt::store_load_fence();
+    return false;
+  }
+  sleeps.fetch_add(1, std::memory_order_relaxed);
   if (runtime.tracing) record({TraceEvent::Kind::sleep, started, runtime.trace_now()});
   // Awake for whichever reason (an event, a wake, the timer): off the list, as wait_for_wake.
   wake_word.exchange(0, std::memory_order_acquire);

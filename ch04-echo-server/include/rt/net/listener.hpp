@@ -12,9 +12,10 @@
 // it is AcceptEx into a socket created beforehand (rt/poll/io_operation.hpp).
 //
 // Contract:
-// - bind() and accept() run on a fiber of a Loop (checked); the Listener belongs to that Loop
-//   and must not outlive it. close() may also run off-fiber on the loop's thread (a task
-//   given to Loop::post, which is how another thread stops a server).
+// - bind() and accept() run on a fiber of a Loop, or of chapter 6's Runtime (checked); the
+//   Listener belongs to it and must not outlive it. close() may also run off-fiber on the
+//   loop's thread (a task given to Loop::post, which is how another thread stops a server),
+//   and, on a Runtime, on any of its fibers while another is inside accept().
 // - One fiber accepts at a time (a second concurrent accept is a checked error).
 // - accept() throws rt::OsError when the OS refuses the new connection's descriptor
 //   (is_out_of_descriptors: EMFILE, ENFILE, WSAEMFILE): the pending connection stays in the
