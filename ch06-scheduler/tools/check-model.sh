@@ -25,6 +25,13 @@ runs=(
   "mutant: it looks again before it stops spinning|workers.pml|-DMUTANT_RECHECK_BEFORE_DECREMENT|fail"
   "mutant: looks, then joins the idle list, two locks|workers.pml|-DMUTANT_SPLIT_LOCK|fail"
   "mutant: stop_spinning wakes nobody (3 workers)|workers.pml|-DWORKERS=3 -DOUTSIDE=0 -DLOCAL=2 -DLONG_FIBERS -DMUTANT_STOP_SPINNING_NO_WAKEP|fail"
+  "netpoller: 2 fibers on I/O, 2 workers, long fibers|workers.pml|-DNET=2 -DOUTSIDE=0 -DLONG_FIBERS|pass"
+  "netpoller: 1 on I/O and an outside readier|workers.pml|-DNET=1 -DOUTSIDE=1|pass"
+  "netpoller: 3 workers, 1 on I/O, a busy readier|workers.pml|-DWORKERS=3 -DNET=1 -DOUTSIDE=0 -DLOCAL=1|pass"
+  "netpoller, before the fix: word read before the poll|workers.pml|-DNET=2 -DOUTSIDE=1 -DMUTANT_WORD_BEFORE_LOCK|fail"
+  "netpoller mutant: the sleeper never reads its word|workers.pml|-DNET=2 -DOUTSIDE=1 -DMUTANT_NO_WORD_LOOK|fail"
+  "netpoller mutant: the waker ignores in_poller|workers.pml|-DNET=2 -DOUTSIDE=1 -DMUTANT_ADDRESS_WAKE_ONLY|fail"
+  "netpoller mutant: nobody sleeps in the poller|workers.pml|-DNET=2 -DOUTSIDE=1 -DMUTANT_NO_POLLER_SLEEP|fail"
 )
 failed=0
 spin_runs "$models" "${runs[@]}" || failed=1
