@@ -6,9 +6,10 @@
 // triggered, it is reported when something changes. The price of edge triggering is the
 // rule "after an event, call until EAGAIN", which start() and on_event() keep: an operation
 // only ever waits after its own call returned EAGAIN, so no edge can be missed. (Nothing
-// runs between that EAGAIN and the registration of the waiting operation but this thread,
-// and this thread is also the one that dequeues events: an edge that arrives meanwhile is
-// simply queued until the next wait.)
+// that handles events runs between that EAGAIN and the registration of the waiting
+// operation: on one thread, because that thread also dequeues the events; on several
+// (chapter 6), because start() and on_event() for one socket hold the same lock. An edge
+// that arrives meanwhile is handled after the registration, and finds the operation.)
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -62,7 +62,8 @@
 // - Lifetimes: the IoSocket, each pending Operation and its buffer must stay alive until the
 //   operation finished. Destroying an IoSocket with an operation pending is a bug (asserted).
 // - Threads: start(), cancel() and on_event() for one IoSocket on the thread that calls
-//   poller.wait() (the event loop); only wake() is for other threads.
+//   poller.wait() (the event loop), or on several threads if the caller orders them by a lock
+//   of its own (chapter 6's netpoller: a lock per socket); only wake() needs neither.
 #pragma once
 
 #include <array>
