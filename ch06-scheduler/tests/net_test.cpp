@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <stdexcept>
@@ -37,6 +38,11 @@ class NetWorkers : public ::testing::TestWithParam<int> {
     o.workers = GetParam();
     return o;
   }
+  // Runs `body` on a fiber of a new runtime, and waits for it and the runtime to end.
+  void on_fiber(const std::function<void()>& body) const {
+    Runtime runtime(options());
+    runtime.spawn({.name = "test"}, body).join();
+  }
 };
 
 INSTANTIATE_TEST_SUITE_P(Counts, NetWorkers, ::testing::Values(1, 2, 4, 8),
@@ -58,6 +64,17 @@ bool room_for_descriptors(std::uint64_t descriptors) {
   }
   return limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= descriptors;
 #endif
+}
+
+// Two connected streams, made on the calling fiber.
+struct ConnectedPair {
+  rt::net::Stream client;
+  rt::net::Stream server;
+};
+ConnectedPair connected_pair() {
+  auto listener = rt::net::Listener::bind("127.0.0.1", 0);
+  auto client = rt::net::Stream::connect("127.0.0.1", listener.port());
+  return {std::move(client), listener.accept()};
 }
 
 std::byte pattern_byte(std::size_t connection, std::size_t i) {
@@ -147,48 +164,39 @@ TEST_P(NetWorkers, AStreamClosedWhileAWorkerSleepsInThePollerReachesItsPeerAtOnc
   if (GetParam() == 1) {
     GTEST_SKIP() << "needs a worker asleep in the poller while another runs the closing fiber";
   }
-  Runtime runtime(options());
-  runtime
-      .spawn({.name = "test"},
-             [&] {
-               auto listener = rt::net::Listener::bind("127.0.0.1", 0);
-               auto client = rt::net::Stream::connect("127.0.0.1", listener.port());
-               auto server = listener.accept();
-               auto reader = this_fiber::spawn({.name = "reader"}, [&client] {
-                 std::vector<std::byte> buffer(16);
-                 EXPECT_EQ(client.read_some(buffer), 0u);  // the end of file
-               });
-               // The reader parked, and a worker sleeps in the poller: close now.
-               for (;;) {
-                 const rt::sched::Stats stats = this_fiber::runtime().stats();
-                 if (stats.io_waiters == 1 && stats.sleeping_in_poller) break;
-                 this_fiber::yield();
-               }
-               server.close();
-               reader.join();
-             })
-      .join();
+  on_fiber([&] {
+    ConnectedPair pair = connected_pair();
+    rt::net::Stream& client = pair.client;
+    rt::net::Stream& server = pair.server;
+    auto reader = this_fiber::spawn({.name = "reader"}, [&client] {
+      std::vector<std::byte> buffer(16);
+      EXPECT_EQ(client.read_some(buffer), 0u);  // the end of file
+    });
+    // The reader parked, and a worker sleeps in the poller: close now.
+    for (;;) {
+      const rt::sched::Stats stats = this_fiber::runtime().stats();
+      if (stats.io_waiters == 1 && stats.sleeping_in_poller) break;
+      this_fiber::yield();
+    }
+    server.close();
+    reader.join();
+  });
 }
 
 TEST_P(NetWorkers, AReadPastItsDeadlineThrowsTimedOutAndTheStreamStaysUsable) {
-  Runtime runtime(options());
-  runtime
-      .spawn({.name = "test"},
-             [&] {
-               auto listener = rt::net::Listener::bind("127.0.0.1", 0);
-               auto client = rt::net::Stream::connect("127.0.0.1", listener.port());
-               auto server = listener.accept();
-               std::vector<std::byte> buffer(16);
-               EXPECT_THROW(client.read_some(
-                                buffer, rt::net::Deadline::after(std::chrono::milliseconds(20))),
-                            rt::net::TimedOut);
-               // The timed-out read left nothing pending: the next one gets the data.
-               const std::byte sent[3] = {std::byte{1}, std::byte{2}, std::byte{3}};
-               server.write_all(sent);
-               EXPECT_EQ(client.read_some(buffer), 3u);
-               EXPECT_EQ(buffer[2], std::byte{3});
-             })
-      .join();
+  on_fiber([&] {
+    ConnectedPair pair = connected_pair();
+    rt::net::Stream& client = pair.client;
+    rt::net::Stream& server = pair.server;
+    std::vector<std::byte> buffer(16);
+    EXPECT_THROW(client.read_some(buffer, rt::net::Deadline::after(std::chrono::milliseconds(20))),
+                 rt::net::TimedOut);
+    // The timed-out read left nothing pending: the next one gets the data.
+    const std::byte sent[3] = {std::byte{1}, std::byte{2}, std::byte{3}};
+    server.write_all(sent);
+    EXPECT_EQ(client.read_some(buffer), 3u);
+    EXPECT_EQ(buffer[2], std::byte{3});
+  });
 }
 
 TEST_P(NetWorkers, NetSleepForOnAnMnFiberSleepsAtLeastItsDuration) {
