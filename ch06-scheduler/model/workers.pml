@@ -63,7 +63,7 @@
  * nspinning, and the idle list holds exactly the sleepers. tools/check-model.sh also runs
  * the mutants (MUTANT_*), each a real bug, and requires spin to catch every one.
  *
- * The netpoller (-DNET=n; src/netpoll.cpp, Worker::wait_in_poller, poll_network, queue_polled,
+ * The netpoller (-DNET=n; src/netpoll.cpp; src/worker_netpoll.cpp: wait_in_poller, poll_network, queue_polled;
  * RuntimeImpl::wake_worker). n fibers start parked on I/O (io_waiting); a Network process
  * makes their events arrive in the kernel queue (io_ready), one at a time, at any moment. A
  * poll takes every event there and queues their fibers on the poller's worker (the first

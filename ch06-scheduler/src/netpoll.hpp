@@ -2,7 +2,7 @@
 // workers poll it themselves (Go's netpoll), so no thread of its own sits between an event and
 // the fiber it readies.
 //
-// Who polls (worker.cpp):
+// Who polls (worker.cpp, worker_netpoll.cpp):
 // - a worker with nothing in its own queue or the global one polls without blocking before it
 //   steals, and every global_interval schedules (so busy workers still see I/O);
 // - a worker about to sleep, while fibers wait on I/O, blocks in the queue instead of in the
