@@ -19,9 +19,11 @@ TEST(Demos, SpawnReportsTimeAndMemoryPerFiber) {
   EXPECT_TRUE(contains_regex(result.out, "KiB per fiber")) << result.out;
 }
 
+// 200 fibers fit in the spawner's ring, so none spill to the global queue: the other worker can
+// get them only by stealing. 200 x 200,000 iterations is about 40 ms of work to steal from.
 TEST(Demos, StealShowsEveryWorkerRunningFibersItDidNotSpawn) {
   auto result = run(ch06::program(),
-                    {"steal", "--fibers", "2000", "--workers", "2", "--work", "20000", "--json"});
+                    {"steal", "--fibers", "200", "--workers", "2", "--work", "200000", "--json"});
   ASSERT_EQ(result.status, 0) << result.err;
   EXPECT_TRUE(contains_regex(result.out, "\"stolen\": [1-9]")) << result.out;
 }
