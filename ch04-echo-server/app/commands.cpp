@@ -74,37 +74,19 @@ void add_peer(BenchOptions& options, Peer peer) {
 
 void add_commands(CLI::App& app, rt::Output& out) {
   {
-    struct Flags {
-      ServeOptions options;
-      std::string model;
-      double idle_timeout_s = 0;
-      double grace_s = 2;
-    };
-    auto f = std::make_shared<Flags>();
-    auto* c = app.add_subcommand("serve", "Run an echo server of one model until Ctrl-C");
-    c->add_option("--model", f->model, "The server's model")
-        ->required()
-        ->check(CLI::IsMember(kModelNames, CLI::ignore_case));
-    c->add_option("--port", f->options.server.port,
-                  "TCP port on 127.0.0.1, in decimal (0: any free port)")
-        ->transform(rt::cli::decimal_only())
-        ->check(CLI::Range(0, 65535));
-    c->add_flag("--upper", f->options.server.upper, "Reply with ASCII letters upper-cased");
-    c->add_option("--idle-timeout", f->idle_timeout_s,
-                  "Close a connection that moved no byte for this many seconds, rounded up to "
-                  "whole milliseconds (0: never)")
-        ->check(rt::cli::finite_range(0.0, 86400.0));
-    c->add_option("--grace", f->grace_s,
-                  "At Ctrl-C (or SIGTERM, SIGHUP), give open connections this many seconds to "
-                  "finish")
-        ->check(rt::cli::finite_range(0.0, 3600.0));
-    c->add_option("--seconds", f->options.seconds, "Stop after this long (0: at Ctrl-C)")
-        ->check(rt::cli::finite_range(0.0, 1e6));
-    c->callback([&out, f] {
-      auto options = f->options;
-      options.server.model = kModels.at(f->model);
-      options.server.idle_timeout = milliseconds_from_seconds(f->idle_timeout_s);
-      options.server.grace = milliseconds_from_seconds(f->grace_s);
+    auto f = std::make_shared<ServeFlags>();
+    auto model = std::make_shared<std::string>();
+    auto* c = add_serve_command(
+        app, "Run an echo server of one model until Ctrl-C",
+        [model](CLI::App* command) {
+          command->add_option("--model", *model, "The server's model")
+              ->required()
+              ->check(CLI::IsMember(kModelNames, CLI::ignore_case));
+        },
+        f);
+    c->callback([&out, f, model] {
+      auto options = f->resolved();
+      options.server.model = kModels.at(*model);
       try {
         serve(options, out);
       } catch (const EventsModelUnavailable& e) {
@@ -113,41 +95,7 @@ void add_commands(CLI::App& app, rt::Output& out) {
       }
     });
   }
-  {
-    auto o = std::make_shared<ClientOptions>();
-    auto* c = app.add_subcommand(
-        "client", "Load an echo server, verify every byte, print msgs/s, MB/s and latency");
-    c->add_option("--conns", o->connections, "Connections")->check(CLI::Range(1, 100'000));
-    c->add_option("--size", o->size, "Bytes per message")->check(CLI::Range(1, 1 << 30));
-    auto* duration = c->add_option("--duration", o->duration_s,
-                                   "Count messages for this many seconds (after the warm-up)")
-                         ->check(rt::cli::finite_range(0.001, 1e6));
-    auto* messages = c->add_option("--messages", o->messages,
-                                   "Counted messages per connection (after the warm-up)")
-                         ->check(CLI::Range(1, 1'000'000'000));
-    duration->excludes(messages);
-    // Their 0 means "not given" (one of the two is required): no default to show.
-    duration->default_str("");
-    messages->default_str("");
-    o->warmup_s = kDefaultWarmupSeconds;
-    c->add_option("--warmup", o->warmup_s,
-                  "Seconds of messages sent and verified but not counted, once every "
-                  "connection is up")
-        ->check(rt::cli::finite_range(0.0, 3600.0));
-    c->add_option("--pipeline", o->pipeline, "Messages in flight per connection")
-        ->check(CLI::Range(1, 1024));
-    c->add_option("--port", o->port, "The server's port on 127.0.0.1, in decimal")
-        ->transform(rt::cli::decimal_only())
-        ->check(CLI::Range(1, 65535));
-    c->add_flag("--upper", o->upper, "Expect an --upper server's echo");
-    rt::cli::add_json_flag(c, &o->json);
-    c->callback([&out, o, duration, messages] {
-      if (duration->count() == 0 && messages->count() == 0) {
-        throw CLI::RequiredError("--duration or --messages");
-      }
-      client(*o, out);
-    });
-  }
+  add_client_command(app, out);
   {
     struct Flags {
       BenchOptions options;
@@ -198,6 +146,72 @@ void add_commands(CLI::App& app, rt::Output& out) {
 
 std::chrono::milliseconds milliseconds_from_seconds(double seconds) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(seconds * 1000)));
+}
+
+ServeOptions ServeFlags::resolved() const {
+  auto resolved = options;
+  resolved.server.idle_timeout = milliseconds_from_seconds(idle_timeout_s);
+  resolved.server.grace = milliseconds_from_seconds(grace_s);
+  return resolved;
+}
+
+CLI::App* add_serve_command(CLI::App& app, const std::string& description,
+                            const std::function<void(CLI::App*)>& add_model_options,
+                            const std::shared_ptr<ServeFlags>& flags) {
+  auto* c = app.add_subcommand("serve", description);
+  add_model_options(c);
+  c->add_option("--port", flags->options.server.port,
+                "TCP port on 127.0.0.1, in decimal (0: any free port)")
+      ->transform(rt::cli::decimal_only())
+      ->check(CLI::Range(0, 65535));
+  c->add_flag("--upper", flags->options.server.upper, "Reply with ASCII letters upper-cased");
+  c->add_option("--idle-timeout", flags->idle_timeout_s,
+                "Close a connection that moved no byte for this many seconds, rounded up to "
+                "whole milliseconds (0: never)")
+      ->check(rt::cli::finite_range(0.0, 86400.0));
+  c->add_option("--grace", flags->grace_s,
+                "At Ctrl-C (or SIGTERM, SIGHUP), give open connections this many seconds to "
+                "finish")
+      ->check(rt::cli::finite_range(0.0, 3600.0));
+  c->add_option("--seconds", flags->options.seconds, "Stop after this long (0: at Ctrl-C)")
+      ->check(rt::cli::finite_range(0.0, 1e6));
+  return c;
+}
+
+void add_client_command(CLI::App& app, rt::Output& out) {
+  auto o = std::make_shared<ClientOptions>();
+  auto* c = app.add_subcommand(
+      "client", "Load an echo server, verify every byte, print msgs/s, MB/s and latency");
+  c->add_option("--conns", o->connections, "Connections")->check(CLI::Range(1, 100'000));
+  c->add_option("--size", o->size, "Bytes per message")->check(CLI::Range(1, 1 << 30));
+  auto* duration = c->add_option("--duration", o->duration_s,
+                                 "Count messages for this many seconds (after the warm-up)")
+                       ->check(rt::cli::finite_range(0.001, 1e6));
+  auto* messages = c->add_option("--messages", o->messages,
+                                 "Counted messages per connection (after the warm-up)")
+                       ->check(CLI::Range(1, 1'000'000'000));
+  duration->excludes(messages);
+  // Their 0 means "not given" (one of the two is required): no default to show.
+  duration->default_str("");
+  messages->default_str("");
+  o->warmup_s = kDefaultWarmupSeconds;
+  c->add_option("--warmup", o->warmup_s,
+                "Seconds of messages sent and verified but not counted, once every "
+                "connection is up")
+      ->check(rt::cli::finite_range(0.0, 3600.0));
+  c->add_option("--pipeline", o->pipeline, "Messages in flight per connection")
+      ->check(CLI::Range(1, 1024));
+  c->add_option("--port", o->port, "The server's port on 127.0.0.1, in decimal")
+      ->transform(rt::cli::decimal_only())
+      ->check(CLI::Range(1, 65535));
+  c->add_flag("--upper", o->upper, "Expect an --upper server's echo");
+  rt::cli::add_json_flag(c, &o->json);
+  c->callback([&out, o, duration, messages] {
+    if (duration->count() == 0 && messages->count() == 0) {
+      throw CLI::RequiredError("--duration or --messages");
+    }
+    client(*o, out);
+  });
 }
 
 const rt::cli::Program& program() {

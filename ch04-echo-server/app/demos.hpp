@@ -11,6 +11,7 @@
 #include "rt/cli.hpp"
 #include "rt/output.hpp"
 #include "rt/table.hpp"
+#include "serve.hpp"
 
 namespace ch04 {
 
@@ -19,13 +20,6 @@ const rt::cli::Program& program();
 // The --idle-timeout and --grace seconds (finite, checked by the options) as whole
 // milliseconds, rounded up: a timeout of 0.0004 s is 1 ms, not 0, which means "never".
 std::chrono::milliseconds milliseconds_from_seconds(double seconds);
-
-// `serve`: one echo server until Ctrl-C (or `seconds`), then the graceful stop.
-struct ServeOptions {
-  ServerOptions server;
-  double seconds = 0;  // 0: until Ctrl-C
-};
-void serve(const ServeOptions& options, rt::Output& out);
 
 // `bench`: every model and peer x every connection count, each driven by the client.
 // Before the first row it checks that every peer echoes, and throws std::runtime_error

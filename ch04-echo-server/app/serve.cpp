@@ -13,8 +13,9 @@ void serve(const ServeOptions& options, rt::Output& out) {
   out.print("{}\n", host::raise_open_file_limit());
   auto server_options = options.server;
   server_options.log = &out;  // running out of memory or descriptors is said here, once
-  EchoServer server(server_options);
-  out.print("listening on 127.0.0.1:{} (model {}){}\n", server.port(), to_string(server.model()),
+  EchoServer server =
+      options.factory ? EchoServer(server_options, *options.factory) : EchoServer(server_options);
+  out.print("listening on 127.0.0.1:{} (model {}){}\n", server.port(), server.model_name(),
             options.server.upper ? ", replies upper-cased" : "");
   rt::Stopwatch clock;
   // The server runs on threads of its own; this one only watches for the end.

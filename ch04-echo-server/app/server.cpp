@@ -21,28 +21,37 @@ std::unique_ptr<ModelServer> make_model(const ServerOptions& options, ServerStat
 }  // namespace
 
 EchoServer::EchoServer(const ServerOptions& options)
-    : options_(options), model_(make_model(options, stats_)) {
-  stats_.set_log(options.log);
+    : options_(options), name_(to_string(options.model)), model_(make_model(options, stats_)) {
+  start();
+}
+
+EchoServer::EchoServer(const ServerOptions& options, const ModelFactory& factory)
+    : options_(options), name_(factory.name), model_(factory.make(options, stats_)) {
+  start();
+}
+
+void EchoServer::start() {
+  stats_.set_log(options_.log);
   // Counted down once: when the model listens, or when run() failed before that.
   rt::os::Latch ready(1);
   bool listening = false;  // written before count_down, read after wait (the latch's mutex)
-  thread_.emplace(rt::os::ThreadOptions{.stack_size = 256 * 1024,
-                                        .name = fmt::format("echo-{}", to_string(options.model)),
-                                        .cpu = options.cpu},
-                  [this, &ready, &listening] {
-                    try {
-                      model_->run([&](std::uint16_t port) {
-                        port_ = port;
-                        listening = true;
-                        ready.count_down();
-                      });
-                    } catch (...) {
-                      error_ = std::current_exception();
-                      if (!listening) ready.count_down();
-                      // A failure after start-up has nobody to report to: the thread ends, stop()
-                      // rethrows it.
-                    }
-                  });
+  thread_.emplace(
+      rt::os::ThreadOptions{
+          .stack_size = 256 * 1024, .name = fmt::format("echo-{}", name_), .cpu = options_.cpu},
+      [this, &ready, &listening] {
+        try {
+          model_->run([&](std::uint16_t port) {
+            port_ = port;
+            listening = true;
+            ready.count_down();
+          });
+        } catch (...) {
+          error_ = std::current_exception();
+          if (!listening) ready.count_down();
+          // A failure after start-up has nobody to report to: the thread ends, stop()
+          // rethrows it.
+        }
+      });
   ready.wait();
   if (!listening) {
     thread_->join();

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <string>
 
 #include "echo.hpp"
 #include "rt/os/thread.hpp"
@@ -50,19 +51,29 @@ class EventsModelUnavailable : public std::runtime_error {
 // Whether the events model exists on this OS.
 bool events_model_available() noexcept;
 
+// A model from outside this chapter (chapter 6's M:N fibers): its name, for the server
+// thread's name and the messages, and how to make it.
+struct ModelFactory {
+  std::string name;
+  std::function<std::unique_ptr<ModelServer>(const ServerOptions&, ServerStats&)> make;
+};
+
 class EchoServer {
  public:
   // Starts the model on its own thread (named "echo-<model>", pinned to options.cpu if
   // set) and returns once it listens. Throws what the bind threw (rt::OsError "bind
   // 127.0.0.1:8080: Address already in use ..."), or EventsModelUnavailable.
   explicit EchoServer(const ServerOptions& options);
+  // The same with `factory`'s model; options.model is ignored.
+  EchoServer(const ServerOptions& options, const ModelFactory& factory);
   // Stops as stop() does, if not stopped yet.
   ~EchoServer();
   EchoServer(const EchoServer&) = delete;
   EchoServer& operator=(const EchoServer&) = delete;
 
   std::uint16_t port() const noexcept { return port_; }
-  Model model() const noexcept { return options_.model; }
+  // The model's name: to_string(options.model), or the factory's.
+  const std::string& model_name() const noexcept { return name_; }
   ServerStats& stats() noexcept { return stats_; }
 
   // The graceful stop: accepts no more connections, gives the open ones up to
@@ -71,7 +82,10 @@ class EchoServer {
   void stop();
 
  private:
+  void start();
+
   ServerOptions options_;
+  std::string name_;
   ServerStats stats_;
   std::unique_ptr<ModelServer> model_;
   std::uint16_t port_ = 0;

@@ -14,12 +14,12 @@ using ch04::Model;
 using ch04::ServerOptions;
 using namespace ch04::testing;
 
-class EchoBySize : public ::testing::TestWithParam<std::tuple<Model, std::size_t>> {};
+class EchoBySize : public ::testing::TestWithParam<std::tuple<ModelUnderTest, std::size_t>> {};
 
 TEST_P(EchoBySize, EveryByteComesBackInOrderThenTheServerCloses) {
-  auto [model, size] = GetParam();
-  CH04_SKIP_UNAVAILABLE(model);
-  EchoServer server({.model = model});
+  const auto& [model, size] = GetParam();
+  CH04_SKIP_UNAVAILABLE(model.model);
+  EchoServer server = start_server(model, {});
   std::string message = text(size);
   std::string echo = echo_once(server.port(), message);
   ASSERT_EQ(echo.size(), message.size());
@@ -32,27 +32,27 @@ TEST_P(EchoBySize, EveryByteComesBackInOrderThenTheServerCloses) {
 }
 
 // 1 B; 1 KiB; 64 KiB (four server buffers); 1 MiB (larger than any socket buffer here).
-INSTANTIATE_TEST_SUITE_P(
-    Models, EchoBySize,
-    ::testing::Combine(::testing::Values(Model::threads, Model::events, Model::fibers),
-                       ::testing::Values(std::size_t{1}, std::size_t{1024}, std::size_t{65536},
-                                         std::size_t{1} << 20)),
-    [](const auto& info) {
-      return std::string(ch04::to_string(std::get<0>(info.param))) + "_" +
-             std::to_string(std::get<1>(info.param)) + "B";
-    });
+INSTANTIATE_TEST_SUITE_P(Models, EchoBySize,
+                         ::testing::Combine(::testing::ValuesIn(models_under_test()),
+                                            ::testing::Values(std::size_t{1}, std::size_t{1024},
+                                                              std::size_t{65536},
+                                                              std::size_t{1} << 20)),
+                         [](const auto& info) {
+                           return std::get<0>(info.param).name + "_" +
+                                  std::to_string(std::get<1>(info.param)) + "B";
+                         });
 
-class Echo : public ::testing::TestWithParam<Model> {};
+class Echo : public ::testing::TestWithParam<ModelUnderTest> {};
 
 TEST_P(Echo, UpperRepliesWithAsciiLettersUpperCasedAndNothingElseChanged) {
-  CH04_SKIP_UNAVAILABLE(GetParam());
-  EchoServer server({.model = GetParam(), .upper = true});
+  CH04_SKIP_UNAVAILABLE(GetParam().model);
+  EchoServer server = start_server(GetParam(), {.upper = true});
   EXPECT_EQ(echo_once(server.port(), "Hello, world! 123 abc_xyz\n"), "HELLO, WORLD! 123 ABC_XYZ\n");
 }
 
 TEST_P(Echo, HalfCloseGetsWhatWasSentThenEndOfStream) {
-  CH04_SKIP_UNAVAILABLE(GetParam());
-  EchoServer server({.model = GetParam()});
+  CH04_SKIP_UNAVAILABLE(GetParam().model);
+  EchoServer server = start_server(GetParam(), {});
   auto socket = rt::poll::connect_loopback(server.port());
   std::string message = text(3000);
   rt::poll::send_all(socket, message);
@@ -65,8 +65,8 @@ TEST_P(Echo, HalfCloseGetsWhatWasSentThenEndOfStream) {
 }
 
 TEST_P(Echo, ManyMessagesOnOneConnectionEachEchoedBeforeTheNext) {
-  CH04_SKIP_UNAVAILABLE(GetParam());
-  EchoServer server({.model = GetParam()});
+  CH04_SKIP_UNAVAILABLE(GetParam().model);
+  EchoServer server = start_server(GetParam(), {});
   auto socket = rt::poll::connect_loopback(server.port());
   for (unsigned i = 0; i < 200; ++i) {
     std::string message = text(1 + i * 7, i);
@@ -76,11 +76,11 @@ TEST_P(Echo, ManyMessagesOnOneConnectionEachEchoedBeforeTheNext) {
 }
 
 TEST_P(Echo, APortInUseIsRefusedWithTheAddressInTheMessage) {
-  CH04_SKIP_UNAVAILABLE(GetParam());
+  CH04_SKIP_UNAVAILABLE(GetParam().model);
   auto taken = rt::poll::listen_loopback();
   auto port = rt::poll::local_port(taken);
   try {
-    EchoServer server({.model = GetParam(), .port = port});
+    EchoServer server = start_server(GetParam(), {.port = port});
     FAIL() << "a second server bound the same port";
   } catch (const rt::OsError& e) {
     EXPECT_EQ(std::string(e.what()).rfind(fmt::format("bind 127.0.0.1:{}: ", port), 0), 0u)
@@ -88,8 +88,6 @@ TEST_P(Echo, APortInUseIsRefusedWithTheAddressInTheMessage) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, Echo,
-                         ::testing::Values(Model::threads, Model::events, Model::fibers),
-                         ModelName{});
+INSTANTIATE_TEST_SUITE_P(Models, Echo, ::testing::ValuesIn(models_under_test()), ModelName{});
 
 }  // namespace

@@ -4,6 +4,11 @@
 
 namespace ch04::testing {
 
+EchoServer start_server(const ModelUnderTest& model, ServerOptions options) {
+  options.model = model.model;
+  return model.factory ? EchoServer(options, *model.factory) : EchoServer(options);
+}
+
 std::string text(std::size_t size, unsigned seed) {
   static constexpr char kLetters[] =
       "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";

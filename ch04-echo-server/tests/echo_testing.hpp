@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,11 +21,27 @@ inline std::vector<Model> all_models() {
   return {Model::threads, Model::events, Model::fibers};
 }
 
-// For INSTANTIATE_TEST_SUITE_P names: "threads", "events", "fibers".
+// A server the model-independent suites (echo, robustness, running out of memory and of
+// descriptors) test: one of this chapter's models, or a model from elsewhere. Chapter 6 runs
+// the same suites on its M:N server: a test binary links one definition of
+// models_under_test(), this chapter's (models_under_test.cpp) or chapter 6's.
+struct ModelUnderTest {
+  Model model;  // a model from elsewhere: the chapter model it runs (chapter 6's: fibers)
+  std::optional<ModelFactory> factory;  // a model from elsewhere; nullopt: `model` itself
+  std::string name;                     // in the test's name
+};
+std::vector<ModelUnderTest> models_under_test();
+
+// A server of `model` with `options` (options.model is set from it).
+EchoServer start_server(const ModelUnderTest& model, ServerOptions options);
+
+// For INSTANTIATE_TEST_SUITE_P names: "threads", "events", "fibers" (or the outside name).
 struct ModelName {
-  template <class Param>
-  std::string operator()(const ::testing::TestParamInfo<Param>& info) const {
+  std::string operator()(const ::testing::TestParamInfo<Model>& info) const {
     return to_string(info.param);
+  }
+  std::string operator()(const ::testing::TestParamInfo<ModelUnderTest>& info) const {
+    return info.param.name;
   }
 };
 

@@ -30,22 +30,22 @@ std::size_t occurrences(const std::string& text, const std::string& what) {
   return count;
 }
 
-class OutOfMemory : public ::testing::TestWithParam<Model> {
+class OutOfMemory : public ::testing::TestWithParam<ModelUnderTest> {
  protected:
-  void SetUp() override { CH04_SKIP_UNAVAILABLE(GetParam()); }
+  void SetUp() override { CH04_SKIP_UNAVAILABLE(GetParam().model); }
 };
 
 TEST_P(OutOfMemory, AConnectionThatCannotGetItsResourcesIsClosedAndTheOthersAreServed) {
   FaultInjection faults;
   std::string log_text;
   rt::Output log(&log_text);
-  EchoServer server({.model = GetParam(), .log = &log, .faults = &faults});
+  EchoServer server = start_server(GetParam(), {.log = &log, .faults = &faults});
   auto existing = rt::poll::connect_loopback(server.port());
   rt::poll::send_all(existing, "before");
   ASSERT_EQ(rt::poll::receive_exactly(existing, 6), "before");
 
   constexpr std::size_t kRefused = 3;
-  faults.fail_next(resource_site(GetParam()), kRefused);
+  faults.fail_next(resource_site(GetParam().model), kRefused);
   for (std::size_t i = 0; i < kRefused; ++i) {
     auto refused = rt::poll::connect_loopback(server.port());
     EXPECT_EQ(read_until_closed(refused), "") << "refused connection " << i << " was served";
@@ -63,7 +63,7 @@ TEST_P(OutOfMemory, AConnectionThatCannotGetItsResourcesIsClosedAndTheOthersAreS
   EXPECT_EQ(counts.resets, 0u) << "refusals are not resets";
   EXPECT_EQ(counts.open, 0u);
   EXPECT_EQ(occurrences(log_text, "refusing connections: "), 1u) << log_text;
-  EXPECT_THAT(log_text, HasSubstr(GetParam() == Model::fibers ? "mmap: " : "bad_alloc"));
+  EXPECT_THAT(log_text, HasSubstr(GetParam().model == Model::fibers ? "mmap: " : "bad_alloc"));
   EXPECT_EQ(occurrences(log_text, "serving again after 3 refused connections\n"), 1u) << log_text;
 }
 
@@ -73,11 +73,10 @@ TEST_P(OutOfMemory, AnyAcceptErrorBacksOffAndTheServerGoesOnAccepting) {
     FaultInjection faults;
     std::string log_text;
     rt::Output log(&log_text);
-    EchoServer server(
-        {.model = GetParam(),
-         .backoff = {.first = std::chrono::milliseconds(1), .max = std::chrono::milliseconds(8)},
-         .log = &log,
-         .faults = &faults});
+    EchoServer server = start_server(GetParam(), {.backoff = {.first = std::chrono::milliseconds(1),
+                                                              .max = std::chrono::milliseconds(8)},
+                                                  .log = &log,
+                                                  .faults = &faults});
     constexpr std::size_t kFailures = 2;
     faults.fail_next(FaultInjection::Site::accept, kFailures, error);
     // Each injected failure stands for an accept that failed on its connection, which the
@@ -95,8 +94,7 @@ TEST_P(OutOfMemory, AnyAcceptErrorBacksOffAndTheServerGoesOnAccepting) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, OutOfMemory,
-                         ::testing::Values(Model::threads, Model::events, Model::fibers),
+INSTANTIATE_TEST_SUITE_P(Models, OutOfMemory, ::testing::ValuesIn(models_under_test()),
                          ModelName{});
 
 }  // namespace

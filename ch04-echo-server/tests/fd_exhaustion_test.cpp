@@ -41,16 +41,16 @@ class LimitGuard {
   std::size_t saved_;
 };
 
-class FdExhaustion : public ::testing::TestWithParam<Model> {};
+class FdExhaustion : public ::testing::TestWithParam<ModelUnderTest> {};
 
 TEST_P(FdExhaustion, AcceptBacksOffKeepsServingAndRecoversWhenDescriptorsFree) {
-  CH04_SKIP_UNAVAILABLE(GetParam());
+  CH04_SKIP_UNAVAILABLE(GetParam().model);
   if (const char* why = rt::testing::descriptor_exhaustion_unsupported()) GTEST_SKIP() << why;
   if (!ch04::host::open_file_limit()) {
     GTEST_SKIP() << "this OS has no per-process descriptor limit to exhaust (Windows)";
   }
   ch04::Backoff backoff{.first = 1ms, .max = 64ms};  // quick, so the test is too
-  EchoServer server({.model = GetParam(), .backoff = backoff});
+  EchoServer server = start_server(GetParam(), {.backoff = backoff});
   auto existing = rt::poll::connect_loopback(server.port());
   ASSERT_EQ(echo_once(server.port(), "before"), "before");
 
@@ -94,11 +94,11 @@ TEST_P(FdExhaustion, AcceptBacksOffKeepsServingAndRecoversWhenDescriptorsFree) {
 }
 
 TEST_P(FdExhaustion, StopReturnsWhenNotOneDescriptorIsFree) {
-  CH04_SKIP_UNAVAILABLE(GetParam());
+  CH04_SKIP_UNAVAILABLE(GetParam().model);
   if (!ch04::host::open_file_limit()) {
     GTEST_SKIP() << "this OS has no per-process descriptor limit to exhaust (Windows)";
   }
-  EchoServer server({.model = GetParam(), .grace = 0ms});
+  EchoServer server = start_server(GetParam(), {.grace = 0ms});
   // The threads model's stop connects to its own listener to wake accept(); with no
   // descriptor free it cannot, and must wake it another way. (UBSan: as above.)
   try {
@@ -119,8 +119,7 @@ TEST_P(FdExhaustion, StopReturnsWhenNotOneDescriptorIsFree) {
   EXPECT_TRUE(in_time) << "stop() hung while no descriptor was free";
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, FdExhaustion,
-                         ::testing::Values(Model::threads, Model::events, Model::fibers),
+INSTANTIATE_TEST_SUITE_P(Models, FdExhaustion, ::testing::ValuesIn(models_under_test()),
                          ModelName{});
 
 }  // namespace

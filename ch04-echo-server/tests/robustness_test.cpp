@@ -18,13 +18,13 @@ using ch04::Model;
 using namespace ch04::testing;
 using namespace std::chrono_literals;
 
-class Robustness : public ::testing::TestWithParam<Model> {
+class Robustness : public ::testing::TestWithParam<ModelUnderTest> {
  protected:
-  void SetUp() override { CH04_SKIP_UNAVAILABLE(GetParam()); }
+  void SetUp() override { CH04_SKIP_UNAVAILABLE(GetParam().model); }
 };
 
 TEST_P(Robustness, APeerThatResetsMidMessageIsCountedAndOthersAreStillServed) {
-  EchoServer server({.model = GetParam()});
+  EchoServer server = start_server(GetParam(), {});
   auto other = rt::poll::connect_loopback(server.port());
   {
     auto resetting = rt::poll::connect_loopback(server.port());
@@ -54,7 +54,7 @@ TEST_P(Robustness, APeerThatResetsMidMessageIsCountedAndOthersAreStillServed) {
 }
 
 TEST_P(Robustness, ASlowReaderGetsEverythingInOrderOnceItReadsAgain) {
-  EchoServer server({.model = GetParam()});
+  EchoServer server = start_server(GetParam(), {});
   auto socket = rt::poll::connect_loopback(server.port());
   rt::poll::set_nonblocking(socket);
   // Send without reading until a send would block: the server's echo filled this side's
@@ -79,7 +79,7 @@ TEST_P(Robustness, ASlowReaderGetsEverythingInOrderOnceItReadsAgain) {
 }
 
 TEST_P(Robustness, TheIdleTimeoutClosesTheIdleConnectionAndNotTheBusyOne) {
-  EchoServer server({.model = GetParam(), .idle_timeout = 500ms});
+  EchoServer server = start_server(GetParam(), {.idle_timeout = 500ms});
   auto idle = rt::poll::connect_loopback(server.port());
   auto busy = rt::poll::connect_loopback(server.port());
   std::atomic<bool> idle_closed{false};  // release by the main thread; acquire below
@@ -109,7 +109,7 @@ TEST_P(Robustness, AThousandConcurrentConnectionsAreEachEchoedTheirOwnBytes) {
   if (limit && *limit < 2 * kConnections + 100) {
     GTEST_SKIP() << "the open-file limit " << *limit << " is below the ~2,100 this needs";
   }
-  EchoServer server({.model = GetParam()});
+  EchoServer server = start_server(GetParam(), {});
   std::vector<rt::poll::Socket> clients;
   for (std::size_t i = 0; i < kConnections; ++i) {
     clients.push_back(rt::poll::connect_loopback(server.port()));
@@ -128,7 +128,7 @@ TEST_P(Robustness, AThousandConcurrentConnectionsAreEachEchoedTheirOwnBytes) {
 }
 
 TEST_P(Robustness, StopLetsAnInFlightEchoFinishThenRefusesNewConnections) {
-  EchoServer server({.model = GetParam(), .grace = 30s});
+  EchoServer server = start_server(GetParam(), {.grace = 30s});
   auto socket = rt::poll::connect_loopback(server.port());
   std::string message = text(1 << 20, 5);
   std::thread writer([&] {
@@ -151,7 +151,7 @@ TEST_P(Robustness, StopLetsAnInFlightEchoFinishThenRefusesNewConnections) {
 }
 
 TEST_P(Robustness, StopClosesAConnectionStillOpenWhenTheGracePeriodEnds) {
-  EchoServer server({.model = GetParam(), .grace = 50ms});
+  EchoServer server = start_server(GetParam(), {.grace = 50ms});
   auto idle = rt::poll::connect_loopback(server.port());
   ASSERT_TRUE(server.stats().wait_until([](auto& c) { return c.open == 1; }, kPatience));
   server.stop();
@@ -165,7 +165,7 @@ TEST_P(Robustness, NoDescriptorIsLeftOpenAfterEchoesResetsTimeoutsAndTheStop) {
   auto before = ch04::host::open_descriptor_count();
   if (!before) GTEST_SKIP() << "descriptors are counted through /proc/self/fd (Linux only)";
   {
-    EchoServer server({.model = GetParam(), .idle_timeout = 200ms, .grace = 50ms});
+    EchoServer server = start_server(GetParam(), {.idle_timeout = 200ms, .grace = 50ms});
     EXPECT_EQ(echo_once(server.port(), text(70'000)), text(70'000));
     {
       auto resetting = rt::poll::connect_loopback(server.port());
@@ -187,8 +187,6 @@ TEST_P(Robustness, NoDescriptorIsLeftOpenAfterEchoesResetsTimeoutsAndTheStop) {
   EXPECT_EQ(ch04::host::open_descriptor_count(), before);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, Robustness,
-                         ::testing::Values(Model::threads, Model::events, Model::fibers),
-                         ModelName{});
+INSTANTIATE_TEST_SUITE_P(Models, Robustness, ::testing::ValuesIn(models_under_test()), ModelName{});
 
 }  // namespace

@@ -25,8 +25,10 @@
 //   rt::net::Cancelled ("accept: the listener was closed"), and the socket is closed as it
 //   returns (on IOCP only once the cancelled AcceptEx completed: the kernel owns it until
 //   then). An accept that had already finished when close() came returns its connection (the
-//   data wins), and the socket is closed as it returns. close() is idempotent and never throws;
-//   accept() on a closed Listener throws std::logic_error.
+//   data wins), and the socket is closed as it returns. close() is idempotent and never throws.
+//   accept() on a Listener already closed throws the same Cancelled (under chapter 6's runtime
+//   "before" and "during" are one race, between two workers); on a Listener that never listened
+//   (default-constructed, moved from) it throws std::logic_error.
 #pragma once
 
 #include <cstdint>
