@@ -88,11 +88,14 @@ BenchCell drive(std::uint16_t port, int connections, const BenchOptions& options
   return cell;
 }
 
-// One fresh server of `model` in this process, pinned to the server's CPU, driven.
-BenchCell measure(Model model, int connections, const BenchOptions& options,
+// One fresh server of `model` in this process, pinned to the server's CPU if it runs on one,
+// driven.
+BenchCell measure(const ModelFactory& model, int connections, const BenchOptions& options,
                   const Placement& where) {
-  EchoServer server({.model = model, .cpu = where.server_cpu});
-  auto m = drive(server.port(), connections, options, where);
+  EchoServer server({.cpu = model.one_cpu ? where.server_cpu : std::nullopt}, model);
+  Placement placed = where;
+  if (!model.one_cpu) placed.server_cpu.reset();  // not on one CPU: its CPU is not measured
+  auto m = drive(server.port(), connections, options, placed);
   server.stop();
   return m;
 }
@@ -121,9 +124,9 @@ std::string title(const BenchOptions& options, const Placement& where) {
   std::string peers;
   for (const auto& peer : options.peers) peers += (peers.empty() ? "" : ", ") + peer.name;
   return fmt::format(
-      "chapter 4: echo, {} B messages, pipeline 1, {} s per cell after a {} s warm-up ({} {}, {} "
+      "{}: echo, {} B messages, pipeline 1, {} s per cell after a {} s warm-up ({} {}, {} "
       "CPUs, {}{})",
-      options.size, options.duration_s, options.warmup_s, rt::kOsName, rt::kArchName,
+      options.title, options.size, options.duration_s, options.warmup_s, rt::kOsName, rt::kArchName,
       rt::os::cpu_count(), where.description,
       peers.empty() ? "" : "; peers outside this process: " + peers);
 }
@@ -148,7 +151,9 @@ void bench(const BenchOptions& options, rt::Output& out) {
   std::string limit = host::raise_open_file_limit();
   auto fd_limit = host::open_file_limit();
   auto where = placement();
-  const auto in_process = options.models.value_or(models());
+  std::vector<ModelFactory> in_process;
+  for (Model model : options.models.value_or(models())) in_process.push_back(chapter_model(model));
+  in_process.insert(in_process.end(), options.outside_models.begin(), options.outside_models.end());
   if (in_process.empty() && where.server_cpu) {
     where.description = fmt::format("client pinned to CPU {}, the servers' CPU taken to be CPU {}",
                                     *where.client_cpu, *where.server_cpu);
@@ -171,10 +176,10 @@ void bench(const BenchOptions& options, rt::Output& out) {
           options.peers.empty() ? "" : " (a peer's rows need only the client's)"));
       done += in_process.size();
     } else {
-      for (Model model : in_process) {
+      for (const auto& model : in_process) {
         auto m = measure(model, connections, options, where);
         progress.update(++done);
-        if (auto note = add_bench_row(table, to_string(model), connections, m)) {
+        if (auto note = add_bench_row(table, model.name, connections, m)) {
           notes.push_back(*note);
         }
       }
@@ -214,6 +219,11 @@ void bench(const BenchOptions& options, rt::Output& out) {
           *where.server_cpu, *where.server_cpu, *where.server_cpu);
     }
   }
+  for (const auto& model : in_process) {
+    if (model.one_cpu) continue;
+    out.print("{}: runs on several CPUs, so the bench does not pin it (server CPU n/a)\n",
+              model.name);
+  }
   for (const auto& peer : options.peers) {
     out.print("peer {}: 127.0.0.1:{}, started outside this process (not pinned by the bench)\n",
               peer.name, peer.port);
@@ -228,7 +238,8 @@ void tour(rt::Output& out) {
   double events = 0;
   double fibers = 0;
   for (Model model : models()) {
-    auto r = measure(model, kConnections, {.duration_s = 0.7, .size = 64}, where).client;
+    auto r =
+        measure(chapter_model(model), kConnections, {.duration_s = 0.7, .size = 64}, where).client;
     if (model == Model::events) events = r.messages_per_second();
     if (model == Model::fibers) fibers = r.messages_per_second();
     figures += fmt::format("{}{} {:.0f}", figures.empty() ? "" : ", ", to_string(model),

@@ -60,10 +60,14 @@ void add_peer(BenchOptions& options, Peer peer) {
       throw CLI::ValidationError("--peer", "the name " + peer.name + " is given twice");
     }
   }
-  auto in_process =
-      options.models.value_or(std::vector<Model>{Model::threads, Model::events, Model::fibers});
-  for (Model model : in_process) {
-    if (to_string(model) == peer.name) {
+  std::vector<std::string> in_process;
+  for (Model model :
+       options.models.value_or(std::vector<Model>{Model::threads, Model::events, Model::fibers})) {
+    in_process.push_back(to_string(model));
+  }
+  for (const auto& model : options.outside_models) in_process.push_back(model.name);
+  for (const auto& name : in_process) {
+    if (name == peer.name) {
       throw CLI::ValidationError("--peer", "the name " + peer.name +
                                                " is also an in-process model of this run "
                                                "(rename the peer, or choose --models)");
@@ -96,46 +100,9 @@ void add_commands(CLI::App& app, rt::Output& out) {
     });
   }
   add_client_command(app, out);
-  {
-    struct Flags {
-      BenchOptions options;
-      std::vector<std::string> models;
-      std::vector<std::string> peers;
-    };
-    auto f = std::make_shared<Flags>();
-    auto* c = app.add_subcommand(
-        "bench", "Every model (and peer) x connection count, driven by the client: one table");
-    c->add_option("--duration", f->options.duration_s,
-                  "Seconds per cell, counted after the cell's warm-up")
-        ->check(rt::cli::finite_range(0.05, 600.0));
-    c->add_option("--conns", f->options.connection_counts, "Connection counts, comma-separated")
-        ->delimiter(',')
-        ->expected(1, 16)
-        ->check(CLI::Range(1, 100'000));
-    c->add_option("--size", f->options.size, "Bytes per message")->check(CLI::Range(1, 1 << 24));
-    c->add_option("--warmup", f->options.warmup_s,
-                  "Seconds per cell of messages sent and verified but not counted, once every "
-                  "connection is up")
-        ->check(rt::cli::finite_range(0.0, 3600.0));
-    auto* models = c->add_option("--models", f->models,
-                                 "In-process models, comma-separated, or none (default: all)")
-                       ->delimiter(',')
-                       ->check(CLI::IsMember({"threads", "events", "fibers", "none"}));
-    c->add_option("--peer", f->peers,
-                  "NAME=PORT: also drive an echo server already running on 127.0.0.1:PORT "
-                  "(repeatable)")
-        ->check(CLI::Validator(peer_error, "NAME=PORT"));
-    rt::cli::add_json_flag(c, &f->options.json);
-    c->callback([&out, f, models] {
-      auto options = f->options;
-      if (models->count() > 0) options.models = bench_models(f->models);
-      for (const auto& text : f->peers) add_peer(options, parse_peer(text));
-      if (options.models && options.models->empty() && options.peers.empty()) {
-        throw CLI::ValidationError("--models", "none leaves nothing to measure: add a --peer");
-      }
-      bench(options, out);
-    });
-  }
+  add_bench_command(app, out,
+                    "Every model (and peer) x connection count, driven by the client: one table",
+                    BenchOptions{}, "all", [](BenchOptions&) {});
   {
     auto* c = app.add_subcommand("tour", "The chapter's headline figure, in a few seconds");
     c->callback([&out] { tour(out); });
@@ -175,6 +142,54 @@ CLI::App* add_serve_command(CLI::App& app, const std::string& description,
       ->check(rt::cli::finite_range(0.0, 3600.0));
   c->add_option("--seconds", flags->options.seconds, "Stop after this long (0: at Ctrl-C)")
       ->check(rt::cli::finite_range(0.0, 1e6));
+  return c;
+}
+
+CLI::App* add_bench_command(CLI::App& app, rt::Output& out, const std::string& description,
+                            const BenchOptions& defaults, const std::string& default_models,
+                            const std::function<void(BenchOptions&)>& add_models) {
+  struct Flags {
+    BenchOptions options;
+    std::vector<std::string> models;
+    std::vector<std::string> peers;
+  };
+  auto f = std::make_shared<Flags>();
+  f->options = defaults;
+  auto* c = app.add_subcommand("bench", description);
+  c->add_option("--duration", f->options.duration_s,
+                "Seconds per cell, counted after the cell's warm-up")
+      ->check(rt::cli::finite_range(0.05, 600.0));
+  c->add_option("--conns", f->options.connection_counts, "Connection counts, comma-separated")
+      ->delimiter(',')
+      ->expected(1, 16)
+      ->check(CLI::Range(1, 100'000));
+  c->add_option("--size", f->options.size, "Bytes per message")->check(CLI::Range(1, 1 << 24));
+  c->add_option("--warmup", f->options.warmup_s,
+                "Seconds per cell of messages sent and verified but not counted, once every "
+                "connection is up")
+      ->check(rt::cli::finite_range(0.0, 3600.0));
+  auto* models =
+      c->add_option("--models", f->models,
+                    "Chapter 4's models, in this process, comma-separated, or none (default: " +
+                        default_models + ")")
+          ->delimiter(',')
+          ->check(CLI::IsMember({"threads", "events", "fibers", "none"}));
+  c->add_option("--peer", f->peers,
+                "NAME=PORT: also drive an echo server already running on 127.0.0.1:PORT "
+                "(repeatable)")
+      ->check(CLI::Validator(peer_error, "NAME=PORT"));
+  rt::cli::add_json_flag(c, &f->options.json);
+  c->callback([&out, f, models, add_models] {
+    auto options = f->options;
+    add_models(options);
+    if (models->count() > 0) options.models = bench_models(f->models);
+    for (const auto& text : f->peers) add_peer(options, parse_peer(text));
+    if (options.models && options.models->empty() && options.outside_models.empty() &&
+        options.peers.empty()) {
+      throw CLI::ValidationError("--models", "none leaves nothing to measure: add a --peer");
+    }
+    bench(options, out);
+  });
   return c;
 }
 

@@ -7,11 +7,11 @@
 
 #include "client.hpp"
 #include "echo.hpp"
+#include "echo_commands.hpp"
 #include "peer.hpp"
 #include "rt/cli.hpp"
 #include "rt/output.hpp"
 #include "rt/table.hpp"
-#include "serve.hpp"
 
 namespace ch04 {
 
@@ -20,20 +20,6 @@ const rt::cli::Program& program();
 // The --idle-timeout and --grace seconds (finite, checked by the options) as whole
 // milliseconds, rounded up: a timeout of 0.0004 s is 1 ms, not 0, which means "never".
 std::chrono::milliseconds milliseconds_from_seconds(double seconds);
-
-// `bench`: every model and peer x every connection count, each driven by the client.
-// Before the first row it checks that every peer echoes, and throws std::runtime_error
-// naming the peer and its port if one does not (nothing is measured then).
-struct BenchOptions {
-  double duration_s = 2;  // the counted window of each cell, after its warm-up
-  std::vector<int> connection_counts = {1, 100, 1000, 10'000};
-  std::size_t size = 64;
-  double warmup_s = kDefaultWarmupSeconds;   // per cell, once its connections are up
-  std::optional<std::vector<Model>> models;  // in-process models; nullopt: all this OS has
-  std::vector<Peer> peers;                   // servers outside this process
-  bool json = false;
-};
-void bench(const BenchOptions& options, rt::Output& out);
 
 // One cell of the bench: what the client measured, and the server's CPU in its window.
 struct BenchCell {

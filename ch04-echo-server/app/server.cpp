@@ -7,8 +7,9 @@
 namespace ch04 {
 
 namespace {
-std::unique_ptr<ModelServer> make_model(const ServerOptions& options, ServerStats& stats) {
-  switch (options.model) {
+std::unique_ptr<ModelServer> make_model(Model model, const ServerOptions& options,
+                                        ServerStats& stats) {
+  switch (model) {
     case Model::threads:
       return make_threads_server(options, stats);
     case Model::events:
@@ -20,17 +21,18 @@ std::unique_ptr<ModelServer> make_model(const ServerOptions& options, ServerStat
 }
 }  // namespace
 
-EchoServer::EchoServer(const ServerOptions& options)
-    : options_(options), name_(to_string(options.model)), model_(make_model(options, stats_)) {
-  start();
+ModelFactory chapter_model(Model model) {
+  return {.name = to_string(model),
+          .make = [model](const ServerOptions& options, ServerStats& stats) {
+            return make_model(model, options, stats);
+          }};
 }
+
+EchoServer::EchoServer(const ServerOptions& options)
+    : EchoServer(options, chapter_model(options.model)) {}
 
 EchoServer::EchoServer(const ServerOptions& options, const ModelFactory& factory)
     : options_(options), name_(factory.name), model_(factory.make(options, stats_)) {
-  start();
-}
-
-void EchoServer::start() {
   stats_.set_log(options_.log);
   // Counted down once: when the model listens, or when run() failed before that.
   rt::os::Latch ready(1);

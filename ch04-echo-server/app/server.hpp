@@ -51,12 +51,16 @@ class EventsModelUnavailable : public std::runtime_error {
 // Whether the events model exists on this OS.
 bool events_model_available() noexcept;
 
-// A model from outside this chapter (chapter 6's M:N fibers): its name, for the server
-// thread's name and the messages, and how to make it.
+// A model as a name and a way to make it: one of this chapter's (chapter_model()) or one from
+// elsewhere (chapter 6's M:N fibers).
 struct ModelFactory {
-  std::string name;
+  std::string name;  // for the server thread's name, the messages and the bench's rows
   std::function<std::unique_ptr<ModelServer>(const ServerOptions&, ServerStats&)> make;
+  // The bench pins a model that runs on one CPU to the server's CPU (ServerOptions::cpu); a
+  // model that uses several (false) is left to the OS.
+  bool one_cpu = true;
 };
+ModelFactory chapter_model(Model model);
 
 class EchoServer {
  public:
@@ -82,8 +86,6 @@ class EchoServer {
   void stop();
 
  private:
-  void start();
-
   ServerOptions options_;
   std::string name_;
   ServerStats stats_;

@@ -123,60 +123,19 @@ echo "machine: $(uname -sm), $(nproc) CPUs; load average$(uptime | sed 's/.*load
   "(measure on a quiet machine)"
 
 # ---- the servers, each pinned to the server CPU, each stopped at the end ----
-pids=()
-stop_servers() {
-  local status=$? pid tries
-  set +e
-  for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null; done
-  for pid in "${pids[@]}"; do
-    for ((tries = 0; tries < 50; tries++)); do # up to 5 s each, then SIGKILL
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-  done
-  ((${#pids[@]})) && echo "all ${#pids[@]} servers this script started have stopped"
-  exit "$status"
-}
-trap stop_servers EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-declare -A port
-# start NAME COMMAND...: runs COMMAND (which prints "listening on 127.0.0.1:PORT ...") on the
-# server CPU, then waits until PORT accepts a connection: 10 s at most.
-start() {
-  local name=$1 log=$out/logs/$1.log tries p=""
-  shift
-  : >"$log"  # exists before the loop reads it: the server's redirection opens it later
-  taskset -c "$server_cpu" "$@" >"$log" 2>&1 &
-  pids+=($!)
-  for ((tries = 0; tries < 100; tries++)); do
-    kill -0 "${pids[-1]}" 2>/dev/null || fail "$name exited at start; its output:"$'\n'"$(cat "$log")"
-    p=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$log")
-    if [[ -n $p ]] && timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$p" 2>/dev/null; then
-      port[$name]=$p
-      echo "$name: $(sed -n 's/^listening on //p' "$log"), pid ${pids[-1]}, CPU $server_cpu:" \
-        "${*#"$root"/}"
-      return
-    fi
-    sleep 0.1
-  done
-  fail "$name did not listen within 10 s; its output:"$'\n'"$(cat "$log")"
-}
-
-start fibers "$ours" serve --model fibers --port 0
-start events "$ours" serve --model events --port 0
-start go env GOMAXPROCS=1 "$out/echo-server" -port 0
-start libuv "$out/libuv-echo-server" --port 0
+source "$root/tools/echo_servers.sh"
+echo_servers_trap
+echo_server_start fibers "$server_cpu" "$ours" serve --model fibers --port 0
+echo_server_start events "$server_cpu" "$ours" serve --model events --port 0
+echo_server_start go "$server_cpu" env GOMAXPROCS=1 "$out/echo-server" -port 0
+echo_server_start libuv "$server_cpu" "$out/libuv-echo-server" --port 0
 servers=(fibers events go libuv)
 
 # ---- (a) our bench, driving the four servers as peers ----
 echo
 echo "=== (a) ch04-echo-server bench, its client on CPU $client_cpu, against each server on CPU $server_cpu"
 peers=()
-for name in "${servers[@]}"; do peers+=(--peer "$name=${port[$name]}"); done
+for name in "${servers[@]}"; do peers+=(--peer "$name=${echo_port[$name]}"); done
 taskset -c "$client_cpu" "$ours" bench --models none "${peers[@]}" --conns "$conns" \
   --duration "$duration" | tee "$out/logs/bench.txt"
 # Every row of the table must have 0 errors: the client verified every byte.
@@ -190,7 +149,7 @@ echo "=== (b) echo-load (Go, GOMAXPROCS=1) on CPU $client_cpu against each serve
 header=true
 for n in ${load_conns//,/ }; do
   for name in "${servers[@]}"; do
-    taskset -c "$client_cpu" "$out/echo-load" -port "${port[$name]}" -name "$name" -conns "$n" \
+    taskset -c "$client_cpu" "$out/echo-load" -port "${echo_port[$name]}" -name "$name" -conns "$n" \
       -duration "$duration" -procs 1 -header="$header"
     header=false
   done

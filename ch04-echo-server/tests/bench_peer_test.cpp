@@ -5,7 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "demos.hpp"
+#include "demos_testing.hpp"
 #include "echo_testing.hpp"
 #include "peer.hpp"
 #include "rt/testing.hpp"

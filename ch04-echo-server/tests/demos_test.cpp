@@ -6,7 +6,7 @@
 
 #include <csignal>
 
-#include "demos.hpp"
+#include "demos_testing.hpp"
 #include "echo_testing.hpp"
 #include "rt/platform.hpp"
 #include "rt/terminal.hpp"

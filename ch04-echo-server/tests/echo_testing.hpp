@@ -1,15 +1,17 @@
 // What the chapter's tests share: the models to loop over, and a blocking client (chapter
-// 2's loopback sockets on plain threads) that knows nothing of the server's models.
+// 2's loopback sockets on plain threads) that knows nothing of the server's models. It does not
+// include demos.hpp (the command line: demos_testing.hpp): chapter 6 compiles the server suites
+// with its own demos.hpp on the include path.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
-#include "demos.hpp"
 #include "echo.hpp"
 #include "rt/poll/socket.hpp"
 #include "rt/testing.hpp"
@@ -31,6 +33,10 @@ struct ModelUnderTest {
   std::string name;                     // in the test's name
 };
 std::vector<ModelUnderTest> models_under_test();
+// How GoogleTest shows one (its name, not its bytes).
+inline void PrintTo(const ModelUnderTest& model, std::ostream* out) {
+  *out << model.name;
+}
 
 // A server of `model` with `options` (options.model is set from it).
 EchoServer start_server(const ModelUnderTest& model, ServerOptions options);
@@ -46,11 +52,6 @@ struct ModelName {
 };
 
 using rt::testing::kPatience;
-
-// The chapter's command line, run in-process (rt::testing::run).
-inline rt::testing::RunResult run(const std::vector<std::string>& args) {
-  return rt::testing::run(program(), args);
-}
 
 // `size` bytes of printable text that differs from byte to byte (lower-case letters
 // included, so --upper changes it), seeded so two connections' texts differ.

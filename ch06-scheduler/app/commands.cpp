@@ -5,7 +5,9 @@
 #include <memory>
 #include <string>
 
-#include "demos.hpp"
+#include "demos.hpp"  // this chapter's (chapter 4's commands: echo_commands.hpp)
+#include "echo_commands.hpp"
+#include "echo_server.hpp"
 
 namespace ch06 {
 
@@ -95,6 +97,41 @@ void add_commands(CLI::App& app, rt::Output& out) {
         ->capture_default_str();
     rt::cli::add_json_flag(c, &options->json);
     c->callback([&out, options] { knobs(*options, out); });
+  }
+  {
+    auto flags = std::make_shared<ch04::ServeFlags>();
+    auto workers = std::make_shared<int>(0);
+    auto* c = ch04::add_serve_command(
+        app, "Run chapter 4's echo server on M:N fibers until Ctrl-C",
+        [workers](CLI::App* command) { add_workers(command, workers.get()); }, flags);
+    c->callback([&out, flags, workers] {
+      auto options = flags->resolved();
+      options.factory = mn_fibers_model(*workers);
+      ch04::serve(options, out);
+    });
+  }
+  ch04::add_client_command(app, out);  // chapter 4's load generator, unchanged
+  {
+    // Chapter 4's bench over the M:N server with each worker count, beside chapter 4's events
+    // model (one thread, epoll or kqueue: the reference a runtime on one worker must match).
+    ch04::BenchOptions defaults{.connection_counts = {64}, .title = "chapter 6"};
+    if (ch04::events_model_available())
+      defaults.models = std::vector{ch04::Model::events};
+    else
+      defaults.models = std::vector{ch04::Model::fibers};
+    auto workers = std::make_shared<std::vector<int>>(std::vector{1, 2});
+    auto* c = ch04::add_bench_command(
+        app, out,
+        "The echo server on M:N fibers with each worker count, beside chapter 4's event loop "
+        "(and peers): one table",
+        defaults, ch04::events_model_available() ? "events" : "fibers",
+        [workers](ch04::BenchOptions& options) {
+          for (int n : *workers) options.outside_models.push_back(mn_fibers_model(n));
+        });
+    c->add_option("--workers", *workers, "Worker counts of the M:N server, comma-separated")
+        ->delimiter(',')
+        ->expected(1, 8)
+        ->check(CLI::Range(1, 256));
   }
   {
     auto* c = app.add_subcommand("tour", "The chapter's headline figures, in a few seconds");

@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include "client.hpp"  // chapter 4's load generator
+#include "echo_server.hpp"
 #include "rt/chan/channel.hpp"
 #include "rt/clock.hpp"
 #include "rt/memory.hpp"
@@ -254,11 +256,47 @@ void knobs(const KnobsOptions& options, rt::Output& out) {
   }
 }
 
+namespace {
+
+// The tour's third figure: M:N scaling, chapter 4's echo server on 1 worker and on 2 (client
+// and server in this process, unpinned; `bench` pins, and sets Go beside it).
+void echo_scaling(rt::Output& out) {
+  constexpr int kConnections = 64;
+  std::string figures;
+  double first = 0;
+  for (int workers : {1, 2}) {
+    ch04::EchoServer server(ch04::ServerOptions{}, mn_fibers_model(workers));
+    const auto r = ch04::run_load({.port = server.port(),
+                                   .connections = kConnections,
+                                   .size = 64,
+                                   .duration_s = 0.7,
+                                   .warmup_s = 0.3});
+    server.stop();
+    figures += fmt::format("{}{} worker{}: ", figures.empty() ? "" : ", ", workers,
+                           workers == 1 ? "" : "s");
+    if (r.errors != 0 || r.messages == 0) {  // a rate of nothing is no result
+      figures += fmt::format("not measured ({})",
+                             r.first_errors.empty() ? "no echo counted" : r.first_errors.front());
+      continue;
+    }
+    const double rate = r.messages_per_second();
+    figures += fmt::format("{:.0f} msgs/s", rate);
+    if (workers == 1) first = rate;
+    if (workers > 1 && first > 0) figures += fmt::format(" ({:.2f}x)", rate / first);
+  }
+  out.print("echo server on M:N fibers ({} connections, 64 B messages, unpinned): {}\n",
+            kConnections, figures);
+}
+
+}  // namespace
+
 void tour(rt::Output& out) {
-  out.print("Chapter 6: an M:N scheduler. Two figures from this machine, in a few seconds.\n\n");
+  out.print("Chapter 6: an M:N scheduler. Three figures from this machine, in a few seconds.\n\n");
   spawn({.fibers = 20'000, .workers = 0, .json = false}, out);
   out.print("\n");
   pingpong({.round_trips = 100'000, .workers = 0}, out);
+  out.print("\n");
+  echo_scaling(out);
 }
 
 }  // namespace ch06

@@ -287,6 +287,7 @@ Runtime::Runtime(Options options) : impl_(std::make_unique<detail::RuntimeImpl>(
     rt::os::ThreadOptions thread_options;
     thread_options.name = impl.options.name + "-" + std::to_string(worker->index);
     if (impl.options.pin) thread_options.cpu = worker->index % rt::os::cpu_count();
+    if (impl.options.cpu) thread_options.cpu = impl.options.cpu;
     Worker* w = worker.get();
     try {
       worker->thread = rt::os::Thread(thread_options, [w] { w->run(); });

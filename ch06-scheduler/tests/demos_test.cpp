@@ -4,6 +4,7 @@
 #include <array>
 
 #include "demos.hpp"
+#include "echo_server.hpp"
 #include "rt/testing.hpp"
 
 namespace {
@@ -65,11 +66,53 @@ TEST(Demos, KnobsMeasuresEverySwitch) {
   }
 }
 
+// `serve`, `client` and `bench` are chapter 4's commands (its tests cover their flags); these
+// check that the M:N server is what they serve, load and measure here.
+TEST(Demos, ServeRunsTheEchoServerOnMnFibersAndStopsAfterSeconds) {
+  auto result = run(ch06::program(), {"serve", "--workers", "2", "--port", "0", "--seconds", "0.05",
+                                      "--grace", "0"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_TRUE(contains_regex(result.out,
+                             "listening on 127\\.0\\.0\\.1:[0-9]+ \\(model M:N fibers on 2 "
+                             "workers\\)\n"))
+      << result.out;
+  EXPECT_TRUE(contains_regex(result.out, "stopped: 0 connections served")) << result.out;
+}
+
+TEST(Demos, ClientVerifiesEveryByteOfTheMnServersEcho) {
+  ch04::EchoServer server(ch04::ServerOptions{}, ch06::mn_fibers_model(2));
+  auto result =
+      run(ch06::program(), {"client", "--port", std::to_string(server.port()), "--conns", "3",
+                            "--size", "100", "--messages", "20", "--warmup", "0", "--json"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_TRUE(contains_regex(result.out, "\"messages\": 60,")) << result.out;
+  EXPECT_TRUE(contains_regex(result.out, "\"errors\": 0")) << result.out;
+  server.stop();
+  EXPECT_EQ(server.stats().counts().accepted, 3u);
+}
+
+// The rows, not their figures: 0.05 s may count no echo under an emulator (the cell says null).
+TEST(Demos, BenchHasARowPerWorkerCountBesideChapter4sModel) {
+  auto result = run(ch06::program(), {"bench", "--duration", "0.05", "--warmup", "0", "--conns",
+                                      "2", "--workers", "1,2", "--json"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_TRUE(contains_regex(result.out, "\"model\": \"(events|fibers)\"")) << result.out;
+  for (const char* row : {"M:N fibers on 1 worker", "M:N fibers on 2 workers"}) {
+    EXPECT_TRUE(contains_regex(result.out, std::string("\"model\": \"") + row +
+                                               "\", \"connections\": 2, \"msgs/s\": ([0-9]|null)"))
+        << row << "\n"
+        << result.out;
+  }
+}
+
 TEST(Demos, BadFlagsAreRefused) {
-  const std::array<rt::testing::Refusal, 3> refusals{{
+  const std::array<rt::testing::Refusal, 6> refusals{{
       {{"spawn", "--fibers", "0"}, "--fibers"},
       {{"pingpong", "--runnext-steal", "sometimes"}, "--runnext-steal"},
       {{"steal", "--workers", "-1"}, "--workers"},
+      {{"serve", "--workers", "-1"}, "--workers"},
+      {{"bench", "--workers", "0"}, "--workers"},
+      {{"bench", "--models", "none", "--workers", "1,x"}, "--workers"},
   }};
   EXPECT_EQ(rt::testing::refusal_failures(ch06::program(), refusals), "");
 }

@@ -40,6 +40,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -80,6 +81,7 @@ struct Knobs {
 struct Options {
   int workers = 0;         // 0: one per CPU (rt::os::cpu_count())
   bool pin = false;        // pin worker i to CPU i modulo the CPU count
+  std::optional<int> cpu;  // pin every worker to this CPU (a bench's server CPU); over `pin`
   std::string name = "w";  // thread names: "<name>-0", "<name>-1", ...
   Knobs knobs;
   // Go's GODEBUG=schedtrace: every this many milliseconds a line on the scheduler's state
