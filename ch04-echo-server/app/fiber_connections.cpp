@@ -25,11 +25,20 @@ void FiberConnections::serve(rt::net::Listener& listener) {
     listener_ = &listener;
     stopped = stopping_;
   }
-  if (!stopped) accept_loop(listener);
-  {
+  auto unpublish = [this] {
     std::lock_guard lock(listener_mutex_);
     listener_ = nullptr;  // the caller's Listener may go now: stop() no longer touches it
+  };
+  try {
+    if (!stopped) accept_loop(listener);
+  } catch (...) {
+    // Nothing the acceptor expects escapes accept_loop; if something does, the server must
+    // still end: the open connections are cancelled, so the runtime runs out of fibers.
+    unpublish();
+    hooks_.cancel_all();
+    throw;
   }
+  unpublish();
   wait_for_connections();
 }
 
@@ -44,6 +53,7 @@ void FiberConnections::accept_loop(rt::net::Listener& listener) {
   auto wait = options_.backoff.first;
   for (;;) {
     rt::net::Stream stream;
+    bool failed = false;
     try {
       stream = listener.accept();
       if (options_.faults != nullptr) options_.faults->visit(FaultInjection::Site::accept);
@@ -56,7 +66,14 @@ void FiberConnections::accept_loop(rt::net::Listener& listener) {
       auto* os = dynamic_cast<const rt::OsError*>(&error);
       if (os != nullptr && rt::net::is_connection_reset(*os)) continue;
       stats_.accept_failed(describe_failure(error));
-      rt::net::sleep_for(wait);  // a stop during the wait: the next accept() throws Cancelled
+      failed = true;
+    }
+    if (failed) {
+      try {
+        rt::net::sleep_for(wait);  // a stop during the wait: the next accept() says Cancelled
+      } catch (const rt::net::Cancelled&) {
+        return;  // the runtime is shutting down
+      }
       wait = options_.backoff.next(wait);
       continue;
     }
@@ -117,7 +134,10 @@ void FiberConnections::echo(rt::net::Stream stream) {
 void FiberConnections::report_yields() {
   if (!hooks_.deferrals) return;
   const std::uint64_t now = hooks_.deferrals();
-  const std::uint64_t before = reported_deferrals_.exchange(now);
+  // Only ever forward: two fibers may report at once, and one may have read an older count.
+  std::uint64_t before = reported_deferrals_.load();
+  while (now > before && !reported_deferrals_.compare_exchange_weak(before, now)) {
+  }
   if (now > before) stats_.yielded(now - before);
 }
 

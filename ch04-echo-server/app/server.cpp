@@ -72,8 +72,11 @@ EchoServer::~EchoServer() {
 
 void EchoServer::stop() {
   if (stopped_) return;
-  stopped_ = true;
+  // Stopped only once the request went out: a request that threw (no memory for the task or
+  // fiber that carries it) leaves the server running, and the destructor asks again instead of
+  // joining a thread that never ends.
   model_->request_stop();
+  stopped_ = true;
   thread_->join();
   if (error_) std::rethrow_exception(error_);
 }

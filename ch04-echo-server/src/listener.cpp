@@ -67,7 +67,8 @@ bool Listener::is_open() const noexcept {
 }
 
 Stream Listener::accept(Deadline deadline) {
-  if (state_ == nullptr) throw std::logic_error("Listener::accept on a closed Listener");
+  if (state_ == nullptr)
+    throw std::logic_error("Listener::accept on a Listener that never listened");
   State& state = *state_;
   Reactor& reactor = state.reactor;
   reactor.check_on_fiber("Listener::accept");

@@ -92,6 +92,10 @@ void add_commands(CLI::App& app, rt::Output& out) {
     c->add_option("--work", options->work, "Arithmetic iterations per fan-out fiber")
         ->check(CLI::Range(0, 1'000'000'000))
         ->capture_default_str();
+    c->add_option("--echo-seconds", options->echo_seconds,
+                  "Seconds of echo per run, after a warm-up of a third of it (0: no echo)")
+        ->check(rt::cli::finite_range(0.0, 60.0))
+        ->capture_default_str();
     c->add_option("--reps", options->reps, "Runs per row (the median is shown)")
         ->check(CLI::Range(1, 100))
         ->capture_default_str();

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -157,6 +158,21 @@ std::uint64_t total_steals(const rt::sched::Stats& stats) {
   return steals;
 }
 
+// Chapter 4's echo server on a runtime of `workers` with `knobs`, loaded by chapter 4's client
+// in this process (unpinned) with 64 connections x 64 B: messages per second, or nullopt if
+// the run counted none or had errors (a rate of nothing is no result).
+std::optional<double> echo_rate(int workers, const rt::sched::Knobs& knobs, double seconds) {
+  ch04::EchoServer server(ch04::ServerOptions{}, mn_fibers_model(workers, knobs));
+  const auto r = ch04::run_load({.port = server.port(),
+                                 .connections = 64,
+                                 .size = 64,
+                                 .duration_s = seconds,
+                                 .warmup_s = seconds / 3});
+  server.stop();
+  if (r.errors != 0 || r.messages == 0) return std::nullopt;
+  return r.messages_per_second();
+}
+
 }  // namespace
 
 void steal(const StealOptions& options, rt::Output& out) {
@@ -222,13 +238,15 @@ void knobs(const KnobsOptions& options, rt::Output& out) {
   with("max-spinning", "all", [&](auto& k) { k.max_spinning = 1 << 20; });
   with("steal", "off", [](auto& k) { k.steal = false; });
 
-  rt::Table table(fmt::format("the scheduler's switches, one at a time from Go's defaults: {} "
-                              "workers, median of {}",
-                              options.workers, options.reps),
-                  {"knob", "value", "ping-pong M/s", "fan-out ms", "steals", "wakeups"});
+  rt::Table table(
+      fmt::format("the scheduler's switches, one at a time from Go's defaults: {} "
+                  "workers, median of {}",
+                  options.workers, options.reps),
+      {"knob", "value", "ping-pong M/s", "fan-out ms", "echo k msgs/s", "steals", "wakeups"});
   for (const Variant& variant : variants) {
     std::vector<double> rates;
     std::vector<double> fan_outs;
+    std::vector<double> echoes;
     std::uint64_t steals = 0;
     std::uint64_t wakeups = 0;
     for (int rep = 0; rep < options.reps; ++rep) {
@@ -238,12 +256,21 @@ void knobs(const KnobsOptions& options, rt::Output& out) {
       const auto stats = runtime.stats();
       steals += total_steals(stats);
       wakeups += stats.worker_wakes;
+      if (options.echo_seconds > 0) {
+        if (auto rate = echo_rate(options.workers, variant.knobs, options.echo_seconds)) {
+          echoes.push_back(*rate);
+        }
+      }
     }
     std::sort(rates.begin(), rates.end());
     std::sort(fan_outs.begin(), fan_outs.end());
+    std::sort(echoes.begin(), echoes.end());
     const auto middle = static_cast<std::size_t>(options.reps / 2);
+    // A run that counted no echo (or failed) is left out; none at all is no figure.
+    const std::string echo = echoes.empty() ? std::string(rt::kNotMeasured)
+                                            : rt::format_number(echoes[echoes.size() / 2] / 1e3, 1);
     table.add_row({variant.knob, variant.value, rt::format_number(rates[middle] / 1e6, 2),
-                   rt::format_number(fan_outs[middle], 1),
+                   rt::format_number(fan_outs[middle], 1), echo,
                    std::to_string(steals / static_cast<std::uint64_t>(options.reps)),
                    std::to_string(wakeups / static_cast<std::uint64_t>(options.reps))});
   }
@@ -251,8 +278,10 @@ void knobs(const KnobsOptions& options, rt::Output& out) {
   if (!options.json) {
     out.print(
         "\nping-pong: {} round trips; fan-out: one fiber spawns {} fibers of {} iterations each "
-        "and joins them. steals and wakeups: per run of both, averaged.\n",
-        options.round_trips, options.fan_out, options.work);
+        "and joins them; echo: chapter 4's server on the runtime, 64 connections x 64 B for {} s "
+        "(client in this process, unpinned). steals and wakeups: per run of ping-pong and "
+        "fan-out, averaged.\n",
+        options.round_trips, options.fan_out, options.work, options.echo_seconds);
   }
 }
 
@@ -263,26 +292,18 @@ namespace {
 void echo_scaling(rt::Output& out) {
   constexpr int kConnections = 64;
   std::string figures;
-  double first = 0;
+  std::optional<double> first;
   for (int workers : {1, 2}) {
-    ch04::EchoServer server(ch04::ServerOptions{}, mn_fibers_model(workers));
-    const auto r = ch04::run_load({.port = server.port(),
-                                   .connections = kConnections,
-                                   .size = 64,
-                                   .duration_s = 0.7,
-                                   .warmup_s = 0.3});
-    server.stop();
+    const auto rate = echo_rate(workers, {}, 0.7);
     figures += fmt::format("{}{} worker{}: ", figures.empty() ? "" : ", ", workers,
                            workers == 1 ? "" : "s");
-    if (r.errors != 0 || r.messages == 0) {  // a rate of nothing is no result
-      figures += fmt::format("not measured ({})",
-                             r.first_errors.empty() ? "no echo counted" : r.first_errors.front());
+    if (!rate) {
+      figures += "not measured (no echo counted, or errors)";
       continue;
     }
-    const double rate = r.messages_per_second();
-    figures += fmt::format("{:.0f} msgs/s", rate);
+    figures += fmt::format("{:.0f} msgs/s", *rate);
     if (workers == 1) first = rate;
-    if (workers > 1 && first > 0) figures += fmt::format(" ({:.2f}x)", rate / first);
+    if (workers > 1 && first) figures += fmt::format(" ({:.2f}x)", *rate / *first);
   }
   out.print("echo server on M:N fibers ({} connections, 64 B messages, unpinned): {}\n",
             kConnections, figures);

@@ -56,6 +56,7 @@ struct KnobsOptions {
   int round_trips = 200'000;
   int fan_out = 10'000;
   int work = 2'000;
+  double echo_seconds = 0.3;  // per run, after a warm-up of a third of it; 0: no echo column
   int reps = 3;
   bool json = false;
 };

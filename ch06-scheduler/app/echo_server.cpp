@@ -24,8 +24,9 @@ namespace this_fiber = rt::sched::this_fiber;
 
 class MnFibersServer final : public ch04::ModelServer {
  public:
-  MnFibersServer(const ch04::ServerOptions& options, ch04::ServerStats& stats, int workers)
-      : options_(options), stats_(stats), workers_(workers) {}
+  MnFibersServer(const ch04::ServerOptions& options, ch04::ServerStats& stats, int workers,
+                 const rt::sched::Knobs& knobs)
+      : options_(options), stats_(stats), workers_(workers), knobs_(knobs) {}
 
   void run(const std::function<void(std::uint16_t)>& listening) override {
     // Declared before the runtime, so destroyed after it: fibers use it until they end.
@@ -37,7 +38,8 @@ class MnFibersServer final : public ch04::ModelServer {
              },
          .cancel_all = [] { this_fiber::runtime().cancel_all(); },
          .deferrals = {}});  // the netpoller's budget is not counted per runtime
-    rt::sched::Runtime runtime({.workers = workers_, .cpu = options_.cpu, .name = "echo"});
+    rt::sched::Runtime runtime(
+        {.workers = workers_, .cpu = options_.cpu, .name = "echo", .knobs = knobs_});
     auto acceptor = runtime.spawn({.name = "acceptor"}, [&] {
       rt::net::Listener listener = rt::net::Listener::bind("127.0.0.1", options_.port);
       {
@@ -72,6 +74,7 @@ class MnFibersServer final : public ch04::ModelServer {
   const ch04::ServerOptions options_;
   ch04::ServerStats& stats_;
   const int workers_;
+  const rt::sched::Knobs knobs_;
   std::mutex mutex_;
   // Guarded by mutex_: the runtime while the acceptor runs, and the connections it serves.
   rt::sched::Runtime* runtime_ = nullptr;
@@ -80,13 +83,13 @@ class MnFibersServer final : public ch04::ModelServer {
 
 }  // namespace
 
-ch04::ModelFactory mn_fibers_model(int workers) {
+ch04::ModelFactory mn_fibers_model(int workers, const rt::sched::Knobs& knobs) {
   const int n = workers > 0 ? workers : rt::os::cpu_count();
   return {.name = fmt::format("M:N fibers on {} worker{}", n, n == 1 ? "" : "s"),
           .make =
-              [n](const ch04::ServerOptions& options, ch04::ServerStats& stats) {
+              [n, knobs](const ch04::ServerOptions& options, ch04::ServerStats& stats) {
                 return std::unique_ptr<ch04::ModelServer>(
-                    std::make_unique<MnFibersServer>(options, stats, n));
+                    std::make_unique<MnFibersServer>(options, stats, n, knobs));
               },
           .one_cpu = n == 1};
 }

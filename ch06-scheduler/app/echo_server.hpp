@@ -6,11 +6,13 @@
 //   server.stop();  // graceful, as chapter 4's models
 #pragma once
 
+#include "rt/sched/runtime.hpp"
 #include "server.hpp"  // chapter 4's app/: EchoServer, ModelServer, ModelFactory
 
 namespace ch06 {
 
-// The model for chapter 4's EchoServer: a Runtime of `workers` workers (0: one per CPU).
-ch04::ModelFactory mn_fibers_model(int workers);
+// The model for chapter 4's EchoServer: a Runtime of `workers` workers (0: one per CPU), with
+// the scheduler's switches `knobs` (`knobs` measures each).
+ch04::ModelFactory mn_fibers_model(int workers, const rt::sched::Knobs& knobs = {});
 
 }  // namespace ch06

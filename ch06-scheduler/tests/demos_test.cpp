@@ -57,8 +57,9 @@ TEST(Demos, PingPongReportsRoundTrips) {
 
 TEST(Demos, KnobsMeasuresEverySwitch) {
   auto result = run(ch06::program(), {"knobs", "--round-trips", "500", "--fan-out", "200", "--work",
-                                      "10", "--reps", "1"});
+                                      "10", "--echo-seconds", "0.05", "--reps", "1"});
   ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_TRUE(contains_regex(result.out, "echo k msgs/s")) << result.out;
   for (const char* row : {"Go's defaults", "runnext-steal +never", "runnext-steal +always",
                           "runnext-slice +0", "global-interval +7", "global-interval +off",
                           "max-spinning +0", "max-spinning +all", "steal +off"}) {

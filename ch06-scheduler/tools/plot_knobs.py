@@ -4,10 +4,11 @@
     build/release/bin/ch06-scheduler knobs --json > knobs.json
     python3 ch06-scheduler/tools/plot_knobs.py knobs.json ch06-scheduler/docs/knobs.svg
 
-Reads the table `knobs --json` prints and writes an SVG (no plotting library needed): two
+Reads the table `knobs --json` prints and writes an SVG (no plotting library needed): three
 panels of horizontal bars, one row per switch, ping-pong round trips per second (higher is
-better) and fan-out time (lower is better), with Go's defaults drawn as a dashed line in
-each, so a switch's effect reads as a bar longer or shorter than the line.
+better), fan-out time (lower is better) and echo messages per second (higher is better), with
+Go's defaults drawn as a dashed line in each, so a switch's effect reads as a bar longer or
+shorter than the line. A row that measured nothing (null) has no bar.
 """
 import json
 import sys
@@ -17,11 +18,15 @@ COLOR, DEFAULTS = "#1f77b4", "#d62728"
 
 
 def panel(out, x0, rows, key, title, defaults):
-    top = max(r[key] for r in rows if r[key] is not None) * 1.1
+    values = [r[key] for r in rows if r.get(key) is not None]
+    if not values:
+        out.append(f'<text x="{x0}" y="{TOP - 12}" font-size="12">{title}: not measured</text>')
+        return
+    top = max(values) * 1.1
     out.append(f'<text x="{x0}" y="{TOP - 12}" font-size="12">{title}</text>')
     for i, row in enumerate(rows):
         y = TOP + i * ROW
-        value = row[key]
+        value = row.get(key)
         if value is None:
             continue
         width = value / top * PANEL
@@ -29,6 +34,8 @@ def panel(out, x0, rows, key, title, defaults):
                    f'fill="{COLOR}"/>')
         out.append(f'<text x="{x0 + width + 4:.1f}" y="{y + ROW - 7}" font-size="10">'
                    f'{value:g}</text>')
+    if defaults is None:
+        return
     x = x0 + defaults / top * PANEL
     out.append(f'<line x1="{x:.1f}" y1="{TOP - 4}" x2="{x:.1f}" y2="{TOP + len(rows) * ROW}" '
                f'stroke="{DEFAULTS}" stroke-dasharray="4,3"/>')
@@ -44,7 +51,7 @@ def main() -> int:
     if not rows:
         print("plot_knobs.py: no rows in the table", file=sys.stderr)
         return 1
-    width = LABEL + 2 * PANEL + GAP + 60
+    width = LABEL + 3 * PANEL + 2 * GAP + 60
     height = TOP + len(rows) * ROW + 40
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'font-family="sans-serif" font-size="11">',
@@ -59,6 +66,8 @@ def main() -> int:
           rows[0]["ping-pong M/s"])
     panel(out, LABEL + PANEL + GAP, rows, "fan-out ms", "fan-out, ms (lower is better)",
           rows[0]["fan-out ms"])
+    panel(out, LABEL + 2 * (PANEL + GAP), rows, "echo k msgs/s",
+          "echo, k msgs/s (higher is better)", rows[0].get("echo k msgs/s"))
     out.append(f'<text x="10" y="{height - 10}" font-size="10" fill="#555">{table["title"]}'
                '</text>')
     out.append("</svg>")
