@@ -190,10 +190,10 @@ void steal(const StealOptions& options, rt::Output& out) {
         options.json, out);
   if (!options.json) {
     out.print(
-        "\nelapsed: {:.1f} ms. A fiber spawned on a worker goes to that worker's queue; "
-        "the others get work only by stealing{}.\n",
-        elapsed_ms,
-        options.steal ? "" : " (off here) or from the global queue, when a full ring spills");
+        "\nelapsed: {:.1f} ms. A fiber spawned on a worker goes to that worker's queue; the "
+        "others get work by stealing{}, or from the global queue, where half of a full ring "
+        "(256) spills.\n",
+        elapsed_ms, options.steal ? "" : " (off here)");
   }
 }
 

@@ -24,7 +24,8 @@ struct SpawnOptions {
 void spawn(const SpawnOptions& options, rt::Output& out);
 
 // `steal`: one fiber spawns `fibers` fibers that each compute for a while; the others get
-// them only by stealing. Prints what each worker ran, stole and took from the global queue.
+// them by stealing, or from the global queue when the spawner's ring spills. Prints what each
+// worker ran, stole and took from the global queue.
 struct StealOptions {
   int fibers = 10'000;
   int workers = 0;

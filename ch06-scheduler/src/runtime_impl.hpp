@@ -38,7 +38,8 @@ struct Worker {
   Fiber* find_runnable();
   Fiber* take_local();
   Fiber* steal();
-  Fiber* sleep();  // nullptr: look again
+  static void let_the_victim_run();  // Go's usleep(3) before taking a busy victim's runnext
+  Fiber* sleep();                    // nullptr: look again
   void execute(Fiber* fiber);
   void commit_park(Fiber* fiber);
   void finish(Fiber* fiber);
@@ -60,7 +61,10 @@ struct Worker {
   rt::fiber::StackPool stacks{256};
   std::unique_ptr<rt::fiber::ThreadExceptionState> thread_exceptions;  // made on the thread
   Fiber* running = nullptr;
-  std::atomic<bool> busy{false};  // running a fiber: thieves leave its runnext a moment
+  // From its first fiber until it joins the idle list (Go: its P is _Prunning), including the
+  // moment between a fiber's switch back and the next pick: thieves leave its runnext alone
+  // for ~3 us then, since the worker is about to run it. relaxed: a hint.
+  std::atomic<bool> busy{false};
   enum class After { nothing, yield, park, finish } after = After::nothing;
 
   // The worker's sleep: it waits in the OS address wait (or in the netpoller: in_poller) while
