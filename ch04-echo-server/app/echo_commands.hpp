@@ -60,8 +60,9 @@ struct BenchOptions {
 void bench(const BenchOptions& options, rt::Output& out);
 
 // The `bench` command: --duration, --conns, --size, --warmup, --models (chapter 4's;
-// `default_models` says the default in the help), --peer, --json, over `defaults`. `add_models` runs first in the callback: it adds the caller's own models
-// (chapter 6's, from the options it added to the returned command).
+// `default_models` says the default in the help), --peer, --json, over `defaults`. `add_models`
+// runs first in the callback: it adds the caller's own models (chapter 6's, from the options it
+// added to the returned command).
 CLI::App* add_bench_command(CLI::App& app, rt::Output& out, const std::string& description,
                             const BenchOptions& defaults, const std::string& default_models,
                             const std::function<void(BenchOptions&)>& add_models);

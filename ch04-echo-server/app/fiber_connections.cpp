@@ -18,6 +18,14 @@ FiberConnections::FiberConnections(const ServerOptions& options, ServerStats& st
                                    FiberRuntimeHooks hooks)
     : options_(options), stats_(stats), hooks_(std::move(hooks)) {}
 
+void FiberConnections::listen_and_serve(const std::function<void()>& bound,
+                                        const std::function<void(std::uint16_t)>& listening) {
+  rt::net::Listener listener = rt::net::Listener::bind("127.0.0.1", options_.port);
+  bound();
+  listening(listener.port());
+  serve(listener);
+}
+
 void FiberConnections::serve(rt::net::Listener& listener) {
   bool stopped = false;
   {

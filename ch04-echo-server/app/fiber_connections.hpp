@@ -39,11 +39,14 @@ class FiberConnections {
  public:
   FiberConnections(const ServerOptions& options, ServerStats& stats, FiberRuntimeHooks hooks);
 
-  // On a fiber (the acceptor): accepts on `listener` until stop(), a fiber per connection,
-  // backing off when accept() fails; then gives the open connections options.grace to finish
-  // and cancels the rest (hooks.cancel_all). Returns when the last connection ended or the
-  // grace period did; the fibers cancelled then end on their own.
-  void serve(rt::net::Listener& listener);
+  // On a fiber (the acceptor): binds 127.0.0.1:options.port (its error escapes), calls
+  // `bound()` (where the caller records what request_stop() will need) and `listening(port)`;
+  // then accepts until stop(), a fiber per connection, backing off when accept() fails; then
+  // gives the open connections options.grace to finish and cancels the rest
+  // (hooks.cancel_all). Returns when the last connection ended or the grace period did; the
+  // fibers cancelled then end on their own.
+  void listen_and_serve(const std::function<void()>& bound,
+                        const std::function<void(std::uint16_t)>& listening);
 
   // On a fiber of the runtime, or off-fiber on the Loop's thread (a posted task): no more
   // accepts. The listener is closed, so a parked accept() ends; an acceptor backing off sees it
@@ -51,6 +54,7 @@ class FiberConnections {
   void stop() noexcept;
 
  private:
+  void serve(rt::net::Listener& listener);
   void accept_loop(rt::net::Listener& listener);
   void start_connection(rt::net::Stream stream);
   void echo(rt::net::Stream stream);

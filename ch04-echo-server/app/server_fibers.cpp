@@ -29,14 +29,13 @@ class FibersServer final : public ModelServer {
          .cancel_all = [&loop] { loop.cancel_all(); },
          .deferrals = [&loop] { return std::uint64_t{loop.stats().deferrals}; }});
     auto acceptor = loop.spawn({.name = "acceptor"}, [&] {
-      rt::net::Listener listener = rt::net::Listener::bind("127.0.0.1", options_.port);
-      {
-        std::lock_guard lock(loop_mutex_);
-        loop_ = &loop;
-        connections_ = &connections;
-      }
-      listening(listener.port());
-      connections.serve(listener);
+      connections.listen_and_serve(
+          [&] {
+            std::lock_guard lock(loop_mutex_);
+            loop_ = &loop;
+            connections_ = &connections;
+          },
+          listening);
     });
     loop.run();
     {

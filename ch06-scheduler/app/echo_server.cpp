@@ -41,14 +41,13 @@ class MnFibersServer final : public ch04::ModelServer {
     rt::sched::Runtime runtime(
         {.workers = workers_, .cpu = options_.cpu, .name = "echo", .knobs = knobs_});
     auto acceptor = runtime.spawn({.name = "acceptor"}, [&] {
-      rt::net::Listener listener = rt::net::Listener::bind("127.0.0.1", options_.port);
-      {
-        std::lock_guard lock(mutex_);
-        runtime_ = &runtime;
-        connections_ = &connections;
-      }
-      listening(listener.port());
-      connections.serve(listener);
+      connections.listen_and_serve(
+          [&] {
+            std::lock_guard lock(mutex_);
+            runtime_ = &runtime;
+            connections_ = &connections;
+          },
+          listening);
     });
     std::exception_ptr error;
     try {
