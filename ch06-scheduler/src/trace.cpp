@@ -1,9 +1,14 @@
-// The trace's two renderings (trace.hpp).
+// The trace's two renderings (trace.hpp), and the runtime's schedtrace and trace writer.
 #include "trace.hpp"
 
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <string>
+#include <vector>
+
+#include "rt/os/address_wait.hpp"
+#include "runtime_impl.hpp"
 
 namespace rt::sched::detail {
 
@@ -145,6 +150,57 @@ void print_timeline(const std::vector<WorkerTrace>& workers, int width, rt::Outp
     keys += fmt::format("{}={} ", letter, joined);
   }
   out.print("fibers: {}\n", keys);
+}
+
+// ---- the runtime's side: schedtrace, and writing the trace when it stops ----
+
+void RuntimeImpl::schedtrace(std::chrono::milliseconds interval) {
+  const auto start = rt::Clock::now();
+  auto next = start + interval;
+  while (trace_stop.load(std::memory_order_acquire) == 0) {
+    if (rt::os::wait_on_address_until(trace_stop, 0, next)) continue;  // stopping (or spurious)
+    const std::string line =
+        schedtrace_line(owner.stats(), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           rt::Clock::now() - start)) +
+        "\n";
+    if (options.schedtrace_out != nullptr) {
+      options.schedtrace_out->write(line);
+    } else {
+      std::fputs(line.c_str(), stderr);
+    }
+    next += interval;
+  }
+}
+
+void RuntimeImpl::write_trace() const {
+  std::vector<WorkerTrace> traces;
+  for (const auto& worker : workers) traces.push_back(worker->trace);
+  if (!options.trace_file.empty()) {
+    std::FILE* file = std::fopen(options.trace_file.c_str(), "wb");
+    const std::string json = chrome_trace_json(traces, options.name);
+    if (file == nullptr || std::fwrite(json.data(), 1, json.size(), file) != json.size()) {
+      std::fprintf(stderr, "rt::sched: could not write the trace to %s\n",
+                   options.trace_file.c_str());
+    }
+    if (file != nullptr) std::fclose(file);
+  }
+  if (options.timeline_out != nullptr) {
+    print_timeline(traces, options.timeline_width, *options.timeline_out);
+  }
+}
+
+std::string schedtrace_line(const Stats& stats, std::chrono::milliseconds since_start) {
+  std::string queues;
+  for (const auto& worker : stats.workers) {
+    if (!queues.empty()) queues += ' ';
+    queues += std::to_string(worker.queued);
+  }
+  return "SCHED " + std::to_string(since_start.count()) +
+         "ms: workers=" + std::to_string(stats.workers.size()) +
+         " idle=" + std::to_string(stats.idle) + " spinning=" + std::to_string(stats.spinning) +
+         " global=" + std::to_string(stats.global_queued) +
+         " alive=" + std::to_string(stats.alive) + " wakes=" + std::to_string(stats.worker_wakes) +
+         " runqueues=[" + queues + "]";
 }
 
 }  // namespace rt::sched::detail
