@@ -97,6 +97,79 @@ TEST(IoOperation, AnEventThatFinishesNothingLeavesTheOperationPending) {
   EXPECT_EQ(buffer.substr(0, receive.bytes()), "real");
 }
 
+// Readiness backends: a receive that came back short took all the socket had, so the next
+// receive waits for an edge without a recv() first (io_operation_readiness.cpp). Data sent
+// after the short receive brings that edge: nothing waits for data already there.
+TEST(IoOperation, AfterAShortReceiveTheNextWaitsForTheEdgeOfTheNextData) {
+  if (!Poller::supports_readiness()) {
+    GTEST_SKIP() << Poller::backend_name() << ": completions; every receive goes to the kernel";
+  }
+  Connected c;
+  IoSocket io(c.poller, c.local);
+  std::string buffer(64, '\0');
+  Operation receive(Operation::Kind::receive, bytes_of(buffer));
+  ASSERT_FALSE(io.start(receive));
+  rt::poll::send_all(c.peer, "one");
+  run_until_finished(c.poller, io, receive);
+  ASSERT_EQ(buffer.substr(0, receive.bytes()), "one") << "3 bytes into 64: a short receive";
+  rt::poll::send_all(c.peer, "two");  // in the socket already; its edge is queued
+  receive.reset();
+  EXPECT_FALSE(io.start(receive)) << "after a short receive, a receive waits for the edge";
+  run_until_finished(c.poller, io, receive);
+  EXPECT_EQ(buffer.substr(0, receive.bytes()), "two");
+}
+
+// The mark a short receive leaves is cleared by the next readable event even when no receive
+// waits for it: a receive started after that event must call recv() and find the data, since
+// no other edge will come for it.
+TEST(IoOperation, AReadableEventWithNoReceiveWaitingStillEndsTheWaitAfterAShortReceive) {
+  if (!Poller::supports_readiness()) {
+    GTEST_SKIP() << Poller::backend_name() << ": completions; every receive goes to the kernel";
+  }
+  Connected c;
+  IoSocket io(c.poller, c.local);
+  std::string buffer(64, '\0');
+  Operation receive(Operation::Kind::receive, bytes_of(buffer));
+  ASSERT_FALSE(io.start(receive));
+  rt::poll::send_all(c.peer, "one");
+  run_until_finished(c.poller, io, receive);
+  ASSERT_EQ(receive.bytes(), 3u);
+  rt::poll::send_all(c.peer, "two");
+  std::array<Event, 16> events;
+  bool readable = false;
+  while (!readable) {  // the edge of "two", handled while no receive waits
+    std::size_t n = c.poller.wait(events, kPatience);
+    ASSERT_GT(n, 0u) << "no event for the data sent";
+    for (std::size_t i = 0; i < n; ++i) {
+      if (events[i].token != io.token()) continue;
+      readable = readable || events[i].readable;
+      EXPECT_EQ(io.on_event(events[i]).count, 0u);
+    }
+  }
+  receive.reset();
+  ASSERT_TRUE(io.start(receive)) << "the data is there and its edge was spent: recv() now";
+  EXPECT_EQ(buffer.substr(0, receive.bytes()), "two");
+}
+
+// The peer's data and its FIN arrive before the poll: one event says readable and hangup, and
+// the receive it finishes is short. No edge follows a FIN, so the next receive must not wait
+// for one: it reads the end (0 bytes).
+TEST(IoOperation, AShortReceiveThatLeftTheFinBehindStillReachesTheEnd) {
+  Connected c;
+  IoSocket io(c.poller, c.local);
+  std::string buffer(64, '\0');
+  Operation receive(Operation::Kind::receive, bytes_of(buffer));
+  ASSERT_FALSE(io.start(receive));
+  rt::poll::send_all(c.peer, "last");
+  rt::poll::shutdown_send(c.peer);
+  run_until_finished(c.poller, io, receive);
+  ASSERT_EQ(buffer.substr(0, receive.bytes()), "last");
+  receive.reset();
+  if (!io.start(receive)) run_until_finished(c.poller, io, receive);
+  EXPECT_EQ(receive.error(), 0);
+  EXPECT_EQ(receive.bytes(), 0u) << "0 bytes without error: the peer closed";
+}
+
 TEST(IoOperation, ASendFinishesAndThePeerReceivesIt) {
   Connected c;
   IoSocket io(c.poller, c.local);

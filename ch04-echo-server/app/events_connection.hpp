@@ -23,7 +23,7 @@ constexpr int kBudget = 32;
 
 struct Connection {
   enum class State : std::uint8_t {
-    reading,  // nothing unsent: read until EAGAIN (a readable edge resumes it)
+    reading,  // nothing unsent: read until EAGAIN or a short read (a readable edge resumes it)
     writing,  // buffer[sent, received) unsent: send until done (a writable edge resumes it);
               // reading is paused, so a client that does not read stops being read
     closed,   // socket closed, deregistered; erased at the end of the event batch
@@ -37,6 +37,7 @@ struct Connection {
   rt::Clock::time_point last_progress;  // for the idle timeout: the last byte moved
   State state = State::reading;
   bool runnable = false;  // spent its budget with work left: in runnable_, resumed next turn
+  bool hung_up = false;   // an event said hangup or error: read until EAGAIN or the end
 
   void transition(State from, State to) {
     assert(state == from && "echo connection: transition from the wrong state");

@@ -11,9 +11,10 @@
 // timers that are due.
 //
 // Registration is edge-triggered, for reading and writing, once per socket: an event says
-// "something changed", so every handler goes on until a call reports EAGAIN (or it cannot
-// go on: a connection with unsent bytes reads nothing more until they are sent, which is
-// how a slow reader pushes back on its sender). A handler that stopped early without
+// "something changed", so every handler goes on until a call reports EAGAIN, a receive
+// comes back short (it took all there was, and the next arrival brings an edge), or it
+// cannot go on (a connection with unsent bytes reads nothing more until they are sent,
+// which is how a slow reader pushes back on its sender). A handler that stopped early without
 // EAGAIN would never hear about that socket again, unless it remembers to come back: that
 // is the runnable list. A connection whose peer writes and reads at full speed may never
 // meet EAGAIN; without a budget it would keep the thread, and every other connection
@@ -84,6 +85,8 @@ class EventsServer final : public ModelServer {
         } else if (event.token == kListenerToken) {
           if (!stopping_ && !backing_off_) accept_all();
         } else if (auto it = connections_.find(event.token); it != connections_.end()) {
+          // A FIN brings no later edge: from now on, read until EAGAIN or the end.
+          if (event.hangup || event.error) it->second->hung_up = true;
           if (!it->second->runnable) guarded_advance(*it->second);  // else: its turn comes
         }
       }
@@ -227,6 +230,11 @@ class EventsServer final : public ModelServer {
       if (c.state == Connection::State::writing) {
         if (!send_pending(c, budget)) return;
         c.transition(Connection::State::writing, Connection::State::reading);
+        // A short receive took everything the socket had: the next data comes with an edge,
+        // so waiting for it saves a receive that would say EAGAIN; unless the peer's FIN was
+        // reported already (chapter 2's IoSocket keeps the same rule;
+        // io_operation_readiness.cpp says why no edge is missed).
+        if (c.received < c.buffer.size() && !c.hung_up) return;
       }
       if (budget == 0) return make_runnable(c);
       auto got = rt::poll::receive_some(c.socket, c.buffer);

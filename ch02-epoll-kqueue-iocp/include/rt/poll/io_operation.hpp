@@ -197,11 +197,19 @@ class IoSocket {
     return inbound ? receiving_ : sending_;
   }
 
+  // Readiness backends: after a finished receive, marks the socket drained if the receive
+  // was short (io_operation_readiness.cpp).
+  void note_receive(const Operation& operation) noexcept;
+
   Poller& poller_;
   Handle handle_;
   Operation* receiving_ = nullptr;  // the pending receive, if any
   Operation* sending_ = nullptr;    // the pending send, if any
   int pending_ = 0;
+  // Readiness backends: the last receive was short, and no readable event has come since, so
+  // the next receive waits for one without calling recv() first.
+  bool receive_drained_ = false;
+  bool hung_up_ = false;  // an event said hangup or error: never marked drained again
 };
 
 // True for the error a cancelled operation finishes with: ECANCELED; on Windows
