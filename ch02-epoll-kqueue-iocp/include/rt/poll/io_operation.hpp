@@ -15,8 +15,10 @@
 //   triggered, for read and write. start() tries the system call at once; only if it would
 //   block does the operation wait for readiness, and on_event() then makes the system call
 //   again. Cost: when data is not there yet, one failed (EAGAIN) call plus one retry call
-//   per operation, and one trip through the queue. Nothing is pinned: the buffer is only
-//   touched inside start() and on_event(), by this thread.
+//   per operation, and one trip through the queue; after a receive that came back short (it
+//   took all there was), the next receive waits for the edge without the failed call.
+//   Nothing is pinned: the buffer is only touched inside start() and on_event(), by this
+//   thread.
 // - IOCP (io_operation_iocp.cpp): the socket is associated with the port once; start()
 //   issues an overlapped WSARecv/WSASend, and the kernel performs the whole operation and
 //   queues a completion. Costs: (1) the buffer and the Operation belong to the kernel until
