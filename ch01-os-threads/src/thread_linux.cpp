@@ -2,6 +2,7 @@
 // own stack.
 #include <pthread.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -33,6 +34,15 @@ void set_name_of_calling_thread(const std::string& name) {
 
 bool supports_pinning() {
   return true;
+}
+
+int usable_cpu_count() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  // The initial thread's mask (its id is the process id), whatever the calling thread's is.
+  if (sched_getaffinity(getpid(), sizeof set, &set) != 0) return cpu_count();  // > 1024 CPUs
+  const int n = CPU_COUNT(&set);
+  return n > 0 ? n : 1;
 }
 
 namespace this_thread {

@@ -27,6 +27,10 @@ bool supports_pinning() {
   return false;
 }
 
+int usable_cpu_count() {
+  return cpu_count();  // affinity hints, not masks
+}
+
 namespace this_thread {
 
 std::string name() {

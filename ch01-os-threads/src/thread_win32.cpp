@@ -5,9 +5,11 @@
 #include <process.h>
 #include <windows.h>
 
+#include <bit>
 #include <cassert>
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 
 #include "rt/error.hpp"
 #include "rt/os/thread.hpp"
@@ -129,6 +131,17 @@ bool supports_pinning() {
 int cpu_count() {
   DWORD n = GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
   return n > 0 ? static_cast<int>(n) : 1;
+}
+
+int usable_cpu_count() {
+  DWORD_PTR process = 0;
+  DWORD_PTR system = 0;
+  // One processor group's mask (up to 64 CPUs): a process across groups reports 0, and then
+  // every CPU counts.
+  if (GetProcessAffinityMask(GetCurrentProcess(), &process, &system) == 0 || process == 0) {
+    return cpu_count();
+  }
+  return std::popcount(static_cast<std::uint64_t>(process));
 }
 
 namespace this_thread {

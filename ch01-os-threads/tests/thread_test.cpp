@@ -8,6 +8,12 @@
 
 #include "rt/error.hpp"
 
+#if defined(__linux__)
+#include <sched.h>
+#elif defined(_WIN32)
+#include <windows.h>
+#endif
+
 using rt::os::Thread;
 using rt::os::ThreadOptions;
 
@@ -103,6 +109,46 @@ TEST(Thread, PinningTakesEffectBeforeTheBodyRuns) {
     }).join();
     EXPECT_TRUE(stayed) << "thread pinned to CPU " << cpu << " ran elsewhere";
   }
+}
+
+// The process's affinity mask, not the machine's CPUs: what `taskset -c 0` leaves is one CPU.
+// Linux and Windows narrow the process's mask here and put it back; a Thread pinned to one CPU
+// does not narrow it.
+TEST(Thread, UsableCpusFollowTheProcessAffinityMaskNotAPinnedThread) {
+  const int usable = rt::os::usable_cpu_count();
+  EXPECT_GE(usable, 1);
+  EXPECT_LE(usable, rt::os::cpu_count());
+  if (rt::os::supports_pinning()) {
+    int seen = 0;
+    Thread({.cpu = 0}, [&] { seen = rt::os::usable_cpu_count(); }).join();
+    EXPECT_EQ(seen, usable) << "a pinned thread changed what the process may use";
+  }
+#if defined(__linux__)
+  cpu_set_t saved;
+  ASSERT_EQ(sched_getaffinity(0, sizeof saved, &saved), 0);
+  int first = 0;
+  while (!CPU_ISSET(first, &saved)) ++first;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(first, &one);
+  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);  // the test's initial thread
+  const int narrowed = rt::os::usable_cpu_count();
+  sched_setaffinity(0, sizeof saved, &saved);
+  EXPECT_EQ(narrowed, 1);
+#elif defined(_WIN32)
+  DWORD_PTR process = 0;
+  DWORD_PTR system = 0;
+  ASSERT_NE(GetProcessAffinityMask(GetCurrentProcess(), &process, &system), 0);
+  const DWORD_PTR lowest = process & (~process + 1);
+  if (SetProcessAffinityMask(GetCurrentProcess(), lowest) == 0) {
+    GTEST_SKIP() << "SetProcessAffinityMask refused (error " << GetLastError() << ")";
+  }
+  const int narrowed = rt::os::usable_cpu_count();
+  SetProcessAffinityMask(GetCurrentProcess(), process);
+  EXPECT_EQ(narrowed, 1);
+#else
+  GTEST_SKIP() << "macOS has no affinity mask to narrow; usable_cpu_count() is cpu_count()";
+#endif
 }
 
 TEST(Thread, PinningWhereUnsupportedIsAClearError) {

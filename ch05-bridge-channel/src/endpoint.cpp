@@ -3,11 +3,11 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <thread>
 
 #include "rt/chan/mode.hpp"
 #include "rt/chan/wait.hpp"
 #include "rt/fiber/scheduler.hpp"
+#include "rt/os/thread.hpp"
 
 namespace rt::chan {
 
@@ -26,7 +26,8 @@ void fail_wrong_caller(const char* call, const char* mode, const char* expected)
 }
 
 bool spin_before_park() noexcept {
-  static const bool more_than_one_cpu = std::thread::hardware_concurrency() > 1;
+  // The CPUs this process may use, not the machine's: under `taskset -c 0` there is one.
+  static const bool more_than_one_cpu = rt::os::usable_cpu_count() > 1;
   return more_than_one_cpu;
 }
 

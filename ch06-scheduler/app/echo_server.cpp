@@ -83,7 +83,7 @@ class MnFibersServer final : public ch04::ModelServer {
 }  // namespace
 
 ch04::ModelFactory mn_fibers_model(int workers, const rt::sched::Knobs& knobs) {
-  const int n = workers > 0 ? workers : rt::os::cpu_count();
+  const int n = workers > 0 ? workers : rt::os::usable_cpu_count();
   return {.name = fmt::format("M:N fibers on {} worker{}", n, n == 1 ? "" : "s"),
           .make =
               [n, knobs](const ch04::ServerOptions& options, ch04::ServerStats& stats) {

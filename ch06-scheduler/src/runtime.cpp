@@ -20,7 +20,7 @@ namespace detail {
 RuntimeImpl::RuntimeImpl(Runtime& owner_, Options options_)
     : owner(owner_),
       options(std::move(options_)),
-      worker_count(options.workers > 0 ? options.workers : rt::os::cpu_count()),
+      worker_count(options.workers > 0 ? options.workers : rt::os::usable_cpu_count()),
       max_spinning(options.knobs.max_spinning >= 0 ? options.knobs.max_spinning
                                                    : std::max(1, worker_count / 2)),
       tracing(!options.trace_file.empty() || options.timeline_out != nullptr) {

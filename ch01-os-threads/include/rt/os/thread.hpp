@@ -70,8 +70,16 @@ std::optional<std::size_t> stack_size();
 int current_cpu();
 }  // namespace this_thread
 
-// CPUs this process may run on.
+// CPUs online: the CPU numbers ThreadOptions::cpu accepts are below it (not all of them need
+// be usable: see usable_cpu_count()).
 int cpu_count();
+
+// How many CPUs this process may run on: its affinity mask on Linux (the initial thread's,
+// which `taskset` sets; a Thread pinned through ThreadOptions::cpu changes only its own) and
+// on Windows; on macOS, which has no affinity masks, cpu_count(). What decides whether
+// spinning can pay: with one CPU to run on, a spinning waiter only delays the thread it waits
+// for. Go sizes GOMAXPROCS the same way.
+int usable_cpu_count();
 
 // Whether ThreadOptions::cpu can pin a thread on this OS (false on macOS, which has
 // affinity hints only). Code that pins for a measurement checks this first.
