@@ -195,17 +195,26 @@ void bench(const BenchOptions& options, rt::Output& out) {
     table.add_row({"mutex + condition variable queue, 2 threads", placement,
                    spread(reps([&] { return mutex_condvar_rate(n, pinned) / 1e6; }), 1), "M msgs/s",
                    rt::kNotMeasured});
-    std::vector<double> cpu;
-    table.add_row({"thread -> fiber -> thread round trip (T2C + C2T)", placement,
-                   spread(reps([&] {
-                            const RoundTrip trip = thread_fiber_round_trip(n / 100, pinned);
-                            cpu.push_back(trip.cpu_us);
-                            return trip.median_us;
-                          }),
-                          2),
-                   "us (p50)", rt::kNotMeasured});
-    table.add_row({"  CPU time per round trip (both threads)", placement, spread(cpu, 2), "us",
-                   rt::kNotMeasured});
+    // With the spin before parking (the default), then without it: the bare park and wake,
+    // an OS wakeup each way, and fewer round trips since each takes tens of microseconds.
+    for (bool spin : {true, false}) {
+      rt::chan::allow_spin_before_park(spin);
+      std::vector<double> cpu;
+      const std::size_t trips = spin ? n / 100 : n / 1000;
+      table.add_row({spin ? "thread -> fiber -> thread round trip (T2C + C2T)"
+                          : "the same round trip, no spin before parking",
+                     placement,
+                     spread(reps([&] {
+                              const RoundTrip trip = thread_fiber_round_trip(trips, pinned);
+                              cpu.push_back(trip.cpu_us);
+                              return trip.median_us;
+                            }),
+                            2),
+                     "us (p50)", rt::kNotMeasured});
+      table.add_row({"  CPU time per round trip (both threads)", placement, spread(cpu, 2), "us",
+                     rt::kNotMeasured});
+    }
+    rt::chan::allow_spin_before_park(true);
   }
   options.json ? table.print_json(out) : table.print(out);
 }

@@ -1,6 +1,7 @@
 // What every endpoint kind shares: the checked errors, and whether to spin (endpoint.hpp).
 #include "rt/chan/endpoint.hpp"
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 
@@ -25,10 +26,18 @@ void fail_wrong_caller(const char* call, const char* mode, const char* expected)
   std::abort();
 }
 
+namespace {
+std::atomic<bool> spin_allowed{true};  // relaxed: a setting, ordering nothing else
+}  // namespace
+
 bool spin_before_park() noexcept {
   // The CPUs this process may use, not the machine's: under `taskset -c 0` there is one.
   static const bool more_than_one_cpu = rt::os::usable_cpu_count() > 1;
-  return more_than_one_cpu;
+  return more_than_one_cpu && spin_allowed.load(std::memory_order_relaxed);
+}
+
+void allow_spin_before_park(bool allowed) noexcept {
+  spin_allowed.store(allowed, std::memory_order_relaxed);
 }
 
 }  // namespace rt::chan

@@ -22,8 +22,13 @@ namespace rt::chan {
 // a spinning party, about half a microsecond.
 inline constexpr std::chrono::microseconds kSpinBeforePark{5};
 
-// Whether spinning can help: another CPU may be running the other party.
+// Whether spinning can help: another CPU may be running the other party (the process may use
+// more than one, rt::os::usable_cpu_count()), and nobody turned the spin off.
 bool spin_before_park() noexcept;
+
+// Turns the spin off (or on again) for the whole process, from any thread: for measuring the
+// bare park and wake (`bench`'s "no spin" rows). Parties already spinning finish their spin.
+void allow_spin_before_park(bool allowed) noexcept;
 
 // The most lists one wait registers on (a select's cases).
 inline constexpr std::size_t kMaxWaitLists = 16;
