@@ -54,8 +54,9 @@ TEST(Demo, BenchPrintsEveryRowAndSaysPinnedOrUnpinned) {
   const auto result =
       rt::testing::run(ch05::program(), {"bench", "--messages", "20000", "--reps", "1", "--json"});
   ASSERT_EQ(result.status, 0) << result.err;
-  for (const char* row : {"C2C ping-pong", "C2C stream", "T2C stream, capacity 1024, batched",
-                          "naive notifier", "mutex + condition variable", "round trip"}) {
+  for (const char* row :
+       {"C2C ping-pong", "C2C stream", "T2C stream, capacity 1024, batched", "naive notifier",
+        "mutex + condition variable", "round trip", "no spin before parking"}) {
     EXPECT_NE(result.out.find(row), std::string::npos) << row << "\n" << result.out;
   }
   EXPECT_NE(result.out.find("unpinned"), std::string::npos);
