@@ -97,6 +97,28 @@ TEST(IoOperation, AnEventThatFinishesNothingLeavesTheOperationPending) {
   EXPECT_EQ(buffer.substr(0, receive.bytes()), "real");
 }
 
+namespace {
+
+// A socket whose last receive came back short: a receive waited, the peer sent `text` (then
+// its FIN, if asked), and the receive took all of it into a 64-byte buffer.
+struct AfterAShortReceive : Connected {
+  IoSocket io{poller, local};
+  std::string buffer = std::string(64, '\0');
+  Operation receive{Operation::Kind::receive, bytes_of(buffer)};
+
+  void receive_short(const std::string& text, bool then_fin = false) {
+    ASSERT_FALSE(io.start(receive));
+    rt::poll::send_all(peer, text);
+    if (then_fin) rt::poll::shutdown_send(peer);
+    run_until_finished(poller, io, receive);
+    ASSERT_EQ(received(), text) << text.size() << " bytes into 64: a short receive";
+    receive.reset();
+  }
+  std::string received() const { return buffer.substr(0, receive.bytes()); }
+};
+
+}  // namespace
+
 // Readiness backends: a receive that came back short took all the socket had, so the next
 // receive waits for an edge without a recv() first (io_operation_readiness.cpp). Data sent
 // after the short receive brings that edge: nothing waits for data already there.
@@ -104,19 +126,12 @@ TEST(IoOperation, AfterAShortReceiveTheNextWaitsForTheEdgeOfTheNextData) {
   if (!Poller::supports_readiness()) {
     GTEST_SKIP() << Poller::backend_name() << ": completions; every receive goes to the kernel";
   }
-  Connected c;
-  IoSocket io(c.poller, c.local);
-  std::string buffer(64, '\0');
-  Operation receive(Operation::Kind::receive, bytes_of(buffer));
-  ASSERT_FALSE(io.start(receive));
-  rt::poll::send_all(c.peer, "one");
-  run_until_finished(c.poller, io, receive);
-  ASSERT_EQ(buffer.substr(0, receive.bytes()), "one") << "3 bytes into 64: a short receive";
-  rt::poll::send_all(c.peer, "two");  // in the socket already; its edge is queued
-  receive.reset();
-  EXPECT_FALSE(io.start(receive)) << "after a short receive, a receive waits for the edge";
-  run_until_finished(c.poller, io, receive);
-  EXPECT_EQ(buffer.substr(0, receive.bytes()), "two");
+  AfterAShortReceive s;
+  ASSERT_NO_FATAL_FAILURE(s.receive_short("one"));
+  rt::poll::send_all(s.peer, "two");  // in the socket already; its edge is queued
+  EXPECT_FALSE(s.io.start(s.receive)) << "after a short receive, a receive waits for the edge";
+  run_until_finished(s.poller, s.io, s.receive);
+  EXPECT_EQ(s.received(), "two");
 }
 
 // The mark a short receive leaves is cleared by the next readable event even when no receive
@@ -126,48 +141,33 @@ TEST(IoOperation, AReadableEventWithNoReceiveWaitingStillEndsTheWaitAfterAShortR
   if (!Poller::supports_readiness()) {
     GTEST_SKIP() << Poller::backend_name() << ": completions; every receive goes to the kernel";
   }
-  Connected c;
-  IoSocket io(c.poller, c.local);
-  std::string buffer(64, '\0');
-  Operation receive(Operation::Kind::receive, bytes_of(buffer));
-  ASSERT_FALSE(io.start(receive));
-  rt::poll::send_all(c.peer, "one");
-  run_until_finished(c.poller, io, receive);
-  ASSERT_EQ(receive.bytes(), 3u);
-  rt::poll::send_all(c.peer, "two");
+  AfterAShortReceive s;
+  ASSERT_NO_FATAL_FAILURE(s.receive_short("one"));
+  rt::poll::send_all(s.peer, "two");
   std::array<Event, 16> events;
   bool readable = false;
   while (!readable) {  // the edge of "two", handled while no receive waits
-    std::size_t n = c.poller.wait(events, kPatience);
+    std::size_t n = s.poller.wait(events, kPatience);
     ASSERT_GT(n, 0u) << "no event for the data sent";
     for (std::size_t i = 0; i < n; ++i) {
-      if (events[i].token != io.token()) continue;
+      if (events[i].token != s.io.token()) continue;
       readable = readable || events[i].readable;
-      EXPECT_EQ(io.on_event(events[i]).count, 0u);
+      EXPECT_EQ(s.io.on_event(events[i]).count, 0u);
     }
   }
-  receive.reset();
-  ASSERT_TRUE(io.start(receive)) << "the data is there and its edge was spent: recv() now";
-  EXPECT_EQ(buffer.substr(0, receive.bytes()), "two");
+  ASSERT_TRUE(s.io.start(s.receive)) << "the data is there and its edge was spent: recv() now";
+  EXPECT_EQ(s.received(), "two");
 }
 
 // The peer's data and its FIN arrive before the poll: one event says readable and hangup, and
 // the receive it finishes is short. No edge follows a FIN, so the next receive must not wait
 // for one: it reads the end (0 bytes).
 TEST(IoOperation, AShortReceiveThatLeftTheFinBehindStillReachesTheEnd) {
-  Connected c;
-  IoSocket io(c.poller, c.local);
-  std::string buffer(64, '\0');
-  Operation receive(Operation::Kind::receive, bytes_of(buffer));
-  ASSERT_FALSE(io.start(receive));
-  rt::poll::send_all(c.peer, "last");
-  rt::poll::shutdown_send(c.peer);
-  run_until_finished(c.poller, io, receive);
-  ASSERT_EQ(buffer.substr(0, receive.bytes()), "last");
-  receive.reset();
-  if (!io.start(receive)) run_until_finished(c.poller, io, receive);
-  EXPECT_EQ(receive.error(), 0);
-  EXPECT_EQ(receive.bytes(), 0u) << "0 bytes without error: the peer closed";
+  AfterAShortReceive s;
+  ASSERT_NO_FATAL_FAILURE(s.receive_short("last", /*then_fin=*/true));
+  if (!s.io.start(s.receive)) run_until_finished(s.poller, s.io, s.receive);
+  EXPECT_EQ(s.receive.error(), 0);
+  EXPECT_EQ(s.receive.bytes(), 0u) << "0 bytes without error: the peer closed";
 }
 
 TEST(IoOperation, ASendFinishesAndThePeerReceivesIt) {
