@@ -24,6 +24,10 @@
 // hung without it). Tokio's reactor does the same on epoll and kqueue, keeping "read closed"
 // when it clears readiness (tokio/src/io/poll_evented.rs; tokio-rs/tokio#5866 for where it
 // does not hold: level-triggered polling, which these backends never use).
+// One exception the kernel allows: urgent data (a peer's MSG_OOB). Linux's TCP receive stops
+// short at the urgent mark with data still behind it and no edge to come, so a receive of
+// such a connection waits until the peer sends again or its deadline passes. Only that
+// connection is affected; Tokio has the same hole.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -37,7 +37,8 @@ struct Connection {
   rt::Clock::time_point last_progress;  // for the idle timeout: the last byte moved
   State state = State::reading;
   bool runnable = false;  // spent its budget with work left: in runnable_, resumed next turn
-  bool hung_up = false;   // an event said hangup or error: read until EAGAIN or the end
+  bool drained = false;   // the last receive was short, and no readable event came since
+  bool hung_up = false;   // an event said hangup or error: never drained again
 
   void transition(State from, State to) {
     assert(state == from && "echo connection: transition from the wrong state");

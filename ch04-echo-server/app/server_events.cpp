@@ -85,9 +85,13 @@ class EventsServer final : public ModelServer {
         } else if (event.token == kListenerToken) {
           if (!stopping_ && !backing_off_) accept_all();
         } else if (auto it = connections_.find(event.token); it != connections_.end()) {
-          // A FIN brings no later edge: from now on, read until EAGAIN or the end.
-          if (event.hangup || event.error) it->second->hung_up = true;
-          if (!it->second->runnable) guarded_advance(*it->second);  // else: its turn comes
+          Connection& c = *it->second;
+          // Something arrived: the next receive calls recv() again, even if this event is
+          // spent below on a send, or skipped for a runnable connection (as chapter 2's
+          // IoSocket does). A FIN brings no later edge: from now on, read until EAGAIN.
+          if (event.readable || event.hangup || event.error) c.drained = false;
+          if (event.hangup || event.error) c.hung_up = true;
+          if (!c.runnable) guarded_advance(c);  // else: its turn comes
         }
       }
       resume_runnable();
@@ -230,11 +234,11 @@ class EventsServer final : public ModelServer {
       if (c.state == Connection::State::writing) {
         if (!send_pending(c, budget)) return;
         c.transition(Connection::State::writing, Connection::State::reading);
-        // A short receive took everything the socket had: the next data comes with an edge,
-        // so waiting for it saves a receive that would say EAGAIN; unless the peer's FIN was
-        // reported already (chapter 2's IoSocket keeps the same rule;
-        // io_operation_readiness.cpp says why no edge is missed).
-        if (c.received < c.buffer.size() && !c.hung_up) return;
+        // The last receive was short and no readable event came since: the socket is empty,
+        // and the next data comes with an edge, so waiting for it saves a receive that would
+        // say EAGAIN (chapter 2's IoSocket keeps the same rule; io_operation_readiness.cpp
+        // says why no edge is missed).
+        if (c.drained) return;
       }
       if (budget == 0) return make_runnable(c);
       auto got = rt::poll::receive_some(c.socket, c.buffer);
@@ -244,6 +248,7 @@ class EventsServer final : public ModelServer {
       if (got.bytes == 0) return close(c, ServerStats::End::finished);  // all echoed
       c.sent = 0;
       c.received = static_cast<std::size_t>(got.bytes);
+      c.drained = !c.hung_up && c.received < c.buffer.size();
       if (options_.upper) to_upper_ascii({c.buffer.data(), c.received});
       c.last_progress = Clock::now();
       c.transition(Connection::State::reading, Connection::State::writing);
