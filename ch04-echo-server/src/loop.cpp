@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <exception>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "loop_impl.hpp"
@@ -42,6 +43,9 @@ Loop::Loop() : impl_(std::make_unique<Impl>()) {
 Loop::~Loop() {
   if (impl_->on_interrupt) rt::set_interrupt_notifier(nullptr);
   this_thread_loop = nullptr;
+  // acquire: pairs with the release decrement, a waker's last touch of the Impl. A waker that
+  // pushed a request this loop took is counted here (its increment came before its push).
+  while (impl_->wakers_inside.load(std::memory_order_acquire) != 0) std::this_thread::yield();
 }
 
 Loop* Loop::current_or_null() noexcept {
@@ -143,9 +147,11 @@ void Loop::run() {
   }
 }
 
-bool Loop::unpark_from_any_thread(RemoteUnpark& request) noexcept {
-  Impl& loop = *impl_;
-  RemoteUnpark* head = loop.inbox.load(std::memory_order_relaxed);
+namespace {
+
+// unpark_from_any_thread's protocol, with the Impl kept alive by the caller's count.
+bool push_and_wake(Loop::Impl& loop, Loop::RemoteUnpark& request) noexcept {
+  Loop::RemoteUnpark* head = loop.inbox.load(std::memory_order_relaxed);
   do {
     request.next = head;
     // release: publishes the request (and whatever the waker wrote before) to the loop's
@@ -154,16 +160,28 @@ bool Loop::unpark_from_any_thread(RemoteUnpark& request) noexcept {
                                              std::memory_order_relaxed));
   // seq_cst fence: the push above, then the state read below (pairs with run()'s fence).
   rt::store_load_fence();
-  if (loop.sleep_state.load(std::memory_order_relaxed) != Impl::kSleeping) return false;
-  std::uint32_t sleeping = Impl::kSleeping;
+  if (loop.sleep_state.load(std::memory_order_relaxed) != Loop::Impl::kSleeping) return false;
+  std::uint32_t sleeping = Loop::Impl::kSleeping;
   // One waker per sleep pays for the wake; the others see kWakeSent and return.
-  if (!loop.sleep_state.compare_exchange_strong(sleeping, Impl::kWakeSent,
+  if (!loop.sleep_state.compare_exchange_strong(sleeping, Loop::Impl::kWakeSent,
                                                 std::memory_order_relaxed)) {
     return false;
   }
   loop.remote_wakes.fetch_add(1, std::memory_order_relaxed);
   loop.event_queue.wake();
   return true;
+}
+
+}  // namespace
+
+bool Loop::unpark_from_any_thread(RemoteUnpark& request) noexcept {
+  Impl& loop = *impl_;
+  // Counted before the push (the push's release carries it to the loop's acquire), uncounted
+  // after the last touch: ~Loop waits for the count to drop to 0.
+  loop.wakers_inside.fetch_add(1, std::memory_order_relaxed);
+  const bool paid = push_and_wake(loop, request);
+  loop.wakers_inside.fetch_sub(1, std::memory_order_release);
+  return paid;
 }
 
 void Loop::wake_unconditionally() noexcept {

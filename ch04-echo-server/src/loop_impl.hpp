@@ -134,6 +134,10 @@ struct Loop::Impl final : Reactor {
   std::atomic<RemoteUnpark*> inbox{nullptr};
   std::atomic<std::uint32_t> sleep_state{kAwake};
   std::atomic<std::uint64_t> remote_wakes{0};
+  // Wakers inside unpark_from_any_thread. After its push, a waker still reads sleep_state and
+  // may wake the Poller; by then the loop may have run the fiber it woke, found nothing left,
+  // and returned from run(). ~Loop waits for this to be 0 before the Impl goes away.
+  std::atomic<std::uint32_t> wakers_inside{0};
   void take_remote_unparks();  // loop thread: unpark every fiber in the inbox, oldest first
 
   // Ctrl-C (loop thread only).
