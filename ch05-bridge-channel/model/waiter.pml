@@ -58,7 +58,8 @@
  *   - a receive with a deadline never parks once its deadline has passed.
  * check-model.sh also runs mutants, each a real bug, and requires spin to catch every one.
  *
- * Not modelled: more than one receiver, capacity 0 (rendezvous), a deadline on a send or a
+ * Not modelled: more than one receiver, capacity 0 (rendezvous.pml models its hand-to-hand
+ * path; its cell waits as a slot of capacity one does here), a deadline on a send or a
  * stop request on a receive (they follow the same rules as the ones modelled), and the
  * ring's slots (a put is one step here; the ring must make "claim a slot" and "publish it"
  * look like one to a receiver deciding that a closed channel is drained).

@@ -2,7 +2,10 @@
 // thread of its own, every fiber-side body on one loop, run by a thread of its own.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <thread>
 #include <type_traits>
@@ -50,6 +53,35 @@ inline void let_others_run() {
   } else {
     std::this_thread::yield();
   }
+}
+
+// Capacities of the Buffered channels for_each_capacity runs a body over.
+inline constexpr std::size_t kCapacities[] = {1, 2, 1024};
+
+// Runs `body(std::type_identity<Channel>{}, capacity)` for each storage of M::Channel<int>:
+// Buffered of every capacity in kCapacities, Unbounded, and Rendezvous (capacity 0), for
+// bodies that make their channels themselves (Go's chan_test.go shape).
+template <typename M, typename Body>
+void for_each_storage(Body body) {
+  for (std::size_t capacity : kCapacities) {
+    SCOPED_TRACE(::testing::Message() << "capacity " << capacity);
+    body(std::type_identity<typename M::template Channel<int>>{}, capacity);
+  }
+  {
+    SCOPED_TRACE("unbounded");
+    body(std::type_identity<typename M::template Channel<int, rt::chan::Unbounded>>{}, 0);
+  }
+  SCOPED_TRACE("capacity 0 (rendezvous)");
+  body(std::type_identity<typename M::template Channel<int, rt::chan::Rendezvous>>{}, 0);
+}
+
+// Runs `body(channel)` on one channel of each storage, as for_each_storage.
+template <typename M, typename Body>
+void for_each_capacity(Body body) {
+  for_each_storage<M>([&](auto type, std::size_t capacity) {
+    typename decltype(type)::type channel(capacity);
+    body(channel);
+  });
 }
 
 // The four modes, for typed tests.

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <stop_token>
 #include <thread>
 #include <vector>
@@ -32,26 +33,8 @@ struct ModeNames {
 };
 TYPED_TEST_SUITE(ChannelTest, Modes, ModeNames);
 
-constexpr std::size_t kCapacities[] = {1, 2, 1024};
-
-// Runs `body(channel)` for every capacity of a Buffered channel, an Unbounded one and a
-// Rendezvous (capacity 0).
-template <typename M, typename Body>
-void for_each_capacity(Body body) {
-  for (std::size_t capacity : kCapacities) {
-    SCOPED_TRACE(::testing::Message() << "capacity " << capacity);
-    typename M::template Channel<int> channel(capacity);
-    body(channel);
-  }
-  {
-    SCOPED_TRACE("unbounded");
-    typename M::template Channel<int, rt::chan::Unbounded> channel;
-    body(channel);
-  }
-  SCOPED_TRACE("capacity 0 (rendezvous)");
-  typename M::template Channel<int, rt::chan::Rendezvous> channel;
-  body(channel);
-}
+using ch05::testing::for_each_capacity;
+using ch05::testing::kCapacities;
 
 TYPED_TEST(ChannelTest, OneSenderOneReceiverKeepOrderAndLoseNothing) {
   for_each_capacity<TypeParam>([](auto& channel) {
@@ -98,6 +81,8 @@ TYPED_TEST(ChannelTest, ManySendersAndReceiversTakeEachValueExactlyOnce) {
   });
 }
 
+// Buffered only: an unbounded channel is never full, and a rendezvous send's wait for its
+// receiver is ARendezvousSendCompletesOnlyOnceTheReceiverTookTheValue.
 TYPED_TEST(ChannelTest, ASendIntoAFullChannelWaitsForRoom) {
   using Channel = typename TypeParam::template Channel<int>;
   for (std::size_t capacity : kCapacities) {
@@ -144,129 +129,164 @@ TYPED_TEST(ChannelTest, CloseLetsReceiversDrainThenSaysClosed) {
 }
 
 TYPED_TEST(ChannelTest, CloseWakesAParkedReceiver) {
-  using Channel = typename TypeParam::template Channel<int>;
-  Channel channel(1);
-  Status outcome = Status::ok;
-  run_sides<Channel>({[&] {
-                       while (channel.stats().parks == 0) ch05::testing::let_others_run();
-                       channel.close();
-                     }},
-                     {[&] { outcome = channel.receive().status; }});
-  EXPECT_EQ(outcome, Status::closed);
-  EXPECT_EQ(channel.stats().notifications, 1u);
+  for_each_capacity<TypeParam>([](auto& channel) {
+    using Channel = std::remove_reference_t<decltype(channel)>;
+    Status outcome = Status::ok;
+    run_sides<Channel>({[&] {
+                         while (channel.stats().parks == 0) ch05::testing::let_others_run();
+                         channel.close();
+                       }},
+                       {[&] { outcome = channel.receive().status; }});
+    EXPECT_EQ(outcome, Status::closed);
+    EXPECT_EQ(channel.stats().notifications, 1u);
+  });
 }
 
 TYPED_TEST(ChannelTest, AReceiveWithADeadlineTimesOutAndTakesNothing) {
-  using Channel = typename TypeParam::template Channel<int>;
-  Channel channel(1);
-  std::atomic<Status> first{Status::ok};
-  Status second = Status::ok;
-  int value = -1;
-  run_sides<Channel>({[&] {
-                       // Sends only after the receive gave up.
-                       while (first.load() == Status::ok) ch05::testing::let_others_run();
-                       ASSERT_EQ(channel.send(1), Status::ok);
-                     }},
-                     {[&] {
-                       const auto deadline = rt::Clock::now() + 10ms;
-                       first = channel.receive(deadline).status;
-                       auto got = channel.receive();
-                       second = got.status;
-                       value = *got.value;
-                     }});
-  EXPECT_EQ(first.load(), Status::timed_out);
-  EXPECT_EQ(second, Status::ok);
-  EXPECT_EQ(value, 1);
+  for_each_capacity<TypeParam>([](auto& channel) {
+    using Channel = std::remove_reference_t<decltype(channel)>;
+    std::atomic<Status> first{Status::ok};
+    Status second = Status::ok;
+    int value = -1;
+    run_sides<Channel>({[&] {
+                         // Sends only after the receive gave up.
+                         while (first.load() == Status::ok) ch05::testing::let_others_run();
+                         ASSERT_EQ(channel.send(1), Status::ok);
+                       }},
+                       {[&] {
+                         const auto deadline = rt::Clock::now() + 10ms;
+                         first = channel.receive(deadline).status;
+                         auto got = channel.receive();
+                         second = got.status;
+                         value = *got.value;
+                       }});
+    EXPECT_EQ(first.load(), Status::timed_out);
+    EXPECT_EQ(second, Status::ok);
+    EXPECT_EQ(value, 1);
+  });
 }
 
+// Buffered only, as above; a rendezvous send that times out is
+// ARendezvousSendWithNoReceiverTimesOutAndTakesItsValueBack.
 TYPED_TEST(ChannelTest, ASendWithADeadlineOnAFullChannelTimesOutAndEnqueuesNothing) {
   using Channel = typename TypeParam::template Channel<int>;
-  Channel channel(1);
-  std::atomic<bool> gave_up{false};
-  std::vector<int> received;
-  run_sides<Channel>({[&] {
-                       ASSERT_EQ(channel.send(1), Status::ok);
-                       EXPECT_EQ(channel.send(2, rt::Clock::now() + 10ms), Status::timed_out);
-                       gave_up = true;
-                       channel.close();
-                     }},
-                     {[&] {
-                       while (!gave_up) ch05::testing::let_others_run();
-                       while (auto got = channel.receive()) received.push_back(*got.value);
-                     }});
-  EXPECT_EQ(received, std::vector<int>{1});
+  for (std::size_t capacity : kCapacities) {
+    SCOPED_TRACE(::testing::Message() << "capacity " << capacity);
+    Channel channel(capacity);
+    std::atomic<bool> gave_up{false};
+    std::vector<int> received, expected;
+    for (std::size_t i = 0; i < capacity; ++i) expected.push_back(int(i));
+    run_sides<Channel>({[&] {
+                         for (int value : expected) ASSERT_EQ(channel.send(value), Status::ok);
+                         EXPECT_EQ(channel.send(-1, rt::Clock::now() + 10ms), Status::timed_out);
+                         gave_up = true;
+                         channel.close();
+                       }},
+                       {[&] {
+                         while (!gave_up) ch05::testing::let_others_run();
+                         while (auto got = channel.receive()) received.push_back(*got.value);
+                       }});
+    EXPECT_EQ(received, expected);
+  }
 }
 
 TYPED_TEST(ChannelTest, AStopRequestFromAnotherThreadCancelsAParkedReceive) {
-  using Channel = typename TypeParam::template Channel<int>;
-  Channel channel(1);
-  std::stop_source stop;
-  Status outcome = Status::ok;
-  std::thread stopper([&] {
-    while (channel.stats().parks == 0) ch05::testing::let_others_run();
-    stop.request_stop();
+  for_each_capacity<TypeParam>([](auto& channel) {
+    using Channel = std::remove_reference_t<decltype(channel)>;
+    std::stop_source stop;
+    Status outcome = Status::ok;
+    std::thread stopper([&] {
+      while (channel.stats().parks == 0) ch05::testing::let_others_run();
+      stop.request_stop();
+    });
+    Status after = Status::ok;
+    run_sides<Channel>({}, {[&] {
+                         outcome = channel.receive({}, stop.get_token()).status;
+                         after = channel.try_receive().status;
+                       }});
+    stopper.join();
+    EXPECT_EQ(outcome, Status::cancelled);
+    EXPECT_EQ(after, Status::empty) << "a cancelled receive takes nothing";
   });
-  Status after = Status::ok;
-  run_sides<Channel>({}, {[&] {
-                       outcome = channel.receive({}, stop.get_token()).status;
-                       after = channel.try_receive().status;
-                     }});
-  stopper.join();
-  EXPECT_EQ(outcome, Status::cancelled);
-  EXPECT_EQ(after, Status::empty) << "a cancelled receive takes nothing";
 }
 
 TYPED_TEST(ChannelTest, TryFormsNeverWait) {
-  using Channel = typename TypeParam::template Channel<int>;
-  Channel channel(1);
-  run_sides<Channel>({[&] {
-                       EXPECT_EQ(channel.try_send(1), Status::ok);
-                       EXPECT_EQ(channel.try_send(2), Status::full);
-                     }},
-                     {});
-  run_sides<Channel>({}, {[&] {
-                       auto got = channel.try_receive();
-                       EXPECT_EQ(got.status, Status::ok);
-                       EXPECT_EQ(*got.value, 1);
-                       EXPECT_EQ(channel.try_receive().status, Status::empty);
-                     }});
-  EXPECT_EQ(channel.stats().parks, 0u);
+  for_each_capacity<TypeParam>([](auto& channel) {
+    using Channel = std::remove_reference_t<decltype(channel)>;
+    // Room for: the capacity (Buffered), 100 values to show it never fills (Unbounded), none
+    // (a rendezvous with nobody receiving).
+    const std::size_t room = Channel::kRendezvous      ? 0
+                             : channel.capacity() == 0 ? 100
+                                                       : channel.capacity();
+    run_sides<Channel>({[&] {
+                         for (std::size_t i = 0; i < room; ++i)
+                           ASSERT_EQ(channel.try_send(int(i)), Status::ok);
+                         if (channel.capacity() != 0 || Channel::kRendezvous) {
+                           EXPECT_EQ(channel.try_send(-1), Status::full);
+                         }
+                       }},
+                       {});
+    run_sides<Channel>({}, {[&] {
+                         for (std::size_t i = 0; i < room; ++i) {
+                           auto got = channel.try_receive();
+                           ASSERT_EQ(got.status, Status::ok);
+                           EXPECT_EQ(*got.value, int(i));
+                         }
+                         EXPECT_EQ(channel.try_receive().status, Status::empty);
+                       }});
+    EXPECT_EQ(channel.stats().parks, 0u);
+    run_sides<Channel>({[&] {
+                         channel.close();
+                         EXPECT_EQ(channel.try_send(1), Status::closed);
+                       }},
+                       {});
+  });
 }
 
+// The drop policies need a buffer: an unbounded channel never drops, and a rendezvous holds
+// no values to drop (Channel refuses the combination at compile time).
 TYPED_TEST(ChannelTest, WhenFullDropNewestDiscardsTheNewValueAndCountsIt) {
   using Channel =
       typename TypeParam::template Channel<int, rt::chan::Buffered, rt::chan::DropNewest>;
-  Channel channel(2);
-  std::vector<int> received;
-  run_sides<Channel>({[&] {
-                       EXPECT_EQ(channel.send(1), Status::ok);
-                       EXPECT_EQ(channel.send(2), Status::ok);
-                       EXPECT_EQ(channel.send(3), Status::dropped);
-                       channel.close();
-                     }},
-                     {});
-  run_sides<Channel>({}, {[&] {
-                       while (auto got = channel.receive()) received.push_back(*got.value);
-                     }});
-  EXPECT_EQ(received, (std::vector<int>{1, 2}));
-  EXPECT_EQ(channel.stats().dropped, 1u);
+  for (std::size_t capacity : kCapacities) {
+    SCOPED_TRACE(::testing::Message() << "capacity " << capacity);
+    Channel channel(capacity);
+    std::vector<int> received, expected;
+    for (std::size_t i = 0; i < capacity; ++i) expected.push_back(int(i));
+    run_sides<Channel>({[&] {
+                         for (int value : expected) EXPECT_EQ(channel.send(value), Status::ok);
+                         EXPECT_EQ(channel.send(-1), Status::dropped);
+                         channel.close();
+                       }},
+                       {});
+    run_sides<Channel>({}, {[&] {
+                         while (auto got = channel.receive()) received.push_back(*got.value);
+                       }});
+    EXPECT_EQ(received, expected);
+    EXPECT_EQ(channel.stats().dropped, 1u);
+  }
 }
 
 TYPED_TEST(ChannelTest, WhenFullDropOldestMakesRoomAndCountsIt) {
   using Channel =
       typename TypeParam::template Channel<int, rt::chan::Buffered, rt::chan::DropOldest>;
-  Channel channel(2);
-  std::vector<int> received;
-  run_sides<Channel>({[&] {
-                       for (int i = 1; i <= 4; ++i) EXPECT_EQ(channel.send(i), Status::ok);
-                       channel.close();
-                     }},
-                     {});
-  run_sides<Channel>({}, {[&] {
-                       while (auto got = channel.receive()) received.push_back(*got.value);
-                     }});
-  EXPECT_EQ(received, (std::vector<int>{3, 4}));
-  EXPECT_EQ(channel.stats().dropped, 2u);
+  for (std::size_t capacity : kCapacities) {
+    SCOPED_TRACE(::testing::Message() << "capacity " << capacity);
+    Channel channel(capacity);
+    const int count = static_cast<int>(capacity) + 2;  // the first two are dropped
+    std::vector<int> received, expected;
+    for (int i = 2; i < count; ++i) expected.push_back(i);
+    run_sides<Channel>({[&] {
+                         for (int i = 0; i < count; ++i) EXPECT_EQ(channel.send(i), Status::ok);
+                         channel.close();
+                       }},
+                       {});
+    run_sides<Channel>({}, {[&] {
+                         while (auto got = channel.receive()) received.push_back(*got.value);
+                       }});
+    EXPECT_EQ(received, expected);
+    EXPECT_EQ(channel.stats().dropped, 2u);
+  }
 }
 
 TYPED_TEST(ChannelTest, ASideUsedByTheWrongKindStopsTheProcessNamingTheMode) {
@@ -304,6 +324,25 @@ TYPED_TEST(ChannelTest, ARendezvousSendWithNoReceiverTimesOutAndTakesItsValueBac
   run_sides<Channel>({}, {[&] { later = channel.try_receive().status; }});
   EXPECT_EQ(sent, Status::timed_out);
   EXPECT_EQ(later, Status::empty) << "the value went back with the send that timed out";
+}
+
+TYPED_TEST(ChannelTest, ARendezvousTrySendHandsItsValueOnlyToAWaitingReceiver) {
+  using Channel = typename TypeParam::template Channel<int, rt::chan::Rendezvous>;
+  Channel channel;
+  std::optional<int> received;
+  run_sides<Channel>({[&] { EXPECT_EQ(channel.try_send(1), Status::full) << "nobody receives"; }},
+                     {});
+  run_sides<Channel>({[&] {
+                       while (channel.stats().parks == 0) ch05::testing::let_others_run();
+                       // The receiver is registered: the first try that sees it hands over.
+                       Status sent;
+                       while ((sent = channel.try_send(2)) == Status::full)
+                         ch05::testing::let_others_run();
+                       EXPECT_EQ(sent, Status::ok);
+                     }},
+                     {[&] { received = channel.receive().value; }});
+  EXPECT_EQ(received, std::optional<int>(2));
+  EXPECT_EQ(channel.stats().parks, 1u) << "try_send never waits; only the receiver parked";
 }
 
 TYPED_TEST(ChannelTest, ARendezvousSendCompletesOnlyOnceTheReceiverTookTheValue) {

@@ -1,6 +1,7 @@
 // Exactly once under races: every value whose send returned ok is received exactly once, and
 // no value whose send returned anything else is received, while deadlines expire, stop
-// requests land and close() comes in the middle. Threads and fibers on two loops send and
+// requests land and close() comes in the middle; one sender and one receiver go through a
+// select half the time. Threads and fibers on two loops send and
 // receive through channels of every mode at once (each channel has one kind per side, so the
 // mix is four channels running together).
 #include <gtest/gtest.h>
@@ -10,12 +11,14 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <thread>
 #include <vector>
 
 #include "chan_testing.hpp"
 #include "rt/chan/channel.hpp"
+#include "rt/chan/select.hpp"
 
 namespace {
 
@@ -46,9 +49,33 @@ struct Ledger {
 // eleventh a stop token that another thread triggers at some moment; receivers likewise.
 // After `close_after` successful sends in all, one sender closes the channel: the rest of the
 // sends return closed, and receivers drain.
+// A receive done by a select over `channel` and `idle` (which never fires), as a Received.
+template <typename Channel>
+rt::chan::Received<typename Channel::value_type> receive_by_select(Channel& channel, Channel& idle,
+                                                                   rt::chan::Deadline deadline,
+                                                                   const std::stop_token& stop) {
+  rt::chan::Received<typename Channel::value_type> received;
+  std::optional<typename Channel::value_type> never;
+  const auto fired = rt::chan::select({.deadline = deadline, .stop = stop},
+                                      rt::chan::on_receive(channel, received.value),
+                                      rt::chan::on_receive(idle, never));
+  EXPECT_NE(fired.index, 1u) << "a case on a channel nobody sends on fired";
+  received.status = fired.status;
+  return received;
+}
+
+// A send done by a select with one case, as a Status.
+template <typename Channel>
+Status send_by_select(Channel& channel, typename Channel::value_type value,
+                      rt::chan::Deadline deadline, const std::stop_token& stop) {
+  return rt::chan::select({.deadline = deadline, .stop = stop}, rt::chan::on_send(channel, value))
+      .status;
+}
+
 template <typename Channel>
 void race(std::size_t capacity, int senders, int receivers, int each, int close_after) {
   Channel channel(capacity);
+  Channel idle(capacity);
   Ledger ledger;
   std::stop_source stop;
   std::atomic<int> sent_total{0};
@@ -65,8 +92,10 @@ void race(std::size_t capacity, int senders, int receivers, int each, int close_
         const std::uint64_t value = std::uint64_t(s) * kPerSender + std::uint64_t(i);
         rt::chan::Deadline deadline;
         if (i % 7 == 0) deadline = rt::Clock::now() + 50us;
-        const Status status =
-            channel.send(value, deadline, i % 11 == 0 ? stop.get_token() : std::stop_token{});
+        const std::stop_token token = i % 11 == 0 ? stop.get_token() : std::stop_token{};
+        // Sender 0 sends through a one-case select every other time.
+        const Status status = s == 0 && i % 2 == 1 ? send_by_select(channel, value, deadline, token)
+                                                   : channel.send(value, deadline, token);
         if (status == Status::ok) {
           ok.push_back(value);
           if (sent_total.fetch_add(1) + 1 == close_after) channel.close();
@@ -87,8 +116,11 @@ void race(std::size_t capacity, int senders, int receivers, int each, int close_
       for (int i = 0;; ++i) {
         rt::chan::Deadline deadline;
         if (i % 5 == 0) deadline = rt::Clock::now() + 50us;
-        auto received =
-            channel.receive(deadline, (i + r) % 13 == 0 ? stop.get_token() : std::stop_token{});
+        const std::stop_token token = (i + r) % 13 == 0 ? stop.get_token() : std::stop_token{};
+        // Receiver 0 receives through a select every other time, beside a channel nobody
+        // sends on: its wait ends on this channel's value, its close, its deadline or its stop.
+        auto received = r == 0 && i % 2 == 1 ? receive_by_select(channel, idle, deadline, token)
+                                             : channel.receive(deadline, token);
         if (received.status == Status::ok) {
           got.push_back(*received.value);
         } else if (received.status == Status::closed) {

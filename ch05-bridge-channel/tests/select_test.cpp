@@ -28,125 +28,187 @@ using Modes = ::testing::Types<ch05::testing::T2T, ch05::testing::T2C, ch05::tes
 TYPED_TEST_SUITE(Select, Modes);
 
 TYPED_TEST(Select, WithBothChannelsReadyExactlyOneCaseFiresAndTheOtherKeepsItsValue) {
-  using Channel = typename TypeParam::template Channel<int>;
-  Channel a(1), b(1);
-  std::vector<std::size_t> fired;
-  std::vector<Status> left;
-  run_sides<Channel>({[&] {
-                       a.send(1);
-                       b.send(2);
-                     }},
-                     {});
-  run_sides<Channel>({}, {[&] {
-                       std::optional<int> from_a, from_b;
-                       auto result = select({}, on_receive(a, from_a), on_receive(b, from_b));
-                       fired.push_back(result.index);
-                       EXPECT_EQ(result.status, Status::ok);
-                       EXPECT_EQ(from_a.has_value(), result.index == 0);
-                       EXPECT_EQ(from_b.has_value(), result.index == 1);
-                       left.push_back((result.index == 0 ? b : a).try_receive().status);
-                     }});
-  ASSERT_EQ(fired.size(), 1u);
-  EXPECT_EQ(left, std::vector<Status>{Status::ok}) << "the case that did not fire took nothing";
+  ch05::testing::for_each_storage<TypeParam>([](auto type, std::size_t capacity) {
+    using Channel = typename decltype(type)::type;
+    Channel a(capacity), b(capacity);
+    std::vector<std::size_t> fired;
+    std::vector<int> left;
+    // Two senders, so that on a rendezvous each waits in its channel's cell for a receiver.
+    run_sides<Channel>(
+        {[&] { EXPECT_EQ(a.send(1), Status::ok); }, [&] { EXPECT_EQ(b.send(2), Status::ok); }},
+        {[&] {
+          while (!a.select_can_receive() || !b.select_can_receive())
+            ch05::testing::let_others_run();
+          std::optional<int> from_a, from_b;
+          auto result = select({}, on_receive(a, from_a), on_receive(b, from_b));
+          fired.push_back(result.index);
+          EXPECT_EQ(result.status, Status::ok);
+          EXPECT_EQ(from_a, result.index == 0 ? std::optional<int>(1) : std::nullopt);
+          EXPECT_EQ(from_b, result.index == 1 ? std::optional<int>(2) : std::nullopt);
+          // The other value is still there (its rendezvous sender still waits).
+          auto other = (result.index == 0 ? b : a).receive();
+          if (other) left.push_back(*other.value);
+        }});
+    ASSERT_EQ(fired.size(), 1u);
+    EXPECT_EQ(left, std::vector<int>{fired[0] == 0 ? 2 : 1})
+        << "the case that did not fire took nothing";
+  });
 }
 
+// Buffered and Unbounded: the test needs both cases ready at every select, which a rendezvous
+// (whose senders come and go) cannot hold still.
 TYPED_TEST(Select, ReadyCasesFireInRandomOrderSoNoneStarves) {
-  using Channel = typename TypeParam::template Channel<int>;
   constexpr int kRounds = 400;
-  Channel a(kRounds), b(kRounds);
-  run_sides<Channel>({[&] {
-                       for (int i = 0; i < kRounds; ++i) {
-                         a.send(i);
-                         b.send(i);
-                       }
-                     }},
-                     {});
-  int from_a = 0;
-  run_sides<Channel>({}, {[&] {
-                       // Both channels hold values throughout: every select sees two ready cases.
-                       for (int i = 0; i < kRounds; ++i) {
-                         std::optional<int> x, y;
-                         if (select({}, on_receive(a, x), on_receive(b, y)).index == 0) ++from_a;
-                       }
-                     }});
-  EXPECT_GT(from_a, kRounds / 4);
-  EXPECT_LT(from_a, kRounds - kRounds / 4);
+  auto fairly = [](auto& a, auto& b) {
+    using Channel = std::remove_reference_t<decltype(a)>;
+    run_sides<Channel>({[&] {
+                         for (int i = 0; i < kRounds; ++i) {
+                           a.send(i);
+                           b.send(i);
+                         }
+                       }},
+                       {});
+    int from_a = 0;
+    run_sides<Channel>({}, {[&] {
+                         // Both channels hold values throughout: every select sees two ready cases.
+                         for (int i = 0; i < kRounds; ++i) {
+                           std::optional<int> x, y;
+                           if (select({}, on_receive(a, x), on_receive(b, y)).index == 0) ++from_a;
+                         }
+                       }});
+    EXPECT_GT(from_a, kRounds / 4);
+    EXPECT_LT(from_a, kRounds - kRounds / 4);
+  };
+  {
+    typename TypeParam::template Channel<int> a(kRounds), b(kRounds);
+    fairly(a, b);
+  }
+  SCOPED_TRACE("unbounded");
+  typename TypeParam::template Channel<int, rt::chan::Unbounded> a, b;
+  fairly(a, b);
 }
 
 TYPED_TEST(Select, WithADefaultItNeverWaits) {
-  using Channel = typename TypeParam::template Channel<int>;
-  Channel a(1);
-  rt::chan::SelectResult result;
-  run_sides<Channel>({}, {[&] {
-                       std::optional<int> x;
-                       result = select({.has_default = true}, on_receive(a, x));
-                     }});
-  EXPECT_EQ(result.index, rt::chan::kNoCase);
-  EXPECT_EQ(result.status, Status::empty);
+  ch05::testing::for_each_storage<TypeParam>([](auto type, std::size_t capacity) {
+    using Channel = typename decltype(type)::type;
+    Channel a(capacity);
+    rt::chan::SelectResult result;
+    run_sides<Channel>({}, {[&] {
+                         std::optional<int> x;
+                         result = select({.has_default = true}, on_receive(a, x));
+                       }});
+    EXPECT_EQ(result.index, rt::chan::kNoCase);
+    EXPECT_EQ(result.status, Status::empty);
+    EXPECT_EQ(a.stats().parks, 0u);
+  });
 }
 
 TYPED_TEST(Select, ADeadlineEndsItWithNoCaseAndAStopLikewise) {
-  using Channel = typename TypeParam::template Channel<int>;
-  Channel a(1), b(1);
-  rt::chan::SelectResult timed, stopped;
-  std::stop_source stop;
-  stop.request_stop();
-  run_sides<Channel>(
-      {}, {[&] {
-        std::optional<int> x, y;
-        timed = select({.deadline = rt::Clock::now() + 5ms}, on_receive(a, x), on_receive(b, y));
-        stopped = select({.stop = stop.get_token()}, on_receive(a, x), on_receive(b, y));
-      }});
-  EXPECT_EQ(timed.index, rt::chan::kNoCase);
-  EXPECT_EQ(timed.status, Status::timed_out);
-  EXPECT_EQ(stopped.status, Status::cancelled);
+  ch05::testing::for_each_storage<TypeParam>([](auto type, std::size_t capacity) {
+    using Channel = typename decltype(type)::type;
+    Channel a(capacity), b(capacity);
+    rt::chan::SelectResult timed, stopped;
+    std::stop_source stop;
+    stop.request_stop();
+    run_sides<Channel>(
+        {}, {[&] {
+          std::optional<int> x, y;
+          timed = select({.deadline = rt::Clock::now() + 5ms}, on_receive(a, x), on_receive(b, y));
+          stopped = select({.stop = stop.get_token()}, on_receive(a, x), on_receive(b, y));
+        }});
+    EXPECT_EQ(timed.index, rt::chan::kNoCase);
+    EXPECT_EQ(timed.status, Status::timed_out);
+    EXPECT_EQ(stopped.status, Status::cancelled);
+  });
 }
 
+// On a rendezvous, a sender that finds the select parked hands it the value directly (the
+// select's wait ends as delivered, and the case whose variable holds the value fired).
 TYPED_TEST(Select, AParkedSelectIsWokenByASendOnAnyOfItsChannels) {
-  using Channel = typename TypeParam::template Channel<int>;
-  for (int which = 0; which < 2; ++which) {
-    Channel a(1), b(1);
-    rt::chan::SelectResult result;
-    std::optional<int> x, y;
-    std::atomic<bool> parked{false};
-    run_sides<Channel>({[&] {
-                         while (!parked) ch05::testing::let_others_run();
-                         (which == 0 ? a : b).send(7);
-                       }},
-                       {[&] {
-                         // The sender waits for this; on a loop (C2C) the select then parks
-                         // before the send, elsewhere it may or may not have parked yet.
-                         parked = true;
-                         result = select({}, on_receive(a, x), on_receive(b, y));
-                       }});
-    EXPECT_EQ(result.index, std::size_t(which));
-    EXPECT_EQ((which == 0 ? x : y), std::optional<int>(7));
-  }
+  ch05::testing::for_each_storage<TypeParam>([](auto type, std::size_t capacity) {
+    using Channel = typename decltype(type)::type;
+    for (int which = 0; which < 2; ++which) {
+      Channel a(capacity), b(capacity);
+      rt::chan::SelectResult result;
+      std::optional<int> x, y;
+      run_sides<Channel>(
+          {[&] {
+            // Sends once the select registered on both channels (it then
+            // parks, or its re-check finds the value).
+            while (!a.select_receivers().maybe_waiting() || !b.select_receivers().maybe_waiting())
+              ch05::testing::let_others_run();
+            EXPECT_EQ((which == 0 ? a : b).send(7), Status::ok);
+          }},
+          {[&] { result = select({}, on_receive(a, x), on_receive(b, y)); }});
+      EXPECT_EQ(result.index, std::size_t(which));
+      EXPECT_EQ(result.status, Status::ok);
+      EXPECT_EQ((which == 0 ? x : y), std::optional<int>(7));
+      EXPECT_EQ((which == 0 ? y : x), std::nullopt);
+    }
+  });
 }
 
+// Buffered and Rendezvous: an Unbounded channel always has room, so there is nothing to wait
+// for. On a rendezvous, "room" is a receiver: it takes the value straight from the waiting
+// select's case.
 TYPED_TEST(Select, ASendCaseFiresWhenRoomAppears) {
-  using Channel = typename TypeParam::template Channel<int>;
-  Channel full(1), never(1);
-  rt::chan::SelectResult result;
-  std::vector<int> received;
-  std::atomic<bool> filled{false};
-  // Sending side: `full` is full, so the select waits until the receiver makes room.
+  ch05::testing::for_each_storage<TypeParam>([](auto type, std::size_t capacity) {
+    using Channel = typename decltype(type)::type;
+    if constexpr (!Channel::kRendezvous) {
+      if (capacity == 0) return;  // unbounded
+    }
+    Channel full(capacity), never(capacity);
+    rt::chan::SelectResult result;
+    std::vector<int> received, expected;
+    int other = -1;
+    run_sides<Channel>(
+        {[&] {
+          for (std::size_t i = 0; i < capacity; ++i) {
+            ASSERT_EQ(full.send(int(i)), Status::ok);
+            ASSERT_EQ(never.send(-1), Status::ok);
+          }
+          // Both full now (a rendezvous: nobody receives): the select waits.
+          int value = 1000;
+          other = 3;
+          result = select({}, on_send(full, value), on_send(never, other));
+          full.close();
+          never.close();
+        }},
+        {[&] {
+          // Takes only once the select registered (it then parks, or its
+          // re-check finds room).
+          while (!full.select_senders().maybe_waiting() || !never.select_senders().maybe_waiting())
+            ch05::testing::let_others_run();
+          while (auto got = full.receive()) received.push_back(*got.value);
+        }});
+    for (std::size_t i = 0; i < capacity; ++i) expected.push_back(int(i));
+    expected.push_back(1000);
+    EXPECT_EQ(result.index, 0u);
+    EXPECT_EQ(result.status, Status::ok);
+    EXPECT_EQ(received, expected);
+    EXPECT_EQ(other, 3) << "the case that did not fire kept its value";
+  });
+}
+
+// A select waiting to send on a rendezvous and a receiver meet without a third party: each
+// registers, then re-checks for the other, so they never both park (a lost wakeup here is a
+// hang, which the test's timeout turns into a failure). Many rounds, to hit the moment when
+// both arrive together.
+TYPED_TEST(Select, ARendezvousSendCaseAndAReceiverArrivingTogetherNeverBothPark) {
+  using Channel = typename TypeParam::template Channel<int, rt::chan::Rendezvous>;
+  constexpr int kRounds = 20000;
+  Channel channel;
+  long long sum = 0;
   run_sides<Channel>({[&] {
-                       full.send(1);
-                       never.send(0);  // both full now
-                       filled = true;
-                       int value = 2, other = 3;
-                       result = select({}, on_send(full, value), on_send(never, other));
-                       full.close();
-                       never.close();
+                       for (int i = 0; i < kRounds; ++i) {
+                         int value = i;
+                         ASSERT_EQ(select({}, on_send(channel, value)).status, Status::ok);
+                       }
                      }},
                      {[&] {
-                       while (!filled) ch05::testing::let_others_run();
-                       while (auto got = full.receive()) received.push_back(*got.value);
+                       for (int i = 0; i < kRounds; ++i) sum += *channel.receive().value;
                      }});
-  EXPECT_EQ(result.index, 0u);
-  EXPECT_EQ(result.status, Status::ok);
-  EXPECT_EQ(received, (std::vector<int>{1, 2}));
+  EXPECT_EQ(sum, static_cast<long long>(kRounds) * (kRounds - 1) / 2);
 }
 
 // The bug this guards against shipped in other channel libraries: a select woken by channel

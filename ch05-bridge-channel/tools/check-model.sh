@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Verifies the channel's park/notify protocol (model/waiter.pml) with spin, exhaustively,
-# for a thread receiver and a fiber receiver (2 senders, capacity 1), and the loop's inbox
-# and its one-wake-per-sleep flag (model/loop_inbox.pml, 3 wakers); then checks that the
-# check can fail: each mutant below is a real bug, and spin must find it. Needs spin and a C
-# compiler (Debian: spin, gcc). About a minute on one CPU. The 3-sender protocol
+# for a thread receiver and a fiber receiver (2 senders, capacity 1); a rendezvous's
+# hand-to-hand path between a select's send case and a receiver (model/rendezvous.pml); and
+# the loop's inbox and its one-wake-per-sleep flag (model/loop_inbox.pml, 3 wakers). Then it
+# checks that the check can fail: each mutant below is a real bug, and spin must find it.
+# Needs spin and a C compiler (Debian: spin, gcc). About a minute and a half on one CPU. The 3-sender protocol
 # (-DSENDERS=3 -DNO_DEADLINE) is too large for CI; model/README.md says how it was checked.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -22,6 +23,12 @@ runs=(
   "mutant: the re-check forgets the deadline|waiter.pml|-DMUTANT_NO_DEADLINE_RECHECK|fail"
   "mutant: a fiber keeps a stale unpark|waiter.pml|-DRECEIVER_IS_FIBER -DMUTANT_FIBER_KEEPS_STALE_UNPARK|fail"
   "mutant: a cancelled sender keeps its wakeup (3 senders)|waiter.pml|-DSENDERS=3 -DNO_DEADLINE -DMUTANT_NO_PASS_ON|fail|bfs"
+  "rendezvous: select offer meets receiver, none lost|rendezvous.pml||pass"
+  "rendezvous: the same with deadlines and close|rendezvous.pml|-DDEADLINES -DCLOSE|pass"
+  "mutant: the offer's re-check ignores receivers|rendezvous.pml|-DMUTANT_SENDER_IGNORES_RECEIVERS|fail"
+  "mutant: the receive's re-check ignores offers|rendezvous.pml|-DMUTANT_RECEIVER_IGNORES_OFFERS|fail"
+  "mutant: take_offer ends the wait without a CAS|rendezvous.pml|-DDEADLINES -DMUTANT_BLIND_TAKE|fail"
+  "mutant: hand_over ends the wait without a CAS|rendezvous.pml|-DDEADLINES -DMUTANT_BLIND_HAND_OVER|fail"
   "loop inbox: one wake per sleep, none lost|loop_inbox.pml||pass"
   "mutant: the loop sleeps without re-reading its inbox|loop_inbox.pml|-DMUTANT_NO_RECHECK|fail"
   "mutant: a waker looks at the state before its push|loop_inbox.pml|-DMUTANT_LOOK_BEFORE_PUSH|fail"
@@ -33,4 +40,4 @@ if [ "$failed" -ne 0 ]; then
   echo "model check FAILED" >&2
   exit 1
 fi
-echo "model check passed: the protocols hold (both receivers; the loop's inbox); every mutant was caught"
+echo "model check passed: the protocols hold (both receivers; the rendezvous; the loop's inbox); every mutant was caught"

@@ -73,6 +73,7 @@ class Channel {
   static constexpr bool kOtherPartyMayRunElsewhere = !same_thread_wake<ReceiverKind, SenderKind>();
   // The lists of parked parties: locked unless every party runs on one thread.
   using Waiters = WaitList<kOtherPartyMayRunElsewhere>;
+  static constexpr bool kRendezvous = std::is_same_v<Storage, Rendezvous>;  // either cell
 
   // capacity >= 1 for Buffered (checked); ignored for Unbounded and Rendezvous.
   explicit Channel(std::size_t capacity = 1) : storage_(checked_capacity(capacity)) {}
@@ -109,13 +110,16 @@ class Channel {
   }
 
   // Sends only if there is room now: ok, full or closed. Moves from `value` only on ok.
-  // Not offered on a rendezvous: its send completes only when a receiver took the value, so
-  // it cannot complete "now" (Go's non-blocking send hands the value to a receiver already
-  // parked; here a parked receiver must first be woken).
+  // On a rendezvous, "room" is a receiver already waiting (in a receive or a select): the
+  // value goes straight into its hands, and full means nobody was waiting (Go's non-blocking
+  // send on an unbuffered channel).
   Status try_send(T& value) {
-    static_assert(!kRendezvous, "try_send on a Rendezvous channel: use send with a deadline");
     check_caller<SenderKind>("try_send");
-    return put_now(value);
+    if constexpr (kRendezvous) {
+      return hand_over_now(value);
+    } else {
+      return put_now(value);
+    }
   }
   Status try_send(T&& value) { return try_send(value); }
 
@@ -133,8 +137,8 @@ class Channel {
         return received;
       }
       const WaitState outcome = wait<ReceiverKind>(
-          receivers_, [this] { return storage_.has_value_or_closed(); }, deadline, stop,
-          kRendezvous ? &received.value : nullptr);
+          receivers_, [this] { return can_receive(); }, deadline, stop,
+          receive_slot(received.value));
       if (outcome == WaitState::delivered) {  // a rendezvous sender handed it over
         received.status = Status::ok;
         return received;
@@ -167,6 +171,7 @@ class Channel {
     end_all<ReceiverKind>(receivers_);
     end_all<SenderKind>(senders_);
     end_all<SenderKind>(owner_);
+    end_all<SenderKind>(offers_);
     return true;
   }
   bool closed() const noexcept { return storage_.closed(); }
@@ -186,28 +191,46 @@ class Channel {
     status = take_now(into);
     return status != Status::empty;
   }
-  // Sends if there is room (ok) or the channel is closed (closed); false if neither.
+  // Sends if there is room (ok; on a rendezvous: a receiver waits, and takes the value) or the
+  // channel is closed (closed); false if neither.
   bool select_try_send(T& value, Status& status) {
-    static_assert(!kRendezvous, "a select cannot send on a Rendezvous channel");
-    status = put_now(value);
+    if constexpr (kRendezvous) {
+      status = hand_over_now(value);
+    } else {
+      status = put_now(value);
+    }
     return status != Status::full;
   }
   Waiters& select_receivers() noexcept { return receivers_; }
-  Waiters& select_senders() noexcept { return senders_; }
-  bool select_can_receive() const noexcept { return storage_.has_value_or_closed(); }
-  bool select_can_send() const noexcept { return storage_.has_room_or_closed(); }
+  // Where a rendezvous sender may hand a value straight to a receive case (as to a receive).
+  static void* receive_slot(std::optional<T>& into) noexcept {
+    return kRendezvous ? &into : nullptr;
+  }
+  // A send case waits for room; on a rendezvous, as an offer that a receiver takes from.
+  Waiters& select_senders() noexcept { return kRendezvous ? offers_ : senders_; }
+  bool select_can_receive() const noexcept { return can_receive(); }
+  bool select_can_send() const noexcept {
+    if constexpr (kRendezvous) return storage_.closed() || receivers_.maybe_waiting();
+    return storage_.has_room_or_closed();
+  }
   // A select that a notifier of this channel woke, and that completed another case (or gave
   // up), hands the wakeup on: another receiver (sender) may be parked beside the value (room).
   void select_pass_on_receivers() { pass_on_receivers(Status::ok); }
-  void select_pass_on_senders() { pass_on_senders(Status::ok); }
+  // (An offer's wait is ended only by a receiver taking it, which fires that case, or by close,
+  // which ends every wait: there is no wakeup to hand on.)
+  void select_pass_on_senders() {
+    if constexpr (!kRendezvous) pass_on_senders(Status::ok);
+  }
 
  private:
   // The one list a send or a receive waits on, for wait_on.
   struct OneList {
     static constexpr std::size_t kCount = 1;
     Waiters* list;
+    void* receive_slot;
     void link(std::size_t, WaitNode& node) { list->link(node); }
     bool unlink(std::size_t, WaitNode& node) { return list->unlink(node); }
+    void* slot(std::size_t) const { return receive_slot; }
   };
 
   // One attempt, no waiting, and the notification that follows a change: ok, closed, or
@@ -234,7 +257,24 @@ class Channel {
       case TakeResult::empty:
         break;
     }
+    if constexpr (kRendezvous) {
+      // No value in the cell; a select may be waiting to send. Relaxed peek: an offer made
+      // just after is seen by the fenced re-check of a receiver about to park (can_receive).
+      if (offers_.maybe_waiting()) {
+        if (const auto woken = offers_.take_offer(SenderKind::kWaiting, into)) {
+          wake<SenderKind, ReceiverKind>(*woken);
+          return Status::ok;
+        }
+      }
+    }
     return Status::empty;
+  }
+  // What a receiver waits for: a value, a close, or on a rendezvous a select offering one.
+  bool can_receive() const noexcept {
+    if constexpr (kRendezvous) {
+      if (offers_.maybe_waiting()) return true;
+    }
+    return storage_.has_value_or_closed();
   }
 
   // A slow-path counter: an atomic increment between threads, a plain one on one thread.
@@ -250,7 +290,6 @@ class Channel {
   static void fence() noexcept {
     if constexpr (kOtherPartyMayRunElsewhere) rt::store_load_fence();
   }
-  static constexpr bool kRendezvous = std::is_same_v<Storage, Rendezvous>;  // either cell
   static_assert(!kRendezvous || std::is_same_v<WhenFull, Block>,
                 "a Rendezvous channel holds no values to drop: WhenFull must be Block");
 
@@ -262,13 +301,7 @@ class Channel {
     // A receiver already waits: hand the value over and be done, without the cell, and without
     // waiting for the receiver to run (it has the value: it was taken). Relaxed peek: a
     // receiver that registers just after is found by after_put's fenced look below.
-    if (receivers_.maybe_waiting()) {
-      bool delivered = false;
-      if (const auto woken = receivers_.hand_over(ReceiverKind::kWaiting, value, delivered)) {
-        wake<ReceiverKind, SenderKind>(*woken);
-        if (delivered) return Status::ok;
-      }
-    }
+    if (hand_over_now(value) == Status::ok) return Status::ok;
     for (;;) {
       const PutResult occupied = storage_.try_occupy(value);
       if (occupied == PutResult::closed) return Status::closed;
@@ -295,6 +328,18 @@ class Channel {
       }
       return release_cell(Status::ok);  // a receiver took it first: delivered
     }
+  }
+  // A rendezvous send that completes only if a receiver waits now: ok (the value is in its
+  // hands, and it is woken), full (nobody waiting; the value is left as it was) or closed.
+  Status hand_over_now(T& value) {
+    if (storage_.closed()) return Status::closed;
+    if (receivers_.maybe_waiting()) {
+      if (const auto woken = receivers_.hand_over(ReceiverKind::kWaiting, value)) {
+        wake<ReceiverKind, SenderKind>(*woken);
+        return Status::ok;
+      }
+    }
+    return Status::full;
   }
   // The owner, its value taken: frees the cell and wakes a sender waiting for it.
   Status release_cell(Status status) {
@@ -340,7 +385,7 @@ class Channel {
   }
   Status pass_on_receivers(Status status) {
     fence();
-    if (receivers_.maybe_waiting() && storage_.has_value_or_closed()) {
+    if (receivers_.maybe_waiting() && can_receive()) {
       notify_one<ReceiverKind, ReceiverKind>(receivers_);
     }
     return status;
@@ -365,10 +410,10 @@ class Channel {
 
   template <typename Kind, typename Ready>
   WaitState wait(Waiters& list, Ready ready, const Deadline& deadline, const std::stop_token& stop,
-                 void* slot = nullptr) {
+                 void* receive_slot = nullptr) {
     std::array<bool, 1> removed;
-    return wait_on<Kind, kOtherPartyMayRunElsewhere>(OneList{&list}, removed, ready, deadline, stop,
-                                                     stats_.parks, slot);
+    return wait_on<Kind, kOtherPartyMayRunElsewhere>(OneList{&list, receive_slot}, removed, ready,
+                                                     deadline, stop, stats_.parks);
   }
 
   // Wakes the oldest waiter of `list`, of kind Waiter, from a party of kind Waker.
@@ -424,6 +469,7 @@ class Channel {
   Waiters receivers_;  // parked receivers (receive)
   Waiters senders_;    // parked senders (send, when full; a rendezvous: the cell is taken)
   Waiters owner_;      // a rendezvous: the sender whose value is in the cell, waiting for a take
+  Waiters offers_;     // a rendezvous: selects waiting to send, each with its Offer<T>
   struct {
     std::atomic<std::uint64_t> parks{0}, notifications{0}, wakeups{0}, dropped{0};
   } stats_;

@@ -20,7 +20,11 @@
 //   (otherwise a receiver parked on that channel could sleep beside a value).
 // - Every case waits on the same kind of party as the caller (receive cases: the channel's
 //   Receiver kind; send cases: its Sender kind): checked at compile time and at run time.
-//   A send case on a Rendezvous channel is not offered (its send waits twice).
+// - On a rendezvous (capacity 0) a case completes hand to hand, as in Go: a send case fires
+//   when a receiver waits (and takes the value), a receive case when a sender waits or offers.
+//   While the select waits, a rendezvous sender may put its value straight into a receive
+//   case's `into`, or a receiver take it straight from a send case's value (the wait then
+//   ends as `delivered`, and the case that holds, or gave, the value is the one that fired).
 #pragma once
 
 #include <array>
@@ -62,6 +66,10 @@ struct ReceiveCase {
   bool ready() const { return channel->select_can_receive(); }
   auto& list() const { return channel->select_receivers(); }
   void pass_on() const { channel->select_pass_on_receivers(); }
+  void* slot() const { return Channel::receive_slot(*into); }
+  void clear() const { into->reset(); }
+  // Whether a rendezvous sender handed this case its value while the select waited.
+  bool handed_a_value() const { return Channel::kRendezvous && into->has_value(); }
 };
 
 template <typename Channel>
@@ -70,14 +78,22 @@ struct SendCase {
   static constexpr bool kOtherPartyMayRunElsewhere = Channel::kOtherPartyMayRunElsewhere;
   Channel* channel;
   typename Channel::value_type* value;
+  Offer<typename Channel::value_type> offer = {};  // a rendezvous: what receivers take from
 
   bool try_now(Status& status) { return channel->select_try_send(*value, status); }
   bool ready() const { return channel->select_can_send(); }
   auto& list() const { return channel->select_senders(); }
   void pass_on() const { channel->select_pass_on_senders(); }
+  void* slot() {
+    offer.value = value;
+    return Channel::kRendezvous ? &offer : nullptr;
+  }
+  void clear() { offer.taken = false; }
+  // Whether a rendezvous receiver took this case's value while the select waited.
+  bool handed_a_value() const { return offer.taken; }
 };
 
-// A receive case: on ok, the value is in `into`.
+// A receive case: on ok, the value is in `into`; otherwise `into` is empty (select empties it).
 template <typename Channel>
 ReceiveCase<Channel> on_receive(Channel& channel,
                                 std::optional<typename Channel::value_type>& into) {
@@ -86,7 +102,7 @@ ReceiveCase<Channel> on_receive(Channel& channel,
 // A send case: on ok, `value` was moved into the channel; otherwise it is left as it was.
 template <typename Channel>
 SendCase<Channel> on_send(Channel& channel, typename Channel::value_type& value) {
-  return {&channel, &value};
+  return {&channel, &value, {}};
 }
 
 namespace detail {
@@ -112,6 +128,11 @@ struct CaseLists {
     (*visit)(i, [&](auto& c) { was_linked = c.list().unlink(node); });
     return was_linked;
   }
+  void* slot(std::size_t i) {
+    void* slot = nullptr;
+    (*visit)(i, [&](auto& c) { slot = c.slot(); });
+    return slot;
+  }
 };
 }  // namespace detail
 
@@ -130,6 +151,7 @@ SelectResult select(const SelectOptions& options, Cases... cases) {
   auto visit = [&](std::size_t i, auto&& function) {
     detail::visit_case(all, i, function, indexes);
   };
+  for (std::size_t i = 0; i < kCases; ++i) visit(i, [](auto& c) { c.clear(); });
   std::array<std::size_t, kCases> order;
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::array<bool, kCases> woken_by{};  // cases whose notifier woke this select
@@ -172,6 +194,13 @@ SelectResult select(const SelectOptions& options, Cases... cases) {
         wait_on<Kind, kShared>(detail::CaseLists<kCases, decltype(visit)>{&visit}, removed,
                                any_ready, options.deadline, options.stop, parks);
     for (std::size_t i = 0; i < kCases; ++i) woken_by[i] = woken_by[i] || removed[i];
+    if (outcome == WaitState::delivered) {  // one case's value was handed over, either way
+      for (std::size_t i = 0; i < kCases; ++i) {
+        bool handed = false;
+        visit(i, [&](auto& c) { handed = c.handed_a_value(); });
+        if (handed) return finish({i, Status::ok});
+      }
+    }
     if (outcome == WaitState::timed_out) return finish({kNoCase, Status::timed_out});
     if (outcome == WaitState::cancelled) return finish({kNoCase, Status::cancelled});
   }

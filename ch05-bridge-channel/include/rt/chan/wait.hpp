@@ -35,17 +35,21 @@ inline constexpr std::size_t kMaxWaitLists = 16;
 
 // Waits as a party of `Kind` until what `ready()` checks may hold, registered on every list of
 // `lists` (Lists::kCount of them: lists.link(i, node), lists.unlink(i, node) -> false if a
-// notifier took the node out; one list for a send or a receive, one per case for a select).
+// notifier took the node out; lists.slot(i): where the other side of a rendezvous hands a
+// value over (a receive's std::optional, a select send case's Offer), or nullptr; one list for
+// a send or a receive, one per case for a select).
 // kShared: some party on another thread may act on these lists (then it spins first, fences,
 // and counts atomically; false only for fibers of one loop). Returns the outcome: notified (someone
 // changed a list's side: try again), timed_out, cancelled, or idle (withdrawn after the re-check:
-// ready(), the deadline or the stop held). removed[i] is set to whether a notifier or close() took
-// the registration on lists[i] out: that side changed for this party (a select passes such a wakeup
-// on if it completes another case). `parks` counts waits that got past their re-check.
+// ready(), the deadline or the stop held), or delivered (the other side of a rendezvous handed
+// a value over through one list's slot). removed[i] is set to whether a notifier
+// or close() took the registration on lists[i] out: that side changed for this party (a select
+// passes such a wakeup on if it completes another case). `parks` counts waits that got past their
+// re-check.
 template <typename Kind, bool kShared, typename Lists, typename Ready>
 WaitState wait_on(Lists lists, std::array<bool, Lists::kCount>& removed, Ready ready,
                   const Deadline& deadline, const std::stop_token& stop,
-                  std::atomic<std::uint64_t>& parks, void* slot = nullptr) {
+                  std::atomic<std::uint64_t>& parks) {
   constexpr bool kMaySpin = kShared && spins_before_park<Kind>();
   // 0. Spin a little first, with more than one CPU, when the other party may run on another
   // CPU (kMaySpin: not for two fibers of one loop, which share a thread, nor for a kind that
@@ -79,7 +83,7 @@ WaitState wait_on(Lists lists, std::array<bool, Lists::kCount>& removed, Ready r
   for (std::size_t i = 0; i < Lists::kCount; ++i) {  // 1. register
     nodes[i].word = &word;
     nodes[i].parker = &parker;
-    nodes[i].slot = slot;
+    nodes[i].slot = lists.slot(i);
     nodes[i].word_shared = kShared || stop.stop_possible();
     lists.link(i, nodes[i]);
   }

@@ -56,7 +56,8 @@ inline bool try_end_wait(WaitWord& word, WaitState waiting, WaitState outcome) n
 struct WaitNode {
   WaitWord* word = nullptr;
   void* parker = nullptr;  // the endpoint kind's Parker, for the winner's wake
-  void* slot = nullptr;    // a rendezvous receive: its std::optional<T>, for a direct handoff
+  void* slot = nullptr;    // a rendezvous receive (or select case): its std::optional<T>; a
+                           // select's rendezvous send case: its Offer<T>; for a direct handoff
   // Whether a party on another thread may end this wait (a stop request can come from any
   // thread). False only for a fiber of a C2C channel waiting without a stop token: then the
   // ending needs no compare-and-swap (WaitList<false>::end).
@@ -64,6 +65,14 @@ struct WaitNode {
   WaitNode* previous = nullptr;
   WaitNode* next = nullptr;
   bool linked = false;  // guarded by the list's lock
+};
+
+// A select's send case waiting on a rendezvous: the value it offers, which a receiver takes
+// straight from it (as Go's recv from a parked sender), and whether one did.
+template <typename T>
+struct Offer {
+  T* value = nullptr;
+  bool taken = false;  // written by the receiver that ended the wait as `delivered`
 };
 
 // What a notifier needs to wake the owner of a node whose wait it ended: copied while the
@@ -120,27 +129,40 @@ class WaitList {
   // A rendezvous sender with a waiting receiver (Go's sendDirect): moves `value` into the
   // oldest waiting receive's slot and ends its wait as `delivered`; the sender's send is then
   // done. The value is written before the CAS, under the lock (the owner cannot leave while
-  // it is held), and taken back if the CAS loses (that wait ended otherwise). A registration
-  // without a slot (a select's) is notified instead, and then `delivered` is false.
+  // it is held), and taken back if the CAS loses (that wait ended otherwise). Every receive
+  // registered on a rendezvous has a slot: a plain receive's value, or a select's receive case.
   template <typename T>
-  std::optional<Woken> hand_over(WaitState waiting, T& value, bool& delivered) noexcept {
+  std::optional<Woken> hand_over(WaitState waiting, T& value) noexcept {
     Guard guard(lock_);
     while (WaitNode* node = head_) {
       remove(*node);
       const Woken woken{node->word, node->parker};
-      if (node->slot == nullptr) {
-        delivered = false;
-        if (end(*node, waiting, WaitState::notified)) return woken;
-        continue;
-      }
       auto& slot = *static_cast<std::optional<T>*>(node->slot);
       slot.emplace(std::move(value));
-      if (end(*node, waiting, WaitState::delivered)) {
-        delivered = true;
-        return woken;
-      }
+      if (end(*node, waiting, WaitState::delivered)) return woken;
       value = std::move(*slot);  // that wait ended otherwise: keep the value
       slot.reset();
+    }
+    return std::nullopt;
+  }
+
+  // The other direction, for a rendezvous receiver and a select waiting to send: moves the
+  // value out of the oldest offer into `into`, ends that wait as `delivered` and marks the
+  // offer taken; the value goes back if the CAS loses. Same locking argument as hand_over.
+  template <typename T>
+  std::optional<Woken> take_offer(WaitState waiting, std::optional<T>& into) noexcept {
+    Guard guard(lock_);
+    while (WaitNode* node = head_) {
+      remove(*node);
+      const Woken woken{node->word, node->parker};
+      auto& offer = *static_cast<Offer<T>*>(node->slot);
+      into.emplace(std::move(*offer.value));
+      if (end(*node, waiting, WaitState::delivered)) {
+        offer.taken = true;  // read by the owner after it unlinked (under this lock)
+        return woken;
+      }
+      *offer.value = std::move(*into);  // that wait ended otherwise: the offer keeps its value
+      into.reset();
     }
     return std::nullopt;
   }
