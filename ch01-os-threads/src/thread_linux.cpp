@@ -36,13 +36,24 @@ bool supports_pinning() {
   return true;
 }
 
-int usable_cpu_count() {
+std::vector<int> usable_cpus() {
   cpu_set_t set;
   CPU_ZERO(&set);
+  std::vector<int> cpus;
   // The initial thread's mask (its id is the process id), whatever the calling thread's is.
-  if (sched_getaffinity(getpid(), sizeof set, &set) != 0) return cpu_count();  // > 1024 CPUs
-  const int n = CPU_COUNT(&set);
-  return n > 0 ? n : 1;
+  if (sched_getaffinity(getpid(), sizeof set, &set) == 0) {
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+      if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+    }
+  }
+  if (cpus.empty()) {  // more than CPU_SETSIZE (1024) CPUs: the fixed-size set cannot say
+    for (int cpu = 0; cpu < cpu_count(); ++cpu) cpus.push_back(cpu);
+  }
+  return cpus;
+}
+
+int usable_cpu_count() {
+  return static_cast<int>(usable_cpus().size());
 }
 
 namespace this_thread {

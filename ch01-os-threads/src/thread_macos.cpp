@@ -27,8 +27,14 @@ bool supports_pinning() {
   return false;
 }
 
+std::vector<int> usable_cpus() {
+  std::vector<int> cpus;  // affinity hints, not masks: every CPU
+  for (int cpu = 0; cpu < cpu_count(); ++cpu) cpus.push_back(cpu);
+  return cpus;
+}
+
 int usable_cpu_count() {
-  return cpu_count();  // affinity hints, not masks
+  return cpu_count();
 }
 
 namespace this_thread {

@@ -5,7 +5,6 @@
 #include <process.h>
 #include <windows.h>
 
-#include <bit>
 #include <cassert>
 #include <cerrno>
 #include <climits>
@@ -133,15 +132,25 @@ int cpu_count() {
   return n > 0 ? static_cast<int>(n) : 1;
 }
 
-int usable_cpu_count() {
+std::vector<int> usable_cpus() {
   DWORD_PTR process = 0;
   DWORD_PTR system = 0;
+  std::vector<int> cpus;
   // One processor group's mask (up to 64 CPUs): a process across groups reports 0, and then
   // every CPU counts.
-  if (GetProcessAffinityMask(GetCurrentProcess(), &process, &system) == 0 || process == 0) {
-    return cpu_count();
+  if (GetProcessAffinityMask(GetCurrentProcess(), &process, &system) != 0) {
+    for (int cpu = 0; cpu < 64; ++cpu) {
+      if ((static_cast<std::uint64_t>(process) >> cpu) & 1) cpus.push_back(cpu);
+    }
   }
-  return std::popcount(static_cast<std::uint64_t>(process));
+  if (cpus.empty()) {
+    for (int cpu = 0; cpu < cpu_count(); ++cpu) cpus.push_back(cpu);
+  }
+  return cpus;
+}
+
+int usable_cpu_count() {
+  return static_cast<int>(usable_cpus().size());
 }
 
 namespace this_thread {

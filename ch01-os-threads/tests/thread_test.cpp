@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <bit>
+#include <cstdint>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "rt/error.hpp"
 
@@ -111,13 +115,16 @@ TEST(Thread, PinningTakesEffectBeforeTheBodyRuns) {
   }
 }
 
-// The process's affinity mask, not the machine's CPUs: what `taskset -c 0` leaves is one CPU.
-// Linux and Windows narrow the process's mask here and put it back; a Thread pinned to one CPU
-// does not narrow it.
+// The process's affinity mask, not the machine's CPUs: what `taskset -c 1` leaves is one CPU,
+// CPU 1. Linux and Windows narrow the process's mask here and put it back; a Thread pinned to one
+// CPU does not narrow it.
 TEST(Thread, UsableCpusFollowTheProcessAffinityMaskNotAPinnedThread) {
   const int usable = rt::os::usable_cpu_count();
   EXPECT_GE(usable, 1);
   EXPECT_LE(usable, rt::os::cpu_count());
+  const std::vector<int> cpus = rt::os::usable_cpus();
+  EXPECT_EQ(static_cast<int>(cpus.size()), usable);
+  EXPECT_TRUE(std::is_sorted(cpus.begin(), cpus.end()));
   if (rt::os::supports_pinning()) {
     int seen = 0;
     Thread({.cpu = 0}, [&] { seen = rt::os::usable_cpu_count(); }).join();
@@ -126,26 +133,31 @@ TEST(Thread, UsableCpusFollowTheProcessAffinityMaskNotAPinnedThread) {
 #if defined(__linux__)
   cpu_set_t saved;
   ASSERT_EQ(sched_getaffinity(0, sizeof saved, &saved), 0);
-  int first = 0;
-  while (!CPU_ISSET(first, &saved)) ++first;
+  int last = CPU_SETSIZE - 1;  // the highest-numbered: usable_cpus() must name it, not say 0
+  while (!CPU_ISSET(last, &saved)) --last;
   cpu_set_t one;
   CPU_ZERO(&one);
-  CPU_SET(first, &one);
+  CPU_SET(last, &one);
   ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);  // the test's initial thread
   const int narrowed = rt::os::usable_cpu_count();
+  const std::vector<int> narrowed_cpus = rt::os::usable_cpus();
   sched_setaffinity(0, sizeof saved, &saved);
   EXPECT_EQ(narrowed, 1);
+  EXPECT_EQ(narrowed_cpus, std::vector<int>{last}) << "the CPU the mask allows, by number";
 #elif defined(_WIN32)
   DWORD_PTR process = 0;
   DWORD_PTR system = 0;
   ASSERT_NE(GetProcessAffinityMask(GetCurrentProcess(), &process, &system), 0);
-  const DWORD_PTR lowest = process & (~process + 1);
-  if (SetProcessAffinityMask(GetCurrentProcess(), lowest) == 0) {
+  // The highest-numbered CPU: usable_cpus() must name it, not say 0.
+  const int last = 63 - std::countl_zero(static_cast<std::uint64_t>(process));
+  if (SetProcessAffinityMask(GetCurrentProcess(), DWORD_PTR{1} << last) == 0) {
     GTEST_SKIP() << "SetProcessAffinityMask refused (error " << GetLastError() << ")";
   }
   const int narrowed = rt::os::usable_cpu_count();
+  const std::vector<int> narrowed_cpus = rt::os::usable_cpus();
   SetProcessAffinityMask(GetCurrentProcess(), process);
   EXPECT_EQ(narrowed, 1);
+  EXPECT_EQ(narrowed_cpus, std::vector<int>{last}) << "the CPU the mask allows, by number";
 #else
   GTEST_SKIP() << "macOS has no affinity mask to narrow; usable_cpu_count() is cpu_count()";
 #endif

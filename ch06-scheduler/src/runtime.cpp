@@ -233,10 +233,12 @@ Fiber::~Fiber() {
 
 Runtime::Runtime(Options options) : impl_(std::make_unique<detail::RuntimeImpl>(*this, options)) {
   detail::RuntimeImpl& impl = *impl_;
+  // The CPUs this process was given (`taskset -c 2,3`: 2 and 3), for `pin`.
+  const std::vector<int> cpus = impl.options.pin ? rt::os::usable_cpus() : std::vector<int>{};
   for (auto& worker : impl.workers) {
     rt::os::ThreadOptions thread_options;
     thread_options.name = impl.options.name + "-" + std::to_string(worker->index);
-    if (impl.options.pin) thread_options.cpu = worker->index % rt::os::cpu_count();
+    if (impl.options.pin) thread_options.cpu = cpus[worker->index % cpus.size()];
     if (impl.options.cpu) thread_options.cpu = impl.options.cpu;
     Worker* w = worker.get();
     try {

@@ -14,7 +14,12 @@
 #include <thread>
 #include <vector>
 
+#include "rt/os/thread.hpp"
 #include "rt/testing.hpp"
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 namespace {
 
@@ -289,6 +294,39 @@ TEST_P(Workers, AnExceptionTravelsToTheJoinerAndEachFiberKeepsItsOwnWhileItMoves
   }
   for (auto& h : handlers) h.join();
   EXPECT_EQ(good.load(), 8);
+}
+
+// `pin` picks CPUs the process may use, by number: under `taskset -c 1` a worker pinned to
+// CPU 0 would leave the CPU the user gave the program. The test narrows the process's mask to
+// its highest-numbered CPU (as `taskset` would), and every worker must run there.
+TEST(Runtime, PinnedWorkersRunOnTheCpusTheProcessMayUse) {
+#if defined(__linux__)
+  cpu_set_t saved;
+  ASSERT_EQ(sched_getaffinity(0, sizeof saved, &saved), 0);
+  int last = CPU_SETSIZE - 1;
+  while (!CPU_ISSET(last, &saved)) --last;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(last, &one);
+  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);  // the test's initial thread
+  std::vector<int> seen;
+  std::mutex mutex;
+  {
+    Runtime runtime(rt::sched::Options{.workers = 1, .pin = true});  // worker 0: was CPU 0
+    std::vector<rt::sched::JoinHandle> fibers;
+    for (int i = 0; i < 8; ++i) {
+      fibers.push_back(runtime.spawn({.name = "where"}, [&] {
+        std::lock_guard lock(mutex);
+        seen.push_back(rt::os::this_thread::current_cpu());
+      }));
+    }
+    for (auto& fiber : fibers) fiber.join();
+  }
+  sched_setaffinity(0, sizeof saved, &saved);
+  EXPECT_EQ(seen, std::vector<int>(8, last));
+#else
+  GTEST_SKIP() << "the test narrows the process's CPU mask with sched_setaffinity (Linux)";
+#endif
 }
 
 TEST(RuntimeDeath, AnExceptionNobodyCanJoinStopsTheProcessNamingTheFiber) {

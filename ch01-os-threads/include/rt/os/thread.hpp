@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace rt::os {
 
@@ -80,6 +81,10 @@ int cpu_count();
 // spinning can pay: with one CPU to run on, a spinning waiter only delays the thread it waits
 // for. Go sizes GOMAXPROCS the same way.
 int usable_cpu_count();
+
+// The CPU numbers themselves, ascending (usable_cpu_count() of them): what to pin threads to
+// when a process was given some CPUs (`taskset -c 2,3`: CPUs 2 and 3, not 0 and 1).
+std::vector<int> usable_cpus();
 
 // Whether ThreadOptions::cpu can pin a thread on this OS (false on macOS, which has
 // affinity hints only). Code that pins for a measurement checks this first.

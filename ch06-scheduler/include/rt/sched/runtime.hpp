@@ -80,7 +80,7 @@ struct Knobs {
 
 struct Options {
   int workers = 0;         // 0: one per CPU it may use (rt::os::usable_cpu_count())
-  bool pin = false;        // pin worker i to CPU i modulo the CPU count
+  bool pin = false;        // pin worker i to the i-th CPU the process may use (modulo their count)
   std::optional<int> cpu;  // pin every worker to this CPU (a bench's server CPU); over `pin`
   std::string name = "w";  // thread names: "<name>-0", "<name>-1", ...
   Knobs knobs;
