@@ -1,6 +1,6 @@
-/* Chapter 2's short-receive rule (src/io_operation_readiness.cpp), against an edge-triggered
- * queue: after a receive that came back short, the next receive waits for an edge without
- * calling recv() first. The property: the reader never waits for an edge while data or the
+/* Chapter 2's short-receive rule (include/rt/poll/drain_mark.hpp, as IoSocket uses it in
+ * src/io_operation_readiness.cpp), against an edge-triggered queue: after a receive that came
+ * back short, the next receive waits for an edge without calling recv() first. The property: the reader never waits for an edge while data or the
  * peer's FIN is in the socket and no edge for it is still to come. A lost edge shows as the
  * reader parked forever (an invalid end state) or, with -DPEER_WAITS, the peer waiting
  * forever for the reader to catch up.
@@ -37,8 +37,8 @@ bool fin = false;    /* the peer's FIN is in the socket */
 bool on_ready = false; /* the socket is on epoll's ready list (an edge to report) */
 
 /* IoSocket, under the socket's lock */
-bool drained = false;  /* receive_drained_ */
-bool hung_up = false;  /* hung_up_ */
+bool drained = false;  /* DrainMark::drained_ */
+bool hung_up = false;  /* DrainMark::hung_up_ */
 bool pending = false;  /* a receive waits in receiving_ */
 
 /* the outcome of the last receive: 0 none, 1 data, 2 end (0 bytes) */

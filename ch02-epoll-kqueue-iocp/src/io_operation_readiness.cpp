@@ -11,23 +11,10 @@
 // (chapter 6), because start() and on_event() for one socket hold the same lock. An edge
 // that arrives meanwhile is handled after the registration, and finds the operation.)
 //
-// One exception saves a system call per message: a receive that returned fewer bytes than
-// its buffer held took everything the socket had (a TCP receive copies until the buffer is
-// full or the queue is empty), so the next receive waits for the next edge without calling
-// recv() first: that call would say EAGAIN, or find data whose arrival has queued an edge,
-// since epoll and kqueue (EV_CLEAR) report every arrival, not only a change from empty.
-// Any readable, hangup or error event clears the mark, whether a receive waits or not, so
-// data that arrived after the short receive is never waited for. A peer's FIN is no
-// arrival to wait for: it may have come in the same event as the data a short receive took,
-// and no edge follows it. So once an event said hangup or error, no receive is marked
-// drained again (test: AShortReceiveThatLeftTheFinBehindStillReachesTheEnd; the echo tests
-// hung without it). Tokio's reactor does the same on epoll and kqueue, keeping "read closed"
-// when it clears readiness (tokio/src/io/poll_evented.rs; tokio-rs/tokio#5866 for where it
-// does not hold: level-triggered polling, which these backends never use).
-// One exception the kernel allows: urgent data (a peer's MSG_OOB). Linux's TCP receive stops
-// short at the urgent mark with data still behind it and no edge to come, so a receive of
-// such a connection waits until the peer sends again or its deadline passes. Only that
-// connection is affected; Tokio has the same hole.
+// One exception saves a system call per message: a receive that came back short took
+// everything the socket had, so the next one waits for the next edge without calling recv()
+// first. The rule and its two guards (an event clears the mark; a hangup ends it for good)
+// are DrainMark's (drain_mark.hpp), shared with chapter 4's events model.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -135,7 +122,7 @@ bool IoSocket::start(Operation& operation) {
   assert(slot == nullptr && "one receive and one send at a time per socket");
   operation.mark_pending();
   const bool receive = operation.kind() == Operation::Kind::receive;
-  if (!(receive && receive_drained_)) {
+  if (!(receive && drain_mark_.drained())) {
     Attempt result = attempt(handle_, operation, /*first=*/true);
     if (result.finished) {
       operation.accepted_ = result.accepted.release();
@@ -150,16 +137,14 @@ bool IoSocket::start(Operation& operation) {
 }
 
 void IoSocket::note_receive(const Operation& operation) noexcept {
-  receive_drained_ = !hung_up_ && operation.error() == 0 && operation.bytes() > 0 &&
-                     operation.bytes() < operation.buffer().size();
+  drain_mark_.on_receive(operation.bytes(), operation.buffer().size(), operation.error());
 }
 
 FinishedOperations IoSocket::on_event(const Event& event) {
   FinishedOperations finished;
   // A hangup or error concerns both directions: each pending call now returns at once.
   const bool any = event.hangup || event.error;
-  if (any || event.readable) receive_drained_ = false;  // something arrived: call again
-  if (any) hung_up_ = true;                             // for good: no edge follows a FIN
+  drain_mark_.on_event(event);
   for (Operation** slot : {&receiving_, &sending_}) {
     Operation* operation = *slot;
     if (operation == nullptr) continue;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "rt/clock.hpp"
+#include "rt/poll/drain_mark.hpp"
 #include "rt/poll/socket.hpp"
 #include "server.hpp"
 
@@ -37,8 +38,9 @@ struct Connection {
   rt::Clock::time_point last_progress;  // for the idle timeout: the last byte moved
   State state = State::reading;
   bool runnable = false;  // spent its budget with work left: in runnable_, resumed next turn
-  bool drained = false;   // the last receive was short, and no readable event came since
-  bool hung_up = false;   // an event said hangup or error: never drained again
+  // The last receive was short and no readable event came since: the next receive waits for
+  // one (chapter 2's rule, shared with its IoSocket).
+  rt::poll::DrainMark drain;
 
   void transition(State from, State to) {
     assert(state == from && "echo connection: transition from the wrong state");

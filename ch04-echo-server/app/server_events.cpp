@@ -87,10 +87,9 @@ class EventsServer final : public ModelServer {
         } else if (auto it = connections_.find(event.token); it != connections_.end()) {
           Connection& c = *it->second;
           // Something arrived: the next receive calls recv() again, even if this event is
-          // spent below on a send, or skipped for a runnable connection (as chapter 2's
-          // IoSocket does). A FIN brings no later edge: from now on, read until EAGAIN.
-          if (event.readable || event.hangup || event.error) c.drained = false;
-          if (event.hangup || event.error) c.hung_up = true;
+          // spent below on a send, or skipped for a runnable connection. A FIN brings no
+          // later edge: from now on, read until EAGAIN (drain_mark.hpp).
+          c.drain.on_event(event);
           if (!c.runnable) guarded_advance(c);  // else: its turn comes
         }
       }
@@ -236,9 +235,8 @@ class EventsServer final : public ModelServer {
         c.transition(Connection::State::writing, Connection::State::reading);
         // The last receive was short and no readable event came since: the socket is empty,
         // and the next data comes with an edge, so waiting for it saves a receive that would
-        // say EAGAIN (chapter 2's IoSocket keeps the same rule; io_operation_readiness.cpp
-        // says why no edge is missed).
-        if (c.drained) return;
+        // say EAGAIN (drain_mark.hpp says why no edge is missed).
+        if (c.drain.drained()) return;
       }
       if (budget == 0) return make_runnable(c);
       auto got = rt::poll::receive_some(c.socket, c.buffer);
@@ -248,7 +246,7 @@ class EventsServer final : public ModelServer {
       if (got.bytes == 0) return close(c, ServerStats::End::finished);  // all echoed
       c.sent = 0;
       c.received = static_cast<std::size_t>(got.bytes);
-      c.drained = !c.hung_up && c.received < c.buffer.size();
+      c.drain.on_receive(c.received, c.buffer.size());
       if (options_.upper) to_upper_ascii({c.buffer.data(), c.received});
       c.last_progress = Clock::now();
       c.transition(Connection::State::reading, Connection::State::writing);

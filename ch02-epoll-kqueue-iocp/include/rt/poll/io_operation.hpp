@@ -74,6 +74,7 @@
 #include <span>
 
 #include "rt/error.hpp"
+#include "rt/poll/drain_mark.hpp"
 #include "rt/poll/poller.hpp"
 #include "rt/poll/socket.hpp"
 
@@ -209,9 +210,8 @@ class IoSocket {
   Operation* sending_ = nullptr;    // the pending send, if any
   int pending_ = 0;
   // Readiness backends: the last receive was short, and no readable event has come since, so
-  // the next receive waits for one without calling recv() first.
-  bool receive_drained_ = false;
-  bool hung_up_ = false;  // an event said hangup or error: never marked drained again
+  // the next receive waits for one without calling recv() first (drain_mark.hpp).
+  DrainMark drain_mark_;
 };
 
 // True for the error a cancelled operation finishes with: ECANCELED; on Windows
