@@ -247,6 +247,9 @@ void Loop::Impl::handle(const rt::poll::Event& event) {
 }
 
 void Loop::post(std::function<void()> task) {
+  // Counted as unpark_from_any_thread's wakers are: the loop may run the task and be destroyed
+  // before the wake below returns (the mutex's release carries the increment to the loop).
+  impl_->wakers_inside.fetch_add(1, std::memory_order_relaxed);
   bool was_empty;
   {
     std::lock_guard lock(impl_->posted_mutex);
@@ -257,6 +260,7 @@ void Loop::post(std::function<void()> task) {
   // not yet acted on (run_posted empties the queue only after the wake was reported), and
   // the loop will take this task with the others.
   if (was_empty) impl_->event_queue.wake();
+  impl_->wakers_inside.fetch_sub(1, std::memory_order_release);
 }
 
 void Loop::Impl::run_posted() {

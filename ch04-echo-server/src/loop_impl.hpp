@@ -134,9 +134,12 @@ struct Loop::Impl final : Reactor {
   std::atomic<RemoteUnpark*> inbox{nullptr};
   std::atomic<std::uint32_t> sleep_state{kAwake};
   std::atomic<std::uint64_t> remote_wakes{0};
-  // Wakers inside unpark_from_any_thread. After its push, a waker still reads sleep_state and
-  // may wake the Poller; by then the loop may have run the fiber it woke, found nothing left,
-  // and returned from run(). ~Loop waits for this to be 0 before the Impl goes away.
+  // Threads inside unpark_from_any_thread or post(). After its push, a waker still reads
+  // sleep_state and may wake the Poller; by then the loop may have run the fiber it woke (or
+  // the task), found nothing left, and returned from run(). ~Loop waits for this to be 0
+  // before the Impl goes away. (wake_unconditionally, the Naive notifier's, is not counted:
+  // its caller made the fiber runnable before calling, so a count taken here would be late.
+  // The Naive notifier is kept to measure, in demos whose loops outlive their senders.)
   std::atomic<std::uint32_t> wakers_inside{0};
   void take_remote_unparks();  // loop thread: unpark every fiber in the inbox, oldest first
 

@@ -5,11 +5,9 @@
  * with a slot (its std::optional<T>), and a select's send case waits as an *offer* (its
  * Offer<T>, in the channel's `offers_` list). The two meet in one of two ways:
  *   - hand_over (a sender finds a receiver registered): under the receivers' lock it takes
- *     the node out, writes the value into the slot, and CASes the receiver's word
- *     WAITING -> DELIVERED; if the CAS loses (a deadline, a close ended that wait), it takes
- *     the value back;
- *   - take_offer (a receiver finds an offer registered): the same in the other direction,
- *     and the offer is marked taken.
+ *     the node out and CASes the receiver's word WAITING -> DELIVERED; only if that wins does
+ *     it move the value into the slot (a loser never touches a slot it does not own);
+ *   - take_offer (a receiver finds an offer registered): the same in the other direction.
  * Neither side notifies the other when it registers. Instead each side's re-check, after
  * its seq_cst fence, looks at the *other* side's list: the sender's at the receivers (the
  * select's send case is ready when a receiver waits), the receiver's at the offers. That is
@@ -24,11 +22,16 @@
  * meet ROUNDS times; a party parked forever is a lost wakeup); exactly once (the values the
  * receiver got are exactly those whose send returned ok); each wait is ended by exactly one
  * party (a second would wake its owner twice); a DELIVERED offer was taken.
+ * Not checked: progress. Two parties that register at the same instant, see each other,
+ * withdraw and retry in lockstep forever are a cycle without progress (`pan -l` finds it);
+ * real timing breaks the symmetry, and Go avoids it with one lock per channel.
  *
- * Not modelled: the cell (a plain send waits in it for a receiver; waiter.pml's protocol with
+ * Not modelled: a select's other cases (they end the same word with the same CAS, as the
+ * deadline does here; a mover that loses the CAS touches nothing, so two cases sharing a
+ * variable are safe), a send and a receive case of one select on the same channel (refused
+ * at run time), the cell (a plain send waits in it for a receiver; waiter.pml's protocol with
  * a capacity of one covers its waits), several senders or receivers (each list hands one
- * node at a time, under its lock, and the argument is per pair), and select cases on other
- * channels (they end the same word with the same CAS, as a deadline does here).
+ * node at a time, under its lock, and the argument is per pair).
  */
 
 #ifndef ROUNDS
@@ -79,15 +82,16 @@ again:
     if
     :: offer_linked ->
        offer_linked = false;
-       got = offer_value;
 #ifdef MUTANT_BLIND_TAKE
        send_word = DELIVERED;
+       got = offer_value;
        offer_taken = true;
        ENDS_SEND
 #else
-       if
-       :: send_word == WAITING -> send_word = DELIVERED; offer_taken = true; ENDS_SEND
-       :: else -> got = 0  /* that wait ended otherwise: the offer keeps its value */
+       if  /* the CAS first; the move only for its winner */
+       :: send_word == WAITING ->
+          send_word = DELIVERED; got = offer_value; offer_taken = true; ENDS_SEND
+       :: else -> got = 0  /* that wait ended otherwise: the offer is not touched */
        fi
 #endif
     :: else -> got = 0
@@ -143,15 +147,16 @@ again:
     if
     :: recv_linked ->
        recv_linked = false;
-       recv_slot = value;
 #ifdef MUTANT_BLIND_HAND_OVER
        recv_word = DELIVERED;
+       recv_slot = value;
        delivered = true;
        ENDS_RECV
 #else
-       if
-       :: recv_word == WAITING -> recv_word = DELIVERED; delivered = true; ENDS_RECV
-       :: else -> recv_slot = 0; delivered = false  /* take the value back */
+       if  /* the CAS first; the move only for its winner */
+       :: recv_word == WAITING ->
+          recv_word = DELIVERED; recv_slot = value; delivered = true; ENDS_RECV
+       :: else -> delivered = false  /* that wait ended otherwise: its slot is not touched */
        fi
 #endif
     :: else -> delivered = false

@@ -211,6 +211,30 @@ TYPED_TEST(Select, ARendezvousSendCaseAndAReceiverArrivingTogetherNeverBothPark)
   EXPECT_EQ(sum, static_cast<long long>(kRounds) * (kRounds - 1) / 2);
 }
 
+// Go's `case v = <-a: case v = <-b:`: two rendezvous cases share one variable. A sender on
+// `a` hands the parked select its value; a try_send on `b` that comes before the select ran
+// again finds its registration on `b` still there, and must lose to the first without touching
+// the variable (in C2C nothing runs in between, so the window is always hit).
+TYPED_TEST(Select, TwoRendezvousCasesSharingOneVariableLoseNothingAndNameTheirCase) {
+  using Channel = typename TypeParam::template Channel<int, rt::chan::Rendezvous>;
+  Channel a, b;
+  std::optional<int> shared;
+  rt::chan::SelectResult result;
+  Status second = Status::ok;
+  run_sides<Channel>(
+      {[&] {
+        while (!a.select_receivers().maybe_waiting() || !b.select_receivers().maybe_waiting())
+          ch05::testing::let_others_run();
+        EXPECT_EQ(a.send(1), Status::ok);
+        second = b.try_send(2);
+      }},
+      {[&] { result = select({}, on_receive(a, shared), on_receive(b, shared)); }});
+  EXPECT_EQ(result.index, 0u);
+  EXPECT_EQ(result.status, Status::ok);
+  EXPECT_EQ(shared, std::optional<int>(1)) << "the value a's send returned ok for";
+  EXPECT_EQ(second, Status::full) << "nobody took b's value";
+}
+
 // The bug this guards against shipped in other channel libraries: a select woken by channel
 // A's notifier fires on channel B instead, and a receiver parked on A sleeps beside A's value.
 // Here the select hands the wakeup on, so the receiver returns with A's value at once, before
@@ -282,6 +306,14 @@ TEST(SelectMixed, AFiberSelectsOnC2CDataAndT2CCommandsAndEachWakesIt) {
   loop.run();
   control.join();
   EXPECT_EQ(fired, (std::vector<std::size_t>{0, 1}));
+}
+
+TEST(SelectDeath, ASendAndAReceiveCaseOnOneRendezvousAreRefused) {
+  rt::chan::Channel<int, rt::chan::Thread, rt::chan::Thread, rt::chan::Rendezvous> channel;
+  int out = 1;
+  std::optional<int> in;
+  EXPECT_DEATH(select({.has_default = true}, on_send(channel, out), on_receive(channel, in)),
+               "send and a receive case on the same rendezvous channel");
 }
 
 }  // namespace

@@ -469,7 +469,7 @@ class Channel {
   Waiters receivers_;  // parked receivers (receive)
   Waiters senders_;    // parked senders (send, when full; a rendezvous: the cell is taken)
   Waiters owner_;      // a rendezvous: the sender whose value is in the cell, waiting for a take
-  Waiters offers_;     // a rendezvous: selects waiting to send, each with its Offer<T>
+  Waiters offers_;     // a rendezvous: selects waiting to send, each node's slot their value
   struct {
     std::atomic<std::uint64_t> parks{0}, notifications{0}, wakeups{0}, dropped{0};
   } stats_;

@@ -24,9 +24,12 @@
 //   when a receiver waits (and takes the value), a receive case when a sender waits or offers.
 //   While the select waits, a rendezvous sender may put its value straight into a receive
 //   case's `into`, or a receiver take it straight from a send case's value (the wait then
-//   ends as `delivered`, and the case that holds, or gave, the value is the one that fired).
+//   ends as `delivered`, and the case whose registration the value went through fired). A
+//   send and a receive case on the same rendezvous are refused (checked: they would see each
+//   other as the party they wait for).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -68,8 +71,8 @@ struct ReceiveCase {
   void pass_on() const { channel->select_pass_on_receivers(); }
   void* slot() const { return Channel::receive_slot(*into); }
   void clear() const { into->reset(); }
-  // Whether a rendezvous sender handed this case its value while the select waited.
-  bool handed_a_value() const { return Channel::kRendezvous && into->has_value(); }
+  static constexpr bool kSends = false;
+  const void* rendezvous() const { return Channel::kRendezvous ? channel : nullptr; }
 };
 
 template <typename Channel>
@@ -78,19 +81,16 @@ struct SendCase {
   static constexpr bool kOtherPartyMayRunElsewhere = Channel::kOtherPartyMayRunElsewhere;
   Channel* channel;
   typename Channel::value_type* value;
-  Offer<typename Channel::value_type> offer = {};  // a rendezvous: what receivers take from
 
   bool try_now(Status& status) { return channel->select_try_send(*value, status); }
   bool ready() const { return channel->select_can_send(); }
   auto& list() const { return channel->select_senders(); }
   void pass_on() const { channel->select_pass_on_senders(); }
-  void* slot() {
-    offer.value = value;
-    return Channel::kRendezvous ? &offer : nullptr;
-  }
-  void clear() { offer.taken = false; }
-  // Whether a rendezvous receiver took this case's value while the select waited.
-  bool handed_a_value() const { return offer.taken; }
+  // A rendezvous: the value itself, which a receiver takes straight from it.
+  void* slot() const { return Channel::kRendezvous ? value : nullptr; }
+  void clear() const {}
+  static constexpr bool kSends = true;
+  const void* rendezvous() const { return Channel::kRendezvous ? channel : nullptr; }
 };
 
 // A receive case: on ok, the value is in `into`; otherwise `into` is empty (select empties it).
@@ -102,7 +102,7 @@ ReceiveCase<Channel> on_receive(Channel& channel,
 // A send case: on ok, `value` was moved into the channel; otherwise it is left as it was.
 template <typename Channel>
 SendCase<Channel> on_send(Channel& channel, typename Channel::value_type& value) {
-  return {&channel, &value, {}};
+  return {&channel, &value};
 }
 
 namespace detail {
@@ -128,7 +128,7 @@ struct CaseLists {
     (*visit)(i, [&](auto& c) { was_linked = c.list().unlink(node); });
     return was_linked;
   }
-  void* slot(std::size_t i) {
+  void* slot(std::size_t i) const {
     void* slot = nullptr;
     (*visit)(i, [&](auto& c) { slot = c.slot(); });
     return slot;
@@ -152,6 +152,18 @@ SelectResult select(const SelectOptions& options, Cases... cases) {
     detail::visit_case(all, i, function, indexes);
   };
   for (std::size_t i = 0; i < kCases; ++i) visit(i, [](auto& c) { c.clear(); });
+  // A send and a receive case on one rendezvous would each see the other's registration as a
+  // party waiting, and the select would never park: refused (Go's select waits for another
+  // goroutine there; here, use two selects, or a channel with a buffer).
+  std::array<const void*, kCases> sends{}, receives{};
+  for (std::size_t i = 0; i < kCases; ++i) {
+    visit(i, [&](auto& c) { (c.kSends ? sends : receives)[i] = c.rendezvous(); });
+  }
+  for (const void* sent_on : sends) {
+    if (sent_on != nullptr &&
+        std::find(receives.begin(), receives.end(), sent_on) != receives.end())
+      fail_misuse("select with a send and a receive case on the same rendezvous channel");
+  }
   std::array<std::size_t, kCases> order;
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::array<bool, kCases> woken_by{};  // cases whose notifier woke this select
@@ -190,16 +202,14 @@ SelectResult select(const SelectOptions& options, Cases... cases) {
         visit(i, [&](auto& c) { ready = c.ready(); });
       return ready;
     };
+    std::size_t delivered_at = kNoCase;
     const WaitState outcome =
         wait_on<Kind, kShared>(detail::CaseLists<kCases, decltype(visit)>{&visit}, removed,
-                               any_ready, options.deadline, options.stop, parks);
+                               any_ready, options.deadline, options.stop, parks, &delivered_at);
     for (std::size_t i = 0; i < kCases; ++i) woken_by[i] = woken_by[i] || removed[i];
-    if (outcome == WaitState::delivered) {  // one case's value was handed over, either way
-      for (std::size_t i = 0; i < kCases; ++i) {
-        bool handed = false;
-        visit(i, [&](auto& c) { handed = c.handed_a_value(); });
-        if (handed) return finish({i, Status::ok});
-      }
+    if (outcome == WaitState::delivered) {  // a case's value was handed over, either way
+      if (delivered_at >= kCases) fail_misuse("select: delivered through no case (a bug)");
+      return finish({delivered_at, Status::ok});
     }
     if (outcome == WaitState::timed_out) return finish({kNoCase, Status::timed_out});
     if (outcome == WaitState::cancelled) return finish({kNoCase, Status::cancelled});

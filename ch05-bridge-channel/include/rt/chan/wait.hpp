@@ -42,14 +42,14 @@ inline constexpr std::size_t kMaxWaitLists = 16;
 // and counts atomically; false only for fibers of one loop). Returns the outcome: notified (someone
 // changed a list's side: try again), timed_out, cancelled, or idle (withdrawn after the re-check:
 // ready(), the deadline or the stop held), or delivered (the other side of a rendezvous handed
-// a value over through one list's slot). removed[i] is set to whether a notifier
+// a value over through the slot of list *delivered_at). removed[i] is set to whether a notifier
 // or close() took the registration on lists[i] out: that side changed for this party (a select
 // passes such a wakeup on if it completes another case). `parks` counts waits that got past their
 // re-check.
 template <typename Kind, bool kShared, typename Lists, typename Ready>
 WaitState wait_on(Lists lists, std::array<bool, Lists::kCount>& removed, Ready ready,
                   const Deadline& deadline, const std::stop_token& stop,
-                  std::atomic<std::uint64_t>& parks) {
+                  std::atomic<std::uint64_t>& parks, std::size_t* delivered_at = nullptr) {
   constexpr bool kMaySpin = kShared && spins_before_park<Kind>();
   // 0. Spin a little first, with more than one CPU, when the other party may run on another
   // CPU (kMaySpin: not for two fibers of one loop, which share a thread, nor for a kind that
@@ -87,8 +87,13 @@ WaitState wait_on(Lists lists, std::array<bool, Lists::kCount>& removed, Ready r
     nodes[i].word_shared = kShared || stop.stop_possible();
     lists.link(i, nodes[i]);
   }
+  // After this, no party touches the nodes (each list's lock orders its last touch before the
+  // unlink), so delivered_here can be read.
   auto unlink_all = [&] {
-    for (std::size_t i = 0; i < Lists::kCount; ++i) removed[i] = !lists.unlink(i, nodes[i]);
+    for (std::size_t i = 0; i < Lists::kCount; ++i) {
+      removed[i] = !lists.unlink(i, nodes[i]);
+      if (nodes[i].delivered_here && delivered_at != nullptr) *delivered_at = i;
+    }
   };
   // seq_cst: registration, then the re-check (pairs with the notifiers' fence after a change).
   // Two fibers of one loop need none, unless a stop request may come from another thread.

@@ -57,7 +57,7 @@ struct WaitNode {
   WaitWord* word = nullptr;
   void* parker = nullptr;  // the endpoint kind's Parker, for the winner's wake
   void* slot = nullptr;    // a rendezvous receive (or select case): its std::optional<T>; a
-                           // select's rendezvous send case: its Offer<T>; for a direct handoff
+                           // select's rendezvous send case: its T; for a direct handoff
   // Whether a party on another thread may end this wait (a stop request can come from any
   // thread). False only for a fiber of a C2C channel waiting without a stop token: then the
   // ending needs no compare-and-swap (WaitList<false>::end).
@@ -65,14 +65,10 @@ struct WaitNode {
   WaitNode* previous = nullptr;
   WaitNode* next = nullptr;
   bool linked = false;  // guarded by the list's lock
-};
-
-// A select's send case waiting on a rendezvous: the value it offers, which a receiver takes
-// straight from it (as Go's recv from a parked sender), and whether one did.
-template <typename T>
-struct Offer {
-  T* value = nullptr;
-  bool taken = false;  // written by the receiver that ended the wait as `delivered`
+  // Set by the party that ended this wait as `delivered` through this node's slot, under the
+  // list's lock: the owner reads it after unlinking, and so knows which list (which select
+  // case) the value came through.
+  bool delivered_here = false;
 };
 
 // What a notifier needs to wake the owner of a node whose wait it ended: copied while the
@@ -126,43 +122,37 @@ class WaitList {
     return std::nullopt;
   }
 
-  // A rendezvous sender with a waiting receiver (Go's sendDirect): moves `value` into the
-  // oldest waiting receive's slot and ends its wait as `delivered`; the sender's send is then
-  // done. The value is written before the CAS, under the lock (the owner cannot leave while
-  // it is held), and taken back if the CAS loses (that wait ended otherwise). Every receive
-  // registered on a rendezvous has a slot: a plain receive's value, or a select's receive case.
+  // A rendezvous sender with a waiting receiver (Go's sendDirect): ends the oldest waiting
+  // receive's wait as `delivered`, then moves `value` into its slot. Every receive registered
+  // on a rendezvous has a slot: a plain receive's value, or a select's receive case.
+  // CAS first, then the move, both under the lock: the owner reads its slot only after it
+  // unlinked (which takes this lock), and a party that loses the CAS never touches the slot
+  // (two select cases may share one variable, as `case v = <-a: case v = <-b:` does in Go).
   template <typename T>
   std::optional<Woken> hand_over(WaitState waiting, T& value) noexcept {
     Guard guard(lock_);
     while (WaitNode* node = head_) {
       remove(*node);
-      const Woken woken{node->word, node->parker};
-      auto& slot = *static_cast<std::optional<T>*>(node->slot);
-      slot.emplace(std::move(value));
-      if (end(*node, waiting, WaitState::delivered)) return woken;
-      value = std::move(*slot);  // that wait ended otherwise: keep the value
-      slot.reset();
+      if (!end(*node, waiting, WaitState::delivered)) continue;  // ended otherwise: drop it
+      static_cast<std::optional<T>*>(node->slot)->emplace(std::move(value));
+      node->delivered_here = true;
+      return Woken{node->word, node->parker};
     }
     return std::nullopt;
   }
 
-  // The other direction, for a rendezvous receiver and a select waiting to send: moves the
-  // value out of the oldest offer into `into`, ends that wait as `delivered` and marks the
-  // offer taken; the value goes back if the CAS loses. Same locking argument as hand_over.
+  // The other direction, for a rendezvous receiver and a select waiting to send (Go's recv
+  // from a parked sender): ends the oldest offer's wait as `delivered`, then moves its value
+  // into `into`. Same locking argument as hand_over.
   template <typename T>
   std::optional<Woken> take_offer(WaitState waiting, std::optional<T>& into) noexcept {
     Guard guard(lock_);
     while (WaitNode* node = head_) {
       remove(*node);
-      const Woken woken{node->word, node->parker};
-      auto& offer = *static_cast<Offer<T>*>(node->slot);
-      into.emplace(std::move(*offer.value));
-      if (end(*node, waiting, WaitState::delivered)) {
-        offer.taken = true;  // read by the owner after it unlinked (under this lock)
-        return woken;
-      }
-      *offer.value = std::move(*into);  // that wait ended otherwise: the offer keeps its value
-      into.reset();
+      if (!end(*node, waiting, WaitState::delivered)) continue;
+      into.emplace(std::move(*static_cast<T*>(node->slot)));
+      node->delivered_here = true;
+      return Woken{node->word, node->parker};
     }
     return std::nullopt;
   }
