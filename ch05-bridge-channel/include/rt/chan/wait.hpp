@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <stop_token>
+#include <thread>
 
 #include "rt/chan/endpoint.hpp"
 #include "rt/chan/spin.hpp"
@@ -73,11 +74,25 @@ WaitState wait_on(Lists lists, std::array<bool, Lists::kCount>& removed, Ready r
   // Registered before the word says waiting, so that a stop request already made finds the
   // word idle and does nothing here (the re-check sees it): a callback run synchronously by
   // this constructor must not unpark a fiber that is running.
-  std::stop_callback on_stop(stop, [&word, &parker] {
+  // The callback alone ends a wait as `cancelled`, and says when it is done with this frame:
+  // a waiter woken by it waits for that (settle, below) before ~stop_callback, which would
+  // otherwise block on libstdc++'s semaphore until the callback returns. MinGW-w64's
+  // libstdc++ builds that semaphore on std::atomic::wait, which loses wakeups under wine
+  // (docs/DESIGN.md): a C2C receive cancelled from another thread hung there once, in a
+  // ctest run under load.
+  std::atomic<bool> callback_done{false};
+  std::stop_callback on_stop(stop, [&word, &parker, &callback_done] {
     if (try_end_wait(word, Kind::kWaiting, WaitState::cancelled)) {
       Kind::unpark_from_any_thread(word, parker);
+      callback_done.store(true, std::memory_order_release);  // its last touch of this frame
     }
   });
+  auto settle = [&callback_done](WaitState outcome) {
+    if (outcome == WaitState::cancelled) {
+      while (!callback_done.load(std::memory_order_acquire)) std::this_thread::yield();
+    }
+    return outcome;
+  };
   std::array<WaitNode, Lists::kCount> nodes;  // one but for a select: little to clear
   word.store(raw(Kind::kWaiting), std::memory_order_relaxed);
   for (std::size_t i = 0; i < Lists::kCount; ++i) {  // 1. register
@@ -111,7 +126,7 @@ WaitState wait_on(Lists lists, std::array<bool, Lists::kCount>& removed, Ready r
       return WaitState::idle;
     }
     Kind::take_stale_unpark(parker);  // someone ended the wait first: its unpark is coming
-    return static_cast<WaitState>(expected);
+    return settle(static_cast<WaitState>(expected));
   }
   // After this, only others end the wait. One thread (kShared false): a plain increment.
   if constexpr (kShared) {
@@ -122,8 +137,8 @@ WaitState wait_on(Lists lists, std::array<bool, Lists::kCount>& removed, Ready r
   Kind::park(word, parker, deadline);  // 3. park
   unlink_all();  // notifiers took theirs out already; a deadline or a stop took none
   // The stop_callback's destructor waits for a callback running on another thread, so the
-  // word outlives every party that may touch it.
-  return static_cast<WaitState>(word.load(std::memory_order_acquire));
+  // word outlives every party that may touch it (settle makes that wait a formality).
+  return settle(static_cast<WaitState>(word.load(std::memory_order_acquire)));
 }
 
 }  // namespace rt::chan
