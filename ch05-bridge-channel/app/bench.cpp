@@ -174,6 +174,18 @@ void bench(const BenchOptions& options, rt::Output& out) {
                         }),
                         1),
                  "M msgs/s", rt::format_number(double(stats.wakeups) / double(n), 4)});
+  // The same, with the notification behind a virtual call per put and per take (the Virtual
+  // policy: the run-time choice of mode the chapter rejects).
+  table.add_row(
+      {"C2C stream, capacity 1024, virtual notifier", "one thread",
+       spread(reps([&] {
+                return stream_rate<
+                           Channel<std::size_t, Fiber, Fiber, Buffered, Block, rt::chan::Virtual>>(
+                           n, false, &stats) /
+                       1e6;
+              }),
+              1),
+       "M msgs/s", rt::format_number(double(stats.wakeups) / double(n), 4)});
   for (bool pinned : placements) {
     const char* placement = pinned ? "pinned 0,1" : "unpinned";
     table.add_row(
@@ -183,6 +195,14 @@ void bench(const BenchOptions& options, rt::Output& out) {
                 }),
                 1),
          "M msgs/s", rt::format_number(double(stats.wakeups) / double(n), 4)});
+    table.add_row({"T2C stream, capacity 1024, virtual notifier", placement,
+                   spread(reps([&] {
+                            return stream_rate<Channel<std::size_t, Thread, Fiber, Buffered, Block,
+                                                       rt::chan::Virtual>>(n, pinned, &stats) /
+                                   1e6;
+                          }),
+                          1),
+                   "M msgs/s", rt::format_number(double(stats.wakeups) / double(n), 4)});
     table.add_row(
         {"T2C stream, capacity 1024, naive notifier", placement,
          spread(reps([&] {

@@ -56,7 +56,7 @@ TEST(Demo, BenchPrintsEveryRowAndSaysPinnedOrUnpinned) {
   ASSERT_EQ(result.status, 0) << result.err;
   for (const char* row :
        {"C2C ping-pong", "C2C stream", "T2C stream, capacity 1024, batched", "naive notifier",
-        "mutex + condition variable", "round trip", "no spin before parking"}) {
+        "virtual notifier", "mutex + condition variable", "round trip", "no spin before parking"}) {
     EXPECT_NE(result.out.find(row), std::string::npos) << row << "\n" << result.out;
   }
   EXPECT_NE(result.out.find("unpinned"), std::string::npos);

@@ -43,6 +43,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stop_token>
 #include <type_traits>
@@ -391,14 +392,29 @@ class Channel {
     return status;
   }
 
+  // The notification after a change: Batched (and Naive) inline; Virtual through the interface.
   void after_put() {
+    if constexpr (kVirtual) {
+      virtual_notify_->after_put();
+    } else {
+      batched_after_put();
+    }
+  }
+  void after_take() {
+    if constexpr (kVirtual) {
+      virtual_notify_->after_take();
+    } else {
+      batched_after_take();
+    }
+  }
+  void batched_after_put() {
     // seq_cst: the put, then the receivers' list (pairs with a receiver's fence between its
     // registration and its re-check): one of the two sees the other.
     fence();
     if (receivers_.maybe_waiting()) notify_one<ReceiverKind, SenderKind>(receivers_);
     if constexpr (std::is_same_v<Notifier, Naive>) signal_receiving_side();
   }
-  void after_take() {
+  void batched_after_take() {
     fence();  // as after_put, for senders
     if constexpr (kRendezvous) {
       // The value's sender waits for this take; the cell is still its until it resets it.
@@ -448,6 +464,29 @@ class Channel {
     });
   }
 
+  // Virtual: the rejected design, kept to measure (bench). The interface a run-time choice of
+  // mode would call on every put and take; its one implementation does what Batched does.
+  static constexpr bool kVirtual = std::is_same_v<Notifier, Virtual>;
+  struct NotifyInterface {
+    virtual void after_put() = 0;
+    virtual void after_take() = 0;
+    virtual ~NotifyInterface() = default;
+  };
+  struct NotifyBatched final : NotifyInterface {
+    explicit NotifyBatched(Channel& c) : channel(c) {}
+    void after_put() override { channel.batched_after_put(); }
+    void after_take() override { channel.batched_after_take(); }
+    Channel& channel;
+  };
+  struct NoInterface {};
+  static auto make_notify(Channel& channel) {
+    if constexpr (kVirtual) {
+      return std::unique_ptr<NotifyInterface>(std::make_unique<NotifyBatched>(channel));
+    } else {
+      return NoInterface{};
+    }
+  }
+
   // Naive: the OS primitive of the receiving side, on every send.
   void note_receiver() noexcept {
     if constexpr (std::is_same_v<Notifier, Naive> && !std::is_same_v<ReceiverKind, Thread>) {
@@ -476,6 +515,8 @@ class Channel {
   // Naive only: where the receiving side is (its loop), or a word to wake a thread on.
   std::atomic<rt::net::Loop*> receiver_loop_{nullptr};
   WaitWord naive_word_{0};
+  [[no_unique_address]] std::conditional_t<kVirtual, std::unique_ptr<NotifyInterface>, NoInterface>
+      virtual_notify_ = make_notify(*this);
 };
 
 }  // namespace rt::chan

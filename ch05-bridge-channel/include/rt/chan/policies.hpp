@@ -43,6 +43,8 @@ struct DropOldest {};  // discard the oldest value in the channel to make room; 
 struct Batched {};  // wake a receiver only if one is parked (the default)
 struct Naive {};    // also signal the receiving side's OS primitive on every send, parked or
                     // not: the eventfd write (or futex wake) per message that batching avoids
+struct Virtual {};  // Batched, reached through an interface: a virtual call per put and per
+                    // take, as a design that picks the mode at run time has; kept to measure it
 
 // Counters of the slow path (relaxed atomics; the fast path counts nothing).
 struct ChannelStats {
