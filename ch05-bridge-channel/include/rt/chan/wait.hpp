@@ -37,7 +37,7 @@ inline constexpr std::size_t kMaxWaitLists = 16;
 // Waits as a party of `Kind` until what `ready()` checks may hold, registered on every list of
 // `lists` (Lists::kCount of them: lists.link(i, node), lists.unlink(i, node) -> false if a
 // notifier took the node out; lists.slot(i): where the other side of a rendezvous hands a
-// value over (a receive's std::optional, a select send case's Offer), or nullptr; one list for
+// value over (a receive's std::optional, a select send case's value), or nullptr; one list for
 // a send or a receive, one per case for a select).
 // kShared: some party on another thread may act on these lists (then it spins first, fences,
 // and counts atomically; false only for fibers of one loop). Returns the outcome: notified (someone
