@@ -136,6 +136,11 @@ CLI::App* add_serve_command(CLI::App& app, const std::string& description,
                 "Close a connection that moved no byte for this many seconds, rounded up to "
                 "whole milliseconds (0: never)")
       ->check(rt::cli::finite_range(0.0, 86400.0));
+  c->add_option("--budget", flags->options.server.budget,
+                "Calls that did not block a connection may make in a row before the others get "
+                "a turn (the events and fibers models; README, \"A greedy client\")")
+      ->transform(rt::cli::decimal_only())
+      ->check(CLI::Range(1, 1 << 30));
   c->add_option("--grace", flags->grace_s,
                 "At Ctrl-C (or SIGTERM, SIGHUP), give open connections this many seconds to "
                 "finish")

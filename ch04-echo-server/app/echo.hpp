@@ -82,6 +82,14 @@ class FaultInjection {
   int stack_failures_ = 0;
 };
 
+// A connection's share of one turn (ServerOptions::budget's default): system calls that moved
+// bytes, or finished at once, in a row. 32 calls move at most 512 KiB (16 KiB each), a few
+// hundred microseconds on loopback, before the others get their turn; small enough to keep
+// a probe's round trip short beside a greedy peer, large enough that a busy connection pays
+// for the extra poll (one epoll_wait per 32 calls) with little (README, "A greedy client",
+// measures both). The fibers model's loop has the same default (rt::net::kCooperativeBudget).
+inline constexpr int kBudget = 32;
+
 struct ServerOptions {
   Model model = Model::fibers;
   std::uint16_t port = 0;  // 0: an ephemeral port
@@ -90,6 +98,9 @@ struct ServerOptions {
                                               // moved no byte for this long
   std::chrono::milliseconds grace{2000};      // stop(): how long open connections may finish
   std::optional<int> cpu;                     // pin every server thread to this CPU (bench)
+  // The cooperative budget of the events and fibers models (and chapter 6's): >= 1. The
+  // threads model has none: the kernel preempts its threads.
+  int budget = kBudget;
   Backoff backoff;
   // Where the server says, once per episode, that it is refusing connections or failing to
   // accept, and that it recovered (`serve`: stdout). nullptr: nowhere.

@@ -15,13 +15,6 @@
 
 namespace ch04::events {
 
-// A connection's share of one turn: system calls that moved bytes. 32 calls move at most
-// 512 KiB (16 KiB each), a few hundred microseconds on loopback, before the others get
-// their turn; small enough to keep a probe's round trip short beside a greedy peer, large
-// enough that a busy connection pays for the extra poll (one epoll_wait per 32 calls)
-// with little (README, "A greedy client", measures both).
-constexpr int kBudget = 32;
-
 struct Connection {
   enum class State : std::uint8_t {
     reading,  // nothing unsent: read until EAGAIN or a short read (a readable edge resumes it)

@@ -18,8 +18,8 @@
 // EAGAIN would never hear about that socket again, unless it remembers to come back: that
 // is the runnable list. A connection whose peer writes and reads at full speed may never
 // meet EAGAIN; without a budget it would keep the thread, and every other connection
-// would wait for it (seconds, measured). With one, it stops after kBudget calls that moved
-// bytes, goes on the runnable list, and the next turn polls the queue (timeout 0) before
+// would wait for it (seconds, measured). With one, it stops after ServerOptions::budget calls that
+// moved bytes, goes on the runnable list, and the next turn polls the queue (timeout 0) before
 // resuming it: every connection with an event is served between two of its turns.
 //
 // Unix only (poller.hpp: IOCP reports completions, not readiness); Windows builds
@@ -45,7 +45,6 @@ namespace ch04 {
 namespace {
 
 using events::Connection;
-using events::kBudget;
 using rt::Clock;
 constexpr std::uint64_t kListenerToken = 0;  // connections get 1, 2, 3, ...
 
@@ -228,7 +227,7 @@ class EventsServer final : public ModelServer {
   // The state machine: runs until a call would block, the connection closed, or it spent
   // its budget (then it is runnable, and resumed next turn).
   void advance(Connection& c) {
-    int budget = kBudget;
+    int budget = options_.budget;
     while (c.state != Connection::State::closed) {
       if (c.state == Connection::State::writing) {
         if (!send_pending(c, budget)) return;

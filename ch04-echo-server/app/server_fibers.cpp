@@ -13,13 +13,15 @@ namespace ch04 {
 
 namespace {
 
+static_assert(kBudget == rt::net::kCooperativeBudget, "the models share one default budget");
+
 class FibersServer final : public ModelServer {
  public:
   FibersServer(const ServerOptions& options, ServerStats& stats)
       : options_(options), stats_(stats) {}
 
   void run(const std::function<void(std::uint16_t)>& listening) override {
-    rt::net::Loop loop;
+    rt::net::Loop loop({.budget = options_.budget});
     FiberConnections connections(
         options_, stats_,
         {.spawn =

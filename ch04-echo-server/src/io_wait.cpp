@@ -49,7 +49,7 @@ void Loop::Impl::spend_budget() {
   rt::fiber::Fiber* fiber = &rt::fiber::this_fiber::current();
   if (fiber != budget_owner) {
     budget_owner = fiber;
-    budget_left = kCooperativeBudget;
+    budget_left = budget;
   }
   if (--budget_left > 0) return;
   budget_owner = nullptr;

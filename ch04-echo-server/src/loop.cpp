@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
@@ -26,6 +27,14 @@ constexpr std::size_t kEventsPerWait = 256;
   fail_misuse(message);
 }
 
+int checked_budget(int budget) {
+  if (budget < 1) {
+    throw std::invalid_argument("rt::net::Loop: a budget of " + std::to_string(budget) +
+                                " calls (it must be 1 or more)");
+  }
+  return budget;
+}
+
 }  // namespace
 
 void fail_misuse(std::string_view message) {
@@ -34,9 +43,9 @@ void fail_misuse(std::string_view message) {
   std::abort();
 }
 
-Loop::Impl::Impl() : events(kEventsPerWait) {}
+Loop::Impl::Impl(int budget) : events(kEventsPerWait), budget(budget) {}
 
-Loop::Loop() : impl_(std::make_unique<Impl>()) {
+Loop::Loop(LoopOptions options) : impl_(std::make_unique<Impl>(checked_budget(options.budget))) {
   this_thread_loop = this;
 }
 

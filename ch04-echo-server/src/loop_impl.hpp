@@ -69,7 +69,7 @@ struct Waiter : ParkedIo {
 
 // The chapter's Reactor (reactor.hpp): everything on the loop's thread.
 struct Loop::Impl final : Reactor {
-  Impl();
+  explicit Impl(int budget);
 
   // Reactor. await: cancel_all() is the shutdown that throws Cancelled.
   rt::poll::Poller& poller() noexcept override { return event_queue; }
@@ -111,6 +111,7 @@ struct Loop::Impl final : Reactor {
   // The cooperative budget (loop.hpp). Only the running fiber spends it, so one counter
   // serves all: it belongs to budget_owner, and a different fiber starts afresh. Parking
   // in await() or a sleep clears the owner (a fiber that blocked has a full budget again).
+  const int budget;  // LoopOptions::budget
   rt::fiber::Fiber* budget_owner = nullptr;
   int budget_left = 0;
   std::vector<rt::fiber::Fiber*> deferred;  // spent their budget: unparked after the poll

@@ -223,6 +223,7 @@ TEST(Demo, BadCommandLinesAreRefusedWithTheReason) {
       {{"serve", "--model", "fibers", "--idle-timeout", "-1"}, "--idle-timeout"},
       {{"serve", "--model", "fibers", "--idle-timeout", "nan"}, "--idle-timeout"},
       {{"serve", "--model", "fibers", "--grace", "nan"}, "--grace"},
+      {{"serve", "--model", "fibers", "--budget", "0"}, "--budget"},
       {{"serve", "--model", "fibers", "--seconds", "nan"}, "--seconds"},
       {{"serve", "--model", "fibers", "--port", "0x50"}, "--port"},
       {{"client", "--duration", "nan"}, "--duration"},

@@ -7,6 +7,16 @@
 // none slower than a bound so generous (2 s, where they take about a millisecond) that only
 // starvation breaks it. The threads model is in the list for the probe's claim only: the
 // kernel shares the CPU between its threads.
+//
+// The servers run with a budget of 4 calls, not the default 32. Whether a connection ever
+// makes 32 calls in a row that do not block depends on the receive window the kernel's TCP
+// autotuning gives the server's socket, not on the client: on the machine of docs/DESIGN.md,
+// in about half the runs the window stayed near 136 KiB, which the fibers server drained in
+// about 8 full reads, and its next read came back short and parked (32 calls need 256 KiB
+// queued). No connection yielded in 256 MiB then, rightly: a server that outruns its client
+// starves nobody. Four calls are two full reads and their echoes, which every burst has, so
+// the claims below hold on any machine; what the default buys is measured, not tested
+// (README, "A greedy client").
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -71,7 +81,7 @@ TEST_P(Fairness, AProbeIsServedWhileTwoGreedyClientsMoveDataAtFullSpeed) {
   // where every operation completes through the queue and the fiber parks on each.
   const bool iocp = std::string_view(rt::poll::Poller::backend_name()) == "IOCP";
   const bool budgeted = GetParam() == Model::events || (GetParam() == Model::fibers && !iocp);
-  EchoServer server({.model = GetParam()});
+  EchoServer server({.model = GetParam(), .budget = 4});
   std::atomic<bool> stop{false};
   // Counted down by each greedy reader once the server has made a connection yield (or,
   // for the threads model, after 4 MiB): the greedy clients are in full swing.

@@ -2,6 +2,8 @@
 // loop poll after kCooperativeBudget of them, so a fiber waiting for an event runs.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "net_test_support.hpp"
 #include "rt/poll/poller.hpp"
 #include "rt/poll/socket.hpp"
@@ -10,8 +12,12 @@ using namespace rt::net::testing;
 using rt::net::Loop;
 using rt::net::Stream;
 
-TEST(Budget, AFiberWhoseReadsNeverParkLetsAFiberWaitingForAnEventRunWithinItsBudget) {
-  Loop loop;
+namespace {
+
+// A greedy fiber reads thousands of times without parking; a probe waits for an event. The
+// probe runs before the greedy fiber has read more than `budget` times.
+void expect_the_probe_runs_within(int budget) {
+  Loop loop({.budget = budget});
   std::size_t greedy_reads = 0;
   std::optional<std::size_t> greedy_reads_when_probe_ran;
   loop.spawn({.name = "test"}, [&] {
@@ -43,12 +49,26 @@ TEST(Budget, AFiberWhoseReadsNeverParkLetsAFiberWaitingForAnEventRunWithinItsBud
   loop.run();
   ASSERT_TRUE(greedy_reads_when_probe_ran.has_value());
   EXPECT_GT(greedy_reads, 1000u);
-  EXPECT_LE(*greedy_reads_when_probe_ran, static_cast<std::size_t>(rt::net::kCooperativeBudget))
+  EXPECT_LE(*greedy_reads_when_probe_ran, static_cast<std::size_t>(budget))
       << "the probe waited until the greedy fiber had read " << *greedy_reads_when_probe_ran
       << " times";
   if (std::string_view(rt::poll::Poller::backend_name()) != "IOCP") {
     // Readiness backends finish these reads at once; IOCP completes every one through the
     // queue, so there the greedy fiber parks on each and never spends its budget.
-    EXPECT_GE(loop.stats().deferrals, greedy_reads / rt::net::kCooperativeBudget);
+    EXPECT_GE(loop.stats().deferrals, greedy_reads / static_cast<std::size_t>(budget));
   }
+}
+
+}  // namespace
+
+TEST(Budget, AFiberWhoseReadsNeverParkLetsAFiberWaitingForAnEventRunWithinItsBudget) {
+  expect_the_probe_runs_within(rt::net::kCooperativeBudget);
+}
+
+TEST(Budget, ALoopGivenASmallerBudgetYieldsSooner) {
+  expect_the_probe_runs_within(3);
+}
+
+TEST(Budget, ABudgetBelowOneIsRefused) {
+  EXPECT_THROW(Loop({.budget = 0}), std::invalid_argument);
 }

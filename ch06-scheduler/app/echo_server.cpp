@@ -38,8 +38,11 @@ class MnFibersServer final : public ch04::ModelServer {
              },
          .cancel_all = [] { this_fiber::runtime().cancel_all(); },
          .deferrals = {}});  // the netpoller's budget is not counted per runtime
-    rt::sched::Runtime runtime(
-        {.workers = workers_, .cpu = options_.cpu, .name = "echo", .knobs = knobs_});
+    rt::sched::Runtime runtime({.workers = workers_,
+                                .cpu = options_.cpu,
+                                .name = "echo",
+                                .knobs = knobs_,
+                                .budget = options_.budget});
     auto acceptor = runtime.spawn({.name = "acceptor"}, [&] {
       connections.listen_and_serve(
           [&] {

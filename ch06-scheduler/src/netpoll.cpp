@@ -19,8 +19,6 @@ namespace {
 
 // Events one wait may report; more ready sockets are reported by the next wait.
 constexpr std::size_t kEventsPerWait = 256;
-// Calls that finished at once before the fiber gives the others a turn (chapter 4's budget).
-constexpr int kCooperativeBudget = 32;
 
 // The runtime's reactor, for rt::net's calls made on one of its fibers (reactor.hpp).
 rt::net::Reactor* reactor_of_running_fiber() noexcept {
@@ -120,7 +118,7 @@ void NetPoller::spend_budget() {
   Fiber* fiber = worker.running;
   if (fiber != worker.budget_owner) {
     worker.budget_owner = fiber;
-    worker.budget_left = kCooperativeBudget;
+    worker.budget_left = runtime_.options.budget;
   }
   if (--worker.budget_left > 0) return;
   worker.budget_owner = nullptr;

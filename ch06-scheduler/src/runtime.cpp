@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 
 #include "rt/chan/spin.hpp"  // cpu_relax
@@ -17,9 +18,19 @@ namespace detail {
 
 // ---- the runtime ----
 
+namespace {
+Options checked(Options options) {
+  if (options.budget < 1) {
+    throw std::invalid_argument("rt::sched::Runtime: a budget of " +
+                                std::to_string(options.budget) + " calls (it must be 1 or more)");
+  }
+  return options;
+}
+}  // namespace
+
 RuntimeImpl::RuntimeImpl(Runtime& owner_, Options options_)
     : owner(owner_),
-      options(std::move(options_)),
+      options(checked(std::move(options_))),
       worker_count(options.workers > 0 ? options.workers : rt::os::usable_cpu_count()),
       max_spinning(options.knobs.max_spinning >= 0 ? options.knobs.max_spinning
                                                    : std::max(1, worker_count / 2)),

@@ -215,6 +215,58 @@ TEST_P(NetWorkers, NetSleepForOnAnMnFiberSleepsAtLeastItsDuration) {
   EXPECT_GE(slept_us.load(), 5'000);
 }
 
+// Chapter 4's cooperative budget on M:N (Options::budget), on one worker, where it is all
+// that stands between a greedy fiber and the others: a fiber whose reads all finish at once
+// yields every `budget` calls, and every global_interval-th schedule polls the netpoller, so a
+// fiber waiting for an event runs within about budget x global_interval greedy reads. (On more
+// workers an idle one polls sooner, but when its thread runs is the OS's to say.)
+TEST(NetBudget, OnOneWorkerAFiberWhoseReadsNeverParkLetsAFiberWaitingForAnEventRun) {
+  constexpr int kBudget = 3;
+  rt::sched::Options o;
+  o.workers = 1;
+  o.budget = kBudget;
+  Runtime runtime(o);
+  std::atomic<std::size_t> greedy_reads{0};
+  std::atomic<std::size_t> greedy_reads_when_probe_ran{SIZE_MAX};
+  runtime
+      .spawn({.name = "test"},
+             [&] {
+               ConnectedPair greedy = connected_pair();
+               ConnectedPair probe = connected_pair();
+               // Everything the greedy fiber reads is there before it starts: 8-byte reads
+               // that all finish at once, far more than the bound below.
+               const std::vector<std::byte> bytes(16 * 1024, std::byte{7});
+               greedy.server.write_all(bytes);
+               greedy.server.shutdown_send();
+               auto probe_fiber = this_fiber::spawn({.name = "probe"}, [&] {
+                 std::byte one[1];
+                 EXPECT_EQ(probe.client.read_some(one), 1u);  // parks: nothing was sent yet
+                 greedy_reads_when_probe_ran = greedy_reads.load();
+               });
+               auto greedy_fiber = this_fiber::spawn({.name = "greedy"}, [&] {
+                 // The probe's byte comes from here once the probe parked, so only a poll
+                 // can wake the probe.
+                 while (runtime.stats().io_waiters == 0) this_fiber::yield();
+                 const std::byte one[1] = {std::byte{1}};
+                 probe.server.write_all(one);
+                 std::byte buffer[8];
+                 while (greedy.client.read_some(buffer) != 0) greedy_reads.fetch_add(1);
+               });
+               probe_fiber.join();
+               greedy_fiber.join();
+             })
+      .join();
+  const std::size_t bound = kBudget * (o.knobs.global_interval + 2);  // + the turn it is queued
+  ASSERT_LT(bound, 2048u);  // the greedy fiber's reads outnumber the bound
+  EXPECT_LE(greedy_reads_when_probe_ran.load(), bound)
+      << "the probe waited until the greedy fiber had read " << greedy_reads_when_probe_ran.load()
+      << " of " << greedy_reads.load() << " times";
+}
+
+TEST(NetBudget, ABudgetBelowOneIsRefused) {
+  EXPECT_THROW(Runtime({.budget = 0}), std::invalid_argument);
+}
+
 // Shutdown: fibers parked in accept, in a read nobody answers, and in a long sleep all resume
 // with Cancelled, so the runtime can stop; later calls throw at once.
 TEST_P(NetWorkers, CancelAllEndsEveryParkedSocketCallAndNetSleep) {

@@ -29,7 +29,7 @@
 // The cooperative budget. A socket call whose operation finishes at once (readiness
 // backends: the data or the room was there) does not park, so a fiber whose peer writes and
 // reads at full speed could run for seconds without the loop ever polling, and every other
-// connection would wait. So each fiber may complete kCooperativeBudget such calls in a row;
+// connection would wait. So each fiber may complete LoopOptions::budget such calls in a row;
 // the call that spends the last of it returns its result only after the fiber parked for
 // one turn (step 4), in which the loop polls and runs everyone that became ready. Parking
 // on a call, or sleeping, refills the budget. Nothing preempts a fiber that computes
@@ -69,12 +69,19 @@ using Clock = rt::Clock;  // std::chrono::steady_clock
 // chapter 4's README measures what the extra polls cost a busy connection.
 inline constexpr int kCooperativeBudget = 32;
 
+struct LoopOptions {
+  // The cooperative budget: calls in a row that finished at once before the fiber yields one
+  // turn (>= 1). A test lowers it to make a greedy connection yield on any machine; `serve
+  // --budget` lets a reader measure what it buys (README, "A greedy client").
+  int budget = kCooperativeBudget;
+};
+
 class Loop {
  public:
   // Creates the Scheduler, the Poller (and its Waker) and an empty timer heap. Throws
-  // rt::OsError if the OS refuses the event queue. Stops the process with a message if this
-  // thread already has a Loop or a Scheduler.
-  Loop();
+  // rt::OsError if the OS refuses the event queue, std::invalid_argument for a budget below
+  // 1. Stops the process with a message if this thread already has a Loop or a Scheduler.
+  explicit Loop(LoopOptions options = {});
   ~Loop();
   Loop(const Loop&) = delete;
   Loop& operator=(const Loop&) = delete;

@@ -48,6 +48,7 @@
 
 #include "rt/clock.hpp"
 #include "rt/fiber/scheduler.hpp"  // FiberOptions, to_function
+#include "rt/net/loop.hpp"         // kCooperativeBudget
 #include "rt/net/timer.hpp"        // Timer: the heap entry an Alarm owns
 #include "rt/output.hpp"
 
@@ -84,6 +85,9 @@ struct Options {
   std::optional<int> cpu;  // pin every worker to this CPU (a bench's server CPU); over `pin`
   std::string name = "w";  // thread names: "<name>-0", "<name>-1", ...
   Knobs knobs;
+  // Chapter 4's cooperative budget (rt::net::LoopOptions): socket calls that finished at once
+  // a fiber may make in a row before it yields (>= 1; std::invalid_argument otherwise).
+  int budget = rt::net::kCooperativeBudget;
   // Go's GODEBUG=schedtrace: every this many milliseconds a line on the scheduler's state
   //   SCHED 1000ms: workers=2 idle=1 spinning=0 global=0 alive=12 wakes=34 runqueues=[3 0]
   // Zero: off, unless the environment variable RT_SCHEDTRACE holds a number of milliseconds.
