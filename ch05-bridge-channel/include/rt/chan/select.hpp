@@ -72,6 +72,7 @@ struct ReceiveCase {
   void* slot() const { return Channel::receive_slot(*into); }
   void clear() const { into->reset(); }
   static constexpr bool kSends = false;
+  static constexpr bool kRendezvous = Channel::kRendezvous;
   const void* rendezvous() const { return Channel::kRendezvous ? channel : nullptr; }
 };
 
@@ -90,6 +91,7 @@ struct SendCase {
   void* slot() const { return Channel::kRendezvous ? value : nullptr; }
   void clear() const {}
   static constexpr bool kSends = true;
+  static constexpr bool kRendezvous = Channel::kRendezvous;
   const void* rendezvous() const { return Channel::kRendezvous ? channel : nullptr; }
 };
 
@@ -154,15 +156,20 @@ SelectResult select(const SelectOptions& options, Cases... cases) {
   for (std::size_t i = 0; i < kCases; ++i) visit(i, [](auto& c) { c.clear(); });
   // A send and a receive case on one rendezvous would each see the other's registration as a
   // party waiting, and the select would never park: refused (Go's select waits for another
-  // goroutine there; here, use two selects, or a channel with a buffer).
-  std::array<const void*, kCases> sends{}, receives{};
-  for (std::size_t i = 0; i < kCases; ++i) {
-    visit(i, [&](auto& c) { (c.kSends ? sends : receives)[i] = c.rendezvous(); });
-  }
-  for (const void* sent_on : sends) {
-    if (sent_on != nullptr &&
-        std::find(receives.begin(), receives.end(), sent_on) != receives.end())
-      fail_misuse("select with a send and a receive case on the same rendezvous channel");
+  // goroutine there; here, use two selects, or a channel with a buffer). Checked only when the
+  // case types allow it: no cost to a select without both kinds of rendezvous case.
+  constexpr bool kMayPairItself = ((Cases::kSends && Cases::kRendezvous) || ...) &&
+                                  ((!Cases::kSends && Cases::kRendezvous) || ...);
+  if constexpr (kMayPairItself) {
+    std::array<const void*, kCases> sends{}, receives{};
+    for (std::size_t i = 0; i < kCases; ++i) {
+      visit(i, [&](auto& c) { (c.kSends ? sends : receives)[i] = c.rendezvous(); });
+    }
+    for (const void* sent_on : sends) {
+      if (sent_on != nullptr &&
+          std::find(receives.begin(), receives.end(), sent_on) != receives.end())
+        fail_misuse("select with a send and a receive case on the same rendezvous channel");
+    }
   }
   std::array<std::size_t, kCases> order;
   std::iota(order.begin(), order.end(), std::size_t{0});
