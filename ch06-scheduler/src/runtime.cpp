@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "blocking_pool.hpp"
 #include "rt/chan/spin.hpp"  // cpu_relax
 #include "rt/fence.hpp"
 #include "rt/os/address_wait.hpp"
@@ -20,6 +21,10 @@ namespace detail {
 
 namespace {
 Options checked(Options options) {
+  if (options.blocking_threads < 1) {
+    throw std::invalid_argument("rt::sched::Runtime: " + std::to_string(options.blocking_threads) +
+                                " blocking threads (it must be 1 or more)");
+  }
   if (options.budget < 1) {
     throw std::invalid_argument("rt::sched::Runtime: a budget of " +
                                 std::to_string(options.budget) + " calls (it must be 1 or more)");
@@ -38,6 +43,7 @@ RuntimeImpl::RuntimeImpl(Runtime& owner_, Options options_)
   workers.reserve(static_cast<std::size_t>(worker_count));
   for (int i = 0; i < worker_count; ++i) workers.push_back(std::make_unique<Worker>(*this, i));
   net = std::make_unique<NetPoller>(*this);
+  blocking = std::make_unique<BlockingPool>(options.name, options.blocking_threads);
 }
 
 bool RuntimeImpl::make_ready(Fiber* fiber) {
@@ -279,11 +285,14 @@ Runtime::Runtime(Options options) : impl_(std::make_unique<detail::RuntimeImpl>(
 Runtime::~Runtime() {
   wait_until_idle();
   detail::RuntimeImpl& impl = *impl_;
-  if (impl.trace_thread.joinable()) {
+  if (impl.trace_thread.joinable()) {  // first: it reads the stats, the pool's among them
     impl.trace_stop.store(1, std::memory_order_release);
     rt::os::wake_one(impl.trace_stop);
     impl.trace_thread.join();
   }
+  // Then the pool, while the workers still run: a pool thread may still be inside the send of
+  // its last reply, which unparked a fiber and may be waking a worker (blocking.cpp).
+  impl.blocking.reset();
   impl.stopping.store(true, std::memory_order_release);
   for (auto& worker : impl.workers) impl.wake_worker(*worker);
   for (auto& worker : impl.workers) worker->thread.join();
@@ -353,6 +362,7 @@ Stats Runtime::stats() const {
   stats.alive = impl.alive.load(std::memory_order_relaxed);
   stats.worker_wakes = impl.worker_wakes.load(std::memory_order_relaxed);
   stats.io_waiters = impl.net->io_waiters();
+  stats.blocking_threads = impl.blocking->threads_started();
   stats.sleeping_in_poller = impl.net->sleeping_in_poller();
   stats.net_events = impl.net->events_handled();
   return stats;

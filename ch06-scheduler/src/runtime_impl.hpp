@@ -29,6 +29,7 @@
 namespace rt::sched::detail {
 
 struct RuntimeImpl;
+class BlockingPool;  // blocking_pool.hpp (complete where a RuntimeImpl is made and destroyed)
 
 struct Worker {
   Worker(RuntimeImpl& runtime, int index);
@@ -155,6 +156,8 @@ struct RuntimeImpl {
 
   // The netpoller: rt::net's sockets and sleeps on this runtime's fibers.
   std::unique_ptr<NetPoller> net;
+  // rt::sched::blocking's threads; destroyed (closed and joined) once no fiber is alive.
+  std::unique_ptr<BlockingPool> blocking;
 
   // The schedtrace thread (Options::schedtrace), if on; it sleeps on trace_stop until the
   // next line is due or the destructor stores 1.

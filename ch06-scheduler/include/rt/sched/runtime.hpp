@@ -88,6 +88,8 @@ struct Options {
   // Chapter 4's cooperative budget (rt::net::LoopOptions): socket calls that finished at once
   // a fiber may make in a row before it yields (>= 1; std::invalid_argument otherwise).
   int budget = rt::net::kCooperativeBudget;
+  // The most threads rt::sched::blocking may start (blocking.hpp): >= 1; started on demand.
+  int blocking_threads = 64;
   // Go's GODEBUG=schedtrace: every this many milliseconds a line on the scheduler's state
   //   SCHED 1000ms: workers=2 idle=1 spinning=0 global=0 alive=12 wakes=34 runqueues=[3 0]
   // Zero: off, unless the environment variable RT_SCHEDTRACE holds a number of milliseconds.
@@ -148,6 +150,7 @@ struct Stats {
   int io_waiters = 0;               // fibers parked in an rt::net socket call
   bool sleeping_in_poller = false;  // a worker sleeps in the netpoller (Poller::wait may block)
   std::uint64_t net_events = 0;     // events the netpoller handled
+  int blocking_threads = 0;         // threads rt::sched::blocking started (they live on)
 };
 
 class Runtime {
