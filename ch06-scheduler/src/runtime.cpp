@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "blocking_pool.hpp"
 #include "rt/chan/spin.hpp"  // cpu_relax
@@ -285,13 +286,16 @@ Runtime::Runtime(Options options) : impl_(std::make_unique<detail::RuntimeImpl>(
 Runtime::~Runtime() {
   wait_until_idle();
   detail::RuntimeImpl& impl = *impl_;
+  // A thread that woke the last fiber may still be inside unpark() (see there): a few
+  // instructions and a futex wake, so a yield loop, not a sleep.
+  while (impl.wakers_inside.load(std::memory_order_acquire) != 0) std::this_thread::yield();
   if (impl.trace_thread.joinable()) {  // first: it reads the stats, the pool's among them
     impl.trace_stop.store(1, std::memory_order_release);
     rt::os::wake_one(impl.trace_stop);
     impl.trace_thread.join();
   }
-  // Then the pool, while the workers still run: a pool thread may still be inside the send of
-  // its last reply, which unparked a fiber and may be waking a worker (blocking.cpp).
+  // Then the pool: no fiber is alive, so no call is queued or running, and no pool thread is
+  // still inside the unpark of its last reply (the wait above); they only have to end.
   impl.blocking.reset();
   impl.stopping.store(true, std::memory_order_release);
   for (auto& worker : impl.workers) impl.wake_worker(*worker);
@@ -369,7 +373,23 @@ Stats Runtime::stats() const {
 }
 
 bool unpark(Fiber& fiber) {
-  return detail::claim_parked(fiber) && fiber.runtime.make_ready(&fiber);
+  detail::RuntimeImpl& runtime = fiber.runtime;  // read while the fiber is surely parked
+  Worker* worker = current_worker();
+  if (worker != nullptr && &worker->runtime == &runtime) {
+    return detail::claim_parked(fiber) && runtime.make_ready(&fiber);  // ~Runtime joins us
+  }
+  // From outside this runtime's workers (a thread, a fiber of a loop or of another runtime, a
+  // blocking-pool thread): once the fiber is queued it may run and finish, and ~Runtime may
+  // free `runtime` while this call is still in make_ready, waking a worker. So the call is
+  // counted, and ~Runtime waits for the count to be zero. The increment may be relaxed: it is
+  // sequenced before the claim, which comes before the fiber runs, before it finishes, before
+  // the acquire load of `alive` that lets ~Runtime go on, so that thread sees it (or a later
+  // value). The release decrement pairs with ~Runtime's acquire load: every access above
+  // happens before the free.
+  runtime.wakers_inside.fetch_add(1, std::memory_order_relaxed);
+  const bool woke = detail::claim_parked(fiber) && runtime.make_ready(&fiber);
+  runtime.wakers_inside.fetch_sub(1, std::memory_order_release);
+  return woke;
 }
 
 namespace detail {

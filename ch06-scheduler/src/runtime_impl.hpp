@@ -136,6 +136,9 @@ struct RuntimeImpl {
   std::atomic<std::uint32_t> alive{0};  // fibers not finished; the destructor waits on it
   std::atomic<std::uint64_t> worker_wakes{0};
   std::atomic<std::uint64_t> next_fiber_id{1};
+  // Calls of unpark() made from outside this runtime's workers and not yet returned; ~Runtime
+  // waits for zero before it frees anything (runtime.cpp, unpark).
+  std::atomic<std::uint32_t> wakers_inside{0};
 
   // Options::trace_file / timeline_out: every worker records into its own WorkerTrace.
   const bool tracing;
