@@ -15,6 +15,7 @@
 #include "rt/os/latch.hpp"
 #include "rt/sched/blocking.hpp"
 #include "rt/sched/runtime.hpp"
+#include "worker_counts.hpp"
 
 namespace {
 
@@ -22,17 +23,10 @@ namespace this_fiber = rt::sched::this_fiber;
 using rt::sched::blocking;
 using rt::sched::Runtime;
 
-class Blocking : public ::testing::TestWithParam<int> {
- protected:
-  rt::sched::Options options() const {
-    rt::sched::Options o;
-    o.workers = GetParam();
-    return o;
-  }
-};
+class Blocking : public rt::sched::testing::OverWorkerCounts {};
 
-INSTANTIATE_TEST_SUITE_P(Counts, Blocking, ::testing::Values(1, 2, 4, 8),
-                         [](const auto& info) { return std::to_string(info.param) + "w"; });
+INSTANTIATE_TEST_SUITE_P(Counts, Blocking, rt::sched::testing::kWorkerCounts,
+                         rt::sched::testing::WorkerCountName{});
 
 TEST_P(Blocking, ReturnsWhatTheFunctionReturnedAndRethrowsWhatItThrew) {
   Runtime runtime(options());

@@ -21,6 +21,7 @@
 #include "rt/net/stream.hpp"
 #include "rt/net/timer.hpp"
 #include "rt/sched/runtime.hpp"
+#include "worker_counts.hpp"
 
 #if !defined(_WIN32)
 #include <sys/resource.h>
@@ -31,13 +32,8 @@ namespace {
 namespace this_fiber = rt::sched::this_fiber;
 using rt::sched::Runtime;
 
-class NetWorkers : public ::testing::TestWithParam<int> {
+class NetWorkers : public rt::sched::testing::OverWorkerCounts {
  protected:
-  rt::sched::Options options() const {
-    rt::sched::Options o;
-    o.workers = GetParam();
-    return o;
-  }
   // Runs `body` on a fiber of a new runtime, and waits for it and the runtime to end.
   void on_fiber(const std::function<void()>& body) const {
     Runtime runtime(options());
@@ -45,8 +41,8 @@ class NetWorkers : public ::testing::TestWithParam<int> {
   }
 };
 
-INSTANTIATE_TEST_SUITE_P(Counts, NetWorkers, ::testing::Values(1, 2, 4, 8),
-                         [](const auto& info) { return std::to_string(info.param) + "w"; });
+INSTANTIATE_TEST_SUITE_P(Counts, NetWorkers, rt::sched::testing::kWorkerCounts,
+                         rt::sched::testing::WorkerCountName{});
 
 // Room for `descriptors` open sockets: raises the soft limit toward the hard one (POSIX).
 bool room_for_descriptors(std::uint64_t descriptors) {

@@ -1,6 +1,7 @@
 // The M:N runtime, over worker counts 1, 2, 4 and 8 (more workers than this machine's CPUs on
 // purpose: workers then sleep and wake far more often, which is where lost wakeups hide).
 #include "rt/sched/runtime.hpp"
+#include "worker_counts.hpp"
 
 #include <gtest/gtest.h>
 
@@ -26,17 +27,10 @@ namespace {
 namespace this_fiber = rt::sched::this_fiber;
 using rt::sched::Runtime;
 
-class Workers : public ::testing::TestWithParam<int> {
- protected:
-  rt::sched::Options options() const {
-    rt::sched::Options o;
-    o.workers = GetParam();
-    return o;
-  }
-};
+class Workers : public rt::sched::testing::OverWorkerCounts {};
 
-INSTANTIATE_TEST_SUITE_P(Counts, Workers, ::testing::Values(1, 2, 4, 8),
-                         [](const auto& info) { return std::to_string(info.param) + "w"; });
+INSTANTIATE_TEST_SUITE_P(Counts, Workers, rt::sched::testing::kWorkerCounts,
+                         rt::sched::testing::WorkerCountName{});
 
 TEST_P(Workers, EverySpawnedFiberRunsExactlyOnceAndIsJoined) {
   // TSan counts fibers as threads (keep well under ~8,000 alive) and makes each cost ~10 ms.
