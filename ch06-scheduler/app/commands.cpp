@@ -103,6 +103,20 @@ void add_commands(CLI::App& app, rt::Output& out) {
     c->callback([&out, options] { knobs(*options, out); });
   }
   {
+    auto options = std::make_shared<BlockingOptions>();
+    auto* c = app.add_subcommand(
+        "blocking", "rt::sched::blocking: what a call on the pool of blocking threads costs");
+    c->add_option("--calls", options->calls, "Calls in all, shared among the callers")
+        ->check(CLI::Range(1, 100'000'000))
+        ->capture_default_str();
+    c->add_option("--callers", options->callers, "Fibers calling at once in the second row")
+        ->check(CLI::Range(1, 10'000))
+        ->capture_default_str();
+    add_workers(c, &options->workers);
+    rt::cli::add_json_flag(c, &options->json);
+    c->callback([&out, options] { blocking_calls(*options, out); });
+  }
+  {
     auto flags = std::make_shared<ch04::ServeFlags>();
     auto workers = std::make_shared<int>(0);
     auto* c = ch04::add_serve_command(

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "rt/chan/channel.hpp"
 #include "rt/clock.hpp"
 #include "rt/memory.hpp"
+#include "rt/sched/blocking.hpp"
 #include "rt/sched/endpoint.hpp"
 #include "rt/table.hpp"
 
@@ -282,6 +284,47 @@ void knobs(const KnobsOptions& options, rt::Output& out) {
         "(client in this process, unpinned). steals and wakeups: per run of ping-pong and "
         "fan-out, averaged.\n",
         options.round_trips, options.fan_out, options.work, options.echo_seconds);
+  }
+}
+
+void blocking_calls(const BlockingOptions& options, rt::Output& out) {
+  rt::Table table(
+      fmt::format("rt::sched::blocking with a trivial function: {} calls in all", options.calls),
+      {"callers", "workers", "calls/s", "us per call", "pool threads", "wakeups"});
+  std::vector<int> caller_counts{1};
+  if (options.callers > 1) caller_counts.push_back(options.callers);
+  for (int callers : caller_counts) {
+    rt::sched::Runtime runtime({.workers = options.workers});
+    const int per_caller = std::max(1, options.calls / callers);
+    std::atomic<std::int64_t> sum{0};
+    rt::Stopwatch clock;
+    std::vector<rt::sched::JoinHandle> fibers;
+    for (int c = 0; c < callers; ++c) {
+      fibers.push_back(runtime.spawn({.name = "caller"}, [&sum, per_caller] {
+        std::int64_t own = 0;
+        for (int i = 0; i < per_caller; ++i) own += rt::sched::blocking([i] { return i & 1; });
+        sum.fetch_add(own, std::memory_order_relaxed);
+      }));
+    }
+    for (auto& fiber : fibers) fiber.join();
+    const double seconds = clock.elapsed_s();
+    const double calls = static_cast<double>(per_caller) * callers;
+    if (sum.load() != static_cast<std::int64_t>(per_caller / 2) * callers) {
+      throw std::logic_error("blocking: a call's result was lost");
+    }
+    const auto stats = runtime.stats();
+    table.add_row({std::to_string(callers), std::to_string(runtime.workers()),
+                   rt::format_number(calls / seconds, 0),
+                   rt::format_number(seconds * 1e6 / calls, 2),
+                   std::to_string(stats.blocking_threads), std::to_string(stats.worker_wakes)});
+  }
+  print(table, options.json, out);
+  if (!options.json) {
+    out.print(
+        "\nEach call: a C2T send to the pool, the function on a pool thread, a T2C reply that "
+        "unparks the caller. us per call: elapsed time over calls (callers at once share it). "
+        "wakeups: OS wakeups of sleeping workers (a pool thread's reply to a fiber whose worker "
+        "went to sleep meanwhile).\n");
   }
 }
 

@@ -63,6 +63,17 @@ struct KnobsOptions {
 };
 void knobs(const KnobsOptions& options, rt::Output& out);
 
+// `blocking`: rt::sched::blocking with a trivial function, from one caller (one call at a
+// time) and from `callers` fibers at once: what a call costs, how many pool threads it took,
+// and how often a worker was woken from the OS.
+struct BlockingOptions {
+  int calls = 20'000;  // in all, shared among the callers
+  int callers = 16;
+  int workers = 0;
+  bool json = false;
+};
+void blocking_calls(const BlockingOptions& options, rt::Output& out);
+
 void tour(rt::Output& out);
 
 }  // namespace ch06

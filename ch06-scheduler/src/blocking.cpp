@@ -2,15 +2,16 @@
 //
 // Sizing. `spare_` counts threads that are idle, or on their way back to receive(), minus
 // requests queued and not yet taken. A call decrements it; if it was 0 or below, no thread
-// will be free for this call, so the call starts one (up to the cap), which counts itself
-// spare. A thread that finished a call increments it before it sends the reply: a fiber that
-// makes its next call as soon as it resumes then finds the thread it just used, and a loop of
-// calls from one fiber needs one thread, not one per call. At the cap, a call waits in the
-// queue for the next thread to come free; a cap reached by calls that each wait for another
-// call to finish deadlocks, as Go's 10,000 threads do, only later.
+// will be free for this call, so the call starts one (up to the cap), which counts as spare
+// from the decision on: a thread the OS is still making would otherwise be missed, and the
+// next call would start another (`blocking --callers 4` started 5 threads in about half of
+// its runs). A thread that finished a call increments it before it sends the reply: a fiber
+// that makes its next call as soon as it resumes then finds the thread it just used, and a
+// loop of calls from one fiber needs one thread, not one per call. At the cap, a call waits
+// in the queue for the next thread to come free; calls that fill the cap and each wait for a
+// call still queued deadlock (Go, at its cap of 10,000 threads, ends the program instead).
 #include "blocking_pool.hpp"
 
-#include <cassert>
 #include <utility>
 
 #include "rt/sched/blocking.hpp"
@@ -65,12 +66,16 @@ void BlockingPool::start_thread() {
     if (reserved_ >= max_threads_) return;  // at the cap: the call waits its turn
     index = static_cast<std::size_t>(reserved_++);
   }
+  // The new thread counts as spare from now, not from when the OS has made it: until then, a
+  // call that finds spare_ at 0 would start yet another thread for work this one will take.
+  spare_.fetch_add(1, std::memory_order_acq_rel);
   rt::os::Thread thread;
   try {
     rt::os::ThreadOptions options;
     options.name = name_ + "-b" + std::to_string(index);    // worker threads are name-0, name-1...
     thread = rt::os::Thread(options, [this] { serve(); });  // throws rt::OsError if refused
   } catch (...) {
+    spare_.fetch_sub(1, std::memory_order_acq_rel);
     std::lock_guard lock(threads_mutex_);
     --reserved_;
     throw;
@@ -80,7 +85,6 @@ void BlockingPool::start_thread() {
     threads_.push_back(std::move(thread));  // never reallocates: reserved for the cap
   }
   started_.fetch_add(1, std::memory_order_relaxed);
-  spare_.fetch_add(1, std::memory_order_acq_rel);  // the new thread, free for this call
 }
 
 void BlockingPool::serve() {

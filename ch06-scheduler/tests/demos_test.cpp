@@ -55,6 +55,17 @@ TEST(Demos, PingPongReportsRoundTrips) {
   }
 }
 
+TEST(Demos, BlockingReportsACallsCostForOneCallerAndForMany) {
+  auto result =
+      run(ch06::program(), {"blocking", "--calls", "400", "--callers", "4", "--workers", "2"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  // One caller needs one pool thread; four at once need at most four.
+  EXPECT_TRUE(contains_regex(result.out, "\\n *1 +2 +[0-9,]+ +[0-9.]+ +1 +[0-9]+ *\\n"))
+      << result.out;
+  EXPECT_TRUE(contains_regex(result.out, "\\n *4 +2 +[0-9,]+ +[0-9.]+ +[1-4] +[0-9]+ *\\n"))
+      << result.out;
+}
+
 TEST(Demos, KnobsMeasuresEverySwitch) {
   auto result = run(ch06::program(), {"knobs", "--round-trips", "500", "--fan-out", "200", "--work",
                                       "10", "--echo-seconds", "0.05", "--reps", "1"});
@@ -107,7 +118,8 @@ TEST(Demos, BenchHasARowPerWorkerCountBesideChapter4sModel) {
 }
 
 TEST(Demos, BadFlagsAreRefused) {
-  const std::array<rt::testing::Refusal, 6> refusals{{
+  const std::array<rt::testing::Refusal, 7> refusals{{
+      {{"blocking", "--callers", "0"}, "--callers"},
       {{"spawn", "--fibers", "0"}, "--fibers"},
       {{"pingpong", "--runnext-steal", "sometimes"}, "--runnext-steal"},
       {{"steal", "--workers", "-1"}, "--workers"},
