@@ -9,6 +9,7 @@
 #include "rt/chan/channel.hpp"
 #include "rt/clock.hpp"
 #include "rt/net/loop.hpp"
+#include "rt/os/latch.hpp"
 #include "rt/os/thread.hpp"
 
 namespace ch05 {
@@ -27,18 +28,28 @@ double run_pair(Send send, Receive receive, bool pinned = false) {
     loop.spawn({.name = "sender"}, send);
     loop.run();
   } else {
-    auto party = [pinned](auto body, bool fiber, const char* name, int cpu) {
+    // `outlive`: the side waits for it after its loop ran and before the loop is destroyed.
+    // The receiver waits for the sender's end: the Naive notifier wakes the receiver's loop
+    // after each put (policies.hpp), so that loop must outlive the last send.
+    auto party = [pinned](auto body, bool fiber, const char* name, int cpu,
+                          rt::os::Latch* outlive) {
       rt::os::ThreadOptions options{.name = name};
       if (pinned) options.cpu = cpu;
-      return rt::os::Thread(options, [body, fiber]() mutable {
+      return rt::os::Thread(options, [body, fiber, outlive]() mutable {
         if (!fiber) return body();
         rt::net::Loop loop;
         loop.spawn({.name = "side"}, body);
         loop.run();
+        if (outlive != nullptr) outlive->wait();
       });
     };
-    rt::os::Thread receiver = party(receive, receiver_fiber, "receiver", 1);
-    rt::os::Thread sender = party(send, sender_fiber, "sender", 0);
+    rt::os::Latch sender_finished(1);
+    auto send_then_say_so = [send, &sender_finished]() mutable {
+      send();
+      sender_finished.count_down();
+    };
+    rt::os::Thread receiver = party(receive, receiver_fiber, "receiver", 1, &sender_finished);
+    rt::os::Thread sender = party(send_then_say_so, sender_fiber, "sender", 0, nullptr);
     sender.join();
     receiver.join();
   }

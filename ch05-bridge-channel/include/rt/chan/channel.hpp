@@ -490,14 +490,15 @@ class Channel {
   // Naive: the OS primitive of the receiving side, on every send.
   void note_receiver() noexcept {
     if constexpr (std::is_same_v<Notifier, Naive> && !std::is_same_v<ReceiverKind, Thread>) {
-      receiver_loop_.store(rt::net::Loop::current_or_null(), std::memory_order_relaxed);
+      // release: pairs with the sender's acquire load, so the loop it reaches is constructed.
+      receiver_loop_.store(rt::net::Loop::current_or_null(), std::memory_order_release);
     }
   }
   void signal_receiving_side() noexcept {
     bump(stats_.wakeups);
     if constexpr (std::is_same_v<ReceiverKind, Thread>) {
       rt::os::wake_one(naive_word_);
-    } else if (auto* loop = receiver_loop_.load(std::memory_order_relaxed)) {
+    } else if (auto* loop = receiver_loop_.load(std::memory_order_acquire)) {
       loop->wake_unconditionally();
     }
   }
