@@ -68,6 +68,20 @@ function(rt_add_tests target)
     PROPERTIES LABELS ${arg_LABEL} TIMEOUT ${RT_TEST_TIMEOUT} ${_rt_test_fixtures})
 endfunction()
 
+# rt_gdb_tests_run(<variable>)
+# TRUE in <variable> if the chapters' gdb scripts (ch03-fibers/gdb, ch06-scheduler/gdb) can be
+# tested in this build: a gdb, a native Linux x86-64 build (the scripts read the System V
+# frame), and debug information.
+function(rt_gdb_tests_run variable)
+  find_program(RT_GDB NAMES gdb)
+  set(${variable} FALSE PARENT_SCOPE)
+  if(RT_GDB AND NOT CMAKE_CROSSCOMPILING AND CMAKE_SYSTEM_NAME STREQUAL "Linux"
+     AND CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$"
+     AND CMAKE_BUILD_TYPE MATCHES "^(Debug|RelWithDebInfo)$")
+    set(${variable} TRUE PARENT_SCOPE)
+  endif()
+endfunction()
+
 # rt_add_tour_step(<executable target>)
 # The tour (DESIGN.md) runs `<executable> tour` for each chapter, in the order added.
 function(rt_add_tour_step target)

@@ -58,6 +58,22 @@ void add_commands(CLI::App& app, rt::Output& out) {
     c->callback([&out, options] { steal(*options, out); });
   }
   {
+    auto options = std::make_shared<FibersOptions>();
+    auto* c = app.add_subcommand(
+        "fibers", "Fibers park on one worker and resume on another (and gdb's `info fibers`)");
+    c->add_option("--fibers", options->fibers, "Fibers that park")
+        ->check(CLI::Range(1, 10'000))
+        ->capture_default_str();
+    c->add_option("--work", options->work, "Arithmetic iterations before parking and after")
+        ->check(CLI::Range(0, 1'000'000'000))
+        ->capture_default_str();
+    c->add_option("--workers", options->workers, "Worker threads (0: one per CPU)")
+        ->check(CLI::Range(0, 256))
+        ->capture_default_str();
+    rt::cli::add_json_flag(c, &options->json);
+    c->callback([&out, options] { fibers(*options, out); });
+  }
+  {
     auto options = std::make_shared<PingPongOptions>();
     auto* c = app.add_subcommand("pingpong", "Two fibers over an unbuffered channel");
     c->add_option("--round-trips", options->round_trips, "Round trips")

@@ -44,6 +44,13 @@ rt::Table worker_table(const std::string& title, const rt::sched::Stats& stats) 
   return table;
 }
 
+// `work` steps of arithmetic the compiler cannot drop (the caller keeps the result).
+std::uint64_t compute(int work) {
+  std::uint64_t x = 1;
+  for (int k = 0; k < work; ++k) x = x * 6364136223846793005ULL + 1;
+  return x;
+}
+
 }  // namespace
 
 void spawn(const SpawnOptions& options, rt::Output& out) {
@@ -119,9 +126,7 @@ double fan_out(rt::sched::Runtime& runtime, int fibers, int work) {
                children.reserve(static_cast<std::size_t>(fibers));
                for (int i = 0; i < fibers; ++i) {
                  children.push_back(this_fiber::spawn({.name = "work"}, [&] {
-                   std::uint64_t x = 1;
-                   for (int k = 0; k < work; ++k) x = x * 6364136223846793005ULL + 1;
-                   sink.fetch_add(x & 1, std::memory_order_relaxed);
+                   sink.fetch_add(compute(work) & 1, std::memory_order_relaxed);
                  }));
                }
                for (auto& child : children) child.join();
@@ -196,6 +201,59 @@ void steal(const StealOptions& options, rt::Output& out) {
         "others get work by stealing{}, or from the global queue, where half of a full ring "
         "(256) spills.\n",
         elapsed_ms, options.steal ? "" : " (off here)");
+  }
+}
+
+void fibers(const FibersOptions& options, rt::Output& out) {
+  struct Parked {
+    std::string name;
+    rt::sched::Fiber* fiber = nullptr;
+    int parked_on = -1;
+    int resumed_on = -1;
+  };
+  std::vector<Parked> parked(static_cast<std::size_t>(options.fibers));
+  std::atomic<std::uint64_t> sink{0};
+  rt::sched::Runtime runtime({.workers = options.workers});
+  runtime
+      .spawn({.name = "spawner"},
+             [&parked, &sink, work = options.work] {
+               std::atomic<std::size_t> announced{0};
+               std::vector<rt::sched::JoinHandle> handles;
+               for (std::size_t i = 0; i < parked.size(); ++i) {
+                 // A, B, ..., Z, then 26, 27, ...
+                 parked[i].name =
+                     i < 26 ? std::string(1, static_cast<char>('A' + i)) : std::to_string(i);
+                 handles.push_back(this_fiber::spawn({.name = parked[i].name}, [&, i] {
+                   // Long enough for an idle worker to steal some of them.
+                   sink.fetch_add(compute(work) & 1, std::memory_order_relaxed);
+                   parked[i].fiber = &this_fiber::current();
+                   parked[i].parked_on = this_fiber::worker();
+                   // release: the spawner reads `fiber` after it saw the count.
+                   announced.fetch_add(1, std::memory_order_release);
+                   this_fiber::park();  // returns at once if the unpark came first
+                   parked[i].resumed_on = this_fiber::worker();
+                   sink.fetch_add(compute(work) & 1, std::memory_order_relaxed);
+                 }));
+               }
+               while (announced.load(std::memory_order_acquire) != parked.size()) {
+                 this_fiber::yield();
+               }
+               for (auto& p : parked) rt::sched::unpark(*p.fiber);
+               for (auto& handle : handles) handle.join();
+             })
+      .join();
+  rt::Table table(
+      fmt::format("{} fibers parked and unparked on {} workers", parked.size(), runtime.workers()),
+      {"fiber", "parked on worker", "resumed on worker"});
+  int moved = 0;
+  for (const auto& p : parked) {
+    if (p.parked_on != p.resumed_on) ++moved;
+    table.add_row({p.name, std::to_string(p.parked_on), std::to_string(p.resumed_on)});
+  }
+  print(table, options.json, out);
+  if (!options.json) {
+    out.print("{} of {} resumed on another worker than the one they parked on.\n", moved,
+              parked.size());
   }
 }
 

@@ -74,6 +74,18 @@ struct BlockingOptions {
 };
 void blocking_calls(const BlockingOptions& options, rt::Output& out);
 
+// `fibers`: a fiber spawns `fibers` fibers that compute, park, and compute again once the
+// spawner unparked them all: on which worker each parked and on which it resumed (a parked
+// fiber belongs to no worker). With one worker,
+// the state gdb/sched.py's test stops in: every fiber parked, the spawner in unpark().
+struct FibersOptions {
+  int fibers = 6;
+  int workers = 2;
+  int work = 200'000;  // arithmetic iterations before parking and after resuming
+  bool json = false;
+};
+void fibers(const FibersOptions& options, rt::Output& out);
+
 void tour(rt::Output& out);
 
 }  // namespace ch06

@@ -19,6 +19,7 @@ class Fiber;
 
 namespace detail {
 struct RuntimeImpl;
+struct FiberList;
 
 // What join needs, shared by a fiber and its JoinHandle (either may go first), across threads.
 struct Completion {
@@ -65,7 +66,13 @@ class Fiber {
   // fiber (its saved context, everything it wrote) to each other through this word.
   std::atomic<State> state{State::runnable};
   Fiber* next = nullptr;  // the global queue's link (under the scheduler's mutex)
-  std::uint64_t id = 0;   // 1, 2, ... in spawn order (traces)
+  std::uint64_t id = 0;   // 1, 2, ... in spawn order (traces, gdb)
+  // For debuggers (gdb/sched.py): the list of live fibers it is in (runtime_impl.hpp), its links
+  // there (under that list's mutex), and the worker that ran it last (written by that worker).
+  detail::FiberList* list = nullptr;
+  Fiber* list_prev = nullptr;
+  Fiber* list_next = nullptr;
+  int last_worker = -1;
 };
 
 }  // namespace rt::sched

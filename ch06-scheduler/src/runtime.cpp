@@ -20,6 +20,28 @@ namespace detail {
 
 // ---- the runtime ----
 
+std::mutex runtimes_lock;
+RuntimeImpl* runtimes = nullptr;
+
+void FiberList::insert(Fiber& fiber) {
+  std::lock_guard guard(lock);
+  fiber.list = this;
+  fiber.list_next = head;
+  if (head != nullptr) head->list_prev = &fiber;
+  head = &fiber;
+}
+
+void FiberList::remove(Fiber& fiber) noexcept {
+  std::lock_guard guard(lock);
+  if (fiber.list_prev != nullptr) {
+    fiber.list_prev->list_next = fiber.list_next;
+  } else {
+    head = fiber.list_next;
+  }
+  if (fiber.list_next != nullptr) fiber.list_next->list_prev = fiber.list_prev;
+  fiber.list = nullptr;
+}
+
 namespace {
 Options checked(Options options) {
   if (options.blocking_threads < 1) {
@@ -246,6 +268,7 @@ Fiber::Fiber(detail::RuntimeImpl& runtime_, std::string name, rt::fiber::Stack s
 }
 
 Fiber::~Fiber() {
+  if (list != nullptr) list->remove(*this);
   rt::fiber::destroy_context(context);
 }
 
@@ -281,11 +304,20 @@ Runtime::Runtime(Options options) : impl_(std::make_unique<detail::RuntimeImpl>(
     impl.trace_thread = rt::os::Thread({.name = impl.options.name + "-trace"},
                                        [&impl, interval] { impl.schedtrace(interval); });
   }
+  std::lock_guard guard(detail::runtimes_lock);
+  impl.next_runtime = detail::runtimes;
+  detail::runtimes = &impl;
 }
 
 Runtime::~Runtime() {
   wait_until_idle();
   detail::RuntimeImpl& impl = *impl_;
+  {
+    std::lock_guard guard(detail::runtimes_lock);
+    detail::RuntimeImpl** link = &detail::runtimes;
+    while (*link != &impl) link = &(*link)->next_runtime;
+    *link = impl.next_runtime;
+  }
   // A thread that woke the last fiber may still be inside unpark() (see there): a few
   // instructions and a futex wake, so a yield loop, not a sleep.
   while (impl.wakers_inside.load(std::memory_order_acquire) != 0) std::this_thread::yield();
@@ -315,6 +347,7 @@ JoinHandle Runtime::spawn_function(rt::fiber::FiberOptions options, std::functio
   auto* fiber =
       new Fiber(impl, std::move(options.name), std::move(stack), std::move(body), completion);
   fiber->id = impl.next_fiber_id.fetch_add(1, std::memory_order_relaxed);
+  (worker != nullptr ? worker->fibers : impl.outside_fibers).insert(*fiber);
   impl.alive.fetch_add(1, std::memory_order_relaxed);
   impl.make_ready(fiber);  // Go's newproc: into the spawner's runnext
   return JoinHandle(std::move(completion));

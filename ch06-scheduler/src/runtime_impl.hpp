@@ -29,7 +29,18 @@
 namespace rt::sched::detail {
 
 struct RuntimeImpl;
-class BlockingPool;  // blocking_pool.hpp (complete where a RuntimeImpl is made and destroyed)
+class BlockingPool;
+
+// Every live fiber, for debuggers (gdb/sched.py: `info fibers`), as Go's allgs. One list per
+// worker and one for fibers spawned off the workers, each under its own mutex, so that spawns
+// on different workers do not contend. A fiber stays in the list it was spawned into, wherever
+// it runs, until it finishes.
+struct FiberList {
+  void insert(Fiber& fiber);
+  void remove(Fiber& fiber) noexcept;
+  std::mutex lock;
+  Fiber* head = nullptr;
+};  // blocking_pool.hpp (complete where a RuntimeImpl is made and destroyed)
 
 struct Worker {
   Worker(RuntimeImpl& runtime, int index);
@@ -90,6 +101,8 @@ struct Worker {
   rt::Clock::time_point streak_start{};
   std::array<Fiber*, LocalQueue::kCapacity / 2 + 1> batch{};
 
+  FiberList fibers;  // the fibers spawned on this worker (for debuggers)
+
   std::atomic<std::uint64_t> runs{0}, steals{0}, stolen{0}, from_global{0}, sleeps{0}, finished{0};
   WorkerTrace trace;  // only this worker writes it; read after the workers stopped
   void record(TraceEvent event) { trace.events.push_back(event); }
@@ -136,6 +149,8 @@ struct RuntimeImpl {
   std::atomic<std::uint32_t> alive{0};  // fibers not finished; the destructor waits on it
   std::atomic<std::uint64_t> worker_wakes{0};
   std::atomic<std::uint64_t> next_fiber_id{1};
+  FiberList outside_fibers;  // the fibers spawned off this runtime's workers (for debuggers)
+  RuntimeImpl* next_runtime = nullptr;  // in `runtimes` (below), while the Runtime lives
   // Calls of unpark() made from outside this runtime's workers and not yet returned; ~Runtime
   // waits for zero before it frees anything (runtime.cpp, unpark).
   std::atomic<std::uint32_t> wakers_inside{0};
@@ -168,6 +183,11 @@ struct RuntimeImpl {
   std::atomic<std::uint32_t> trace_stop{0};
   rt::os::Thread trace_thread;
 };
+
+// Every Runtime alive, linked through next_runtime, under runtimes_lock: where a debugger
+// (gdb/sched.py) starts, as Go's allgs is where its own gdb script starts.
+extern std::mutex runtimes_lock;
+extern RuntimeImpl* runtimes;
 
 // One schedtrace line (without the newline), for the trace thread and the tests.
 std::string schedtrace_line(const Stats& stats, std::chrono::milliseconds since_start);

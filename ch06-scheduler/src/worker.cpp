@@ -302,6 +302,7 @@ void Worker::execute(Fiber* fiber) {
   fiber->state.store(Fiber::State::running, std::memory_order_relaxed);  // ours now
   busy.store(true, std::memory_order_relaxed);
   running = fiber;
+  fiber->last_worker = index;
   runs.fetch_add(1, std::memory_order_relaxed);
   after = After::nothing;
   rt::fiber::detail::set_other_runtime_fiber_running(true);

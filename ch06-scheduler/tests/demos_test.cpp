@@ -46,6 +46,16 @@ TEST(Demos, SchedtracePrintsGoStyleLines) {
       << result.out;
 }
 
+TEST(Demos, FibersSaysWhereEachParkedAndResumed) {
+  auto result =
+      run(ch06::program(), {"fibers", "--fibers", "4", "--workers", "2", "--work", "100"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  for (const char* row : {"A +[01] +[01]\n", "B +[01] +[01]\n", "C +[01] +[01]\n",
+                          "D +[01] +[01]\n", "[0-4] of 4 resumed on another worker"}) {
+    EXPECT_TRUE(contains_regex(result.out, row)) << row << "\n" << result.out;
+  }
+}
+
 TEST(Demos, PingPongReportsRoundTrips) {
   for (const char* steal : {"never", "last-pass", "always"}) {
     auto result = run(ch06::program(), {"pingpong", "--round-trips", "2000", "--workers", "2",

@@ -1,0 +1,146 @@
+# gdb commands for chapter 6's M:N fibers (Linux x86-64), as Go's runtime-gdb.py does for
+# goroutines:
+#
+#   (gdb) source ch06-scheduler/gdb/sched.py
+#   (gdb) info fibers          every live fiber of every Runtime: id, state, worker, name
+#   (gdb) fiber bt N           a backtrace of the fiber whose id is N
+#
+# Where they look: rt::sched::detail::runtimes lists every Runtime alive; each keeps its live
+# fibers in one list per worker and one for fibers spawned off the workers (FiberList in
+# src/runtime_impl.hpp, Go's allgs). A fiber that is not running has its registers saved on its
+# own stack, where chapter 3's saved_frame.py reads them; a running one is on a worker thread,
+# whose gdb thread the listing names. The lists are read without their mutexes (the program is
+# stopped): a thread stopped inside a spawn or a finish may leave one half updated.
+import os
+import sys
+
+import gdb
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "ch03-fibers", "gdb"))
+import saved_frame  # noqa: E402 (chapter 3's, found through the line above)
+
+_NO_DEBUG_INFO = ("sched.py: no debug information for rt::sched (build with the default "
+                  "preset: build/default/bin/ch06-scheduler)")
+
+
+def _vector(value):
+    """The elements of a std::vector (libstdc++) as gdb values."""
+    impl = value["_M_impl"]
+    begin, end = impl["_M_start"], impl["_M_finish"]
+    return [begin[i] for i in range(int(end - begin))]
+
+
+def _workers(runtime):
+    """A RuntimeImpl's workers (a std::vector<std::unique_ptr<Worker>>), as Worker values."""
+    worker_pointer = gdb.lookup_type("rt::sched::detail::Worker").pointer()
+    # A unique_ptr with the default deleter is one pointer: read it as such.
+    return [slot.address.cast(worker_pointer.pointer()).dereference().dereference()
+            for slot in _vector(runtime["workers"])]
+
+
+def _list(fiber_list):
+    fiber = fiber_list["head"]
+    while int(fiber) != 0:
+        yield fiber.dereference()
+        fiber = fiber["list_next"]
+
+
+def _runtimes():
+    saved_frame.require_type("rt::sched::Fiber", _NO_DEBUG_INFO)
+    runtime = gdb.parse_and_eval("rt::sched::detail::runtimes")
+    while int(runtime) != 0:
+        yield runtime.dereference()
+        runtime = runtime["next_runtime"]
+
+
+def _threads_by_name():
+    return {thread.name: thread.num for thread in gdb.selected_inferior().threads()}
+
+
+class _Entry:
+    """One fiber, with what `info fibers` and `fiber bt` say about it."""
+
+    def __init__(self, fiber, runtime_name, running_on, threads):
+        self.fiber = fiber
+        self.id = int(fiber["id"])
+        self.name = saved_frame.std_string(fiber["name_"])
+        self.state = str(fiber["state"]["_M_i"]).split("::")[-1]
+        self.saved = int(fiber["context"]["stack_pointer"])
+        self.worker = running_on if running_on is not None else int(fiber["last_worker"])
+        self.running = running_on is not None
+        self.thread = threads.get("%s-%d" % (runtime_name, running_on)) if self.running else None
+
+
+def _entries():
+    threads = _threads_by_name()
+    entries = []
+    for runtime in _runtimes():
+        runtime_name = saved_frame.std_string(runtime["options"]["name"])
+        workers = _workers(runtime)
+        running = {int(w["running"]): int(w["index"]) for w in workers if int(w["running"]) != 0}
+        lists = [runtime["outside_fibers"]] + [w["fibers"] for w in workers]
+        for fiber_list in lists:
+            for fiber in _list(fiber_list):
+                entries.append(_Entry(fiber, runtime_name, running.get(int(fiber.address)),
+                                      threads))
+    return sorted(entries, key=lambda entry: entry.id)
+
+
+class InfoFibers(gdb.Command):
+    """List every live fiber of every rt::sched::Runtime: id, state, worker, saved sp, name.
+
+    Worker: the one running it now ("now", with its gdb thread), or the one that ran it last.
+    """
+
+    def __init__(self):
+        super().__init__("info fibers", gdb.COMMAND_STATUS)
+
+    def invoke(self, argument, from_tty):
+        print("   Id  State           Worker                  Saved sp            Name")
+        for entry in _entries():
+            if entry.running:
+                where = "%d now (thread %s)" % (entry.worker, entry.thread)
+            elif entry.worker >= 0:
+                where = "%d last" % entry.worker
+            else:
+                where = "none yet"
+            print("%s %4d  %-14s  %-22s  %-18s  %s"
+                  % ("*" if entry.running else " ", entry.id, entry.state, where,
+                     "(on its worker)" if entry.running else hex(entry.saved), entry.name))
+
+
+class Fiber(gdb.Command):
+    """Fiber commands: `fiber bt N` prints a backtrace of the fiber with id N (`info fibers`)."""
+
+    def __init__(self):
+        super().__init__("fiber", gdb.COMMAND_STACK, prefix=True)
+
+
+class FiberBacktrace(gdb.Command):
+    """Backtrace of a fiber that is not running, from the registers saved on its stack."""
+
+    def __init__(self):
+        super().__init__("fiber bt", gdb.COMMAND_STACK)
+
+    def invoke(self, argument, from_tty):
+        entries = _entries()
+        try:
+            wanted = int(argument)
+            entry = next(e for e in entries if e.id == wanted)
+        except (ValueError, StopIteration):
+            raise gdb.GdbError("usage: fiber bt N, with N an id from `info fibers` (%s)"
+                               % ", ".join(str(e.id) for e in entries))
+        if entry.running:
+            raise gdb.GdbError("fiber %d is running on worker %d: `thread %s`, then `bt`"
+                               % (entry.id, entry.worker, entry.thread))
+        if entry.saved == 0:
+            raise gdb.GdbError("fiber %d has no saved frame" % entry.id)
+        print('fiber %d "%s" (%s), from the frame saved at %s:'
+              % (entry.id, entry.name, entry.state, hex(entry.saved)))
+        saved_frame.backtrace(entry.saved)
+
+
+InfoFibers()
+Fiber()
+FiberBacktrace()
