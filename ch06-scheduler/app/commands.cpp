@@ -74,6 +74,27 @@ void add_commands(CLI::App& app, rt::Output& out) {
     c->callback([&out, options] { fibers(*options, out); });
   }
   {
+    auto options = std::make_shared<PreemptOptions>();
+    auto* c = app.add_subcommand(
+        "preempt", "A fiber that never parks, with the monitor's preemption and without");
+    c->add_option("--workers", options->workers, "Worker threads, a hog on each")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
+    c->add_option("--hog-ms", options->hog_ms, "How long each hog runs")
+        ->check(CLI::Range(1, 60'000))
+        ->capture_default_str();
+    c->add_option("--others", options->others, "Short fibers spawned after the hogs")
+        ->check(CLI::Range(1, 100'000))
+        ->capture_default_str();
+    c->add_option("--preempt-after", options->preempt_after_us,
+                  "The slice, in us, after which the monitor asks a fiber to yield")
+        ->check(CLI::Range(1, 10'000'000))
+        ->capture_default_str();
+    add_trace(c, &options->trace_file, &options->timeline);
+    rt::cli::add_json_flag(c, &options->json);
+    c->callback([&out, options] { preempt(*options, out); });
+  }
+  {
     auto options = std::make_shared<PingPongOptions>();
     auto* c = app.add_subcommand("pingpong", "Two fibers over an unbuffered channel");
     c->add_option("--round-trips", options->round_trips, "Round trips")

@@ -17,6 +17,7 @@
 #include "rt/memory.hpp"
 #include "rt/sched/blocking.hpp"
 #include "rt/sched/endpoint.hpp"
+#include "rt/stats.hpp"
 #include "rt/table.hpp"
 
 namespace ch06 {
@@ -383,6 +384,87 @@ void blocking_calls(const BlockingOptions& options, rt::Output& out) {
         "unparks the caller. us per call: elapsed time over calls (callers at once share it). "
         "wakeups: OS wakeups of sleeping workers (a pool thread's reply to a fiber whose worker "
         "went to sleep meanwhile).\n");
+  }
+}
+
+namespace {
+
+struct PreemptRun {
+  rt::Summary waits_ms;  // spawn to first run, of each short fiber
+  double hog_ms = 0;     // the longest hog's run, from its spawn to its end
+  std::uint64_t preempted = 0;
+};
+
+PreemptRun preempt_run(const PreemptOptions& options, bool on, rt::Output& out) {
+  using Loopback = rt::chan::Channel<int, rt::sched::MnFiber, rt::sched::MnFiber>;
+  rt::sched::Options runtime_options{.workers = options.workers};
+  runtime_options.preempt_after = std::chrono::microseconds(on ? options.preempt_after_us : 0);
+  if (on) {
+    runtime_options.trace_file = options.trace_file;
+    runtime_options.timeline_out = options.timeline ? &out : nullptr;
+  }
+  std::vector<double> waits(static_cast<std::size_t>(options.others));
+  std::atomic<std::int64_t> hog_ns{0};
+  std::atomic<int> hogs_running{0};
+  PreemptRun run;
+  {
+    rt::sched::Runtime runtime(runtime_options);
+    std::vector<rt::sched::JoinHandle> handles;
+    for (int h = 0; h < runtime.workers(); ++h) {
+      const auto spawned = rt::Clock::now();
+      handles.push_back(runtime.spawn({.name = "hog"}, [&hog_ns, &hogs_running, spawned, &options] {
+        hogs_running.fetch_add(1);
+        Loopback loopback(1);
+        const auto until = rt::Clock::now() + std::chrono::milliseconds(options.hog_ms);
+        while (rt::Clock::now() < until) {  // every send and receive is a check point
+          (void)loopback.send(1);
+          (void)loopback.receive();
+        }
+        const std::int64_t ns =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(rt::Clock::now() - spawned)
+                .count();
+        std::int64_t seen = hog_ns.load();
+        while (ns > seen && !hog_ns.compare_exchange_weak(seen, ns)) {
+        }
+      }));
+    }
+    // Every worker holds a hog before the others come (a hog may have been preempted already).
+    while (hogs_running.load() != runtime.workers()) std::this_thread::yield();
+    for (std::size_t i = 0; i < waits.size(); ++i) {
+      const auto spawned = rt::Clock::now();
+      handles.push_back(runtime.spawn({.name = "other"}, [&waits, i, spawned] {
+        waits[i] = std::chrono::duration<double, std::milli>(rt::Clock::now() - spawned).count();
+      }));
+    }
+    for (auto& handle : handles) handle.join();
+    for (const auto& worker : runtime.stats().workers) run.preempted += worker.preempted;
+  }
+  run.waits_ms = rt::summarize(waits);
+  run.hog_ms = static_cast<double>(hog_ns.load()) / 1e6;
+  return run;
+}
+
+}  // namespace
+
+void preempt(const PreemptOptions& options, rt::Output& out) {
+  rt::Table table(
+      fmt::format("{} hog(s) of {} ms on {} worker(s), then {} short fibers", options.workers,
+                  options.hog_ms, options.workers, options.others),
+      {"preemption", "others' wait, median ms", "max ms", "hogs ran ms", "preemptions"});
+  for (bool on : {true, false}) {
+    const PreemptRun run = preempt_run(options, on, out);
+    table.add_row({on ? fmt::format("after {} us", options.preempt_after_us) : std::string("off"),
+                   rt::format_number(run.waits_ms.median, 2),
+                   rt::format_number(run.waits_ms.max, 2), rt::format_number(run.hog_ms, 1),
+                   std::to_string(run.preempted)});
+  }
+  print(table, options.json, out);
+  if (!options.json) {
+    out.print(
+        "\nThe monitor samples each worker's run counter every 20 us to 10 ms; a run that has "
+        "not ended after the slice is asked to yield, and the hog does at its next channel "
+        "operation, to the global queue. Go: the same request after 10 ms (forcePreemptNS), "
+        "and since Go 1.14 a signal for goroutines that reach no check point.\n");
   }
 }
 

@@ -86,6 +86,21 @@ struct FibersOptions {
 };
 void fibers(const FibersOptions& options, rt::Output& out);
 
+// `preempt`: on each worker a "hog" fiber sends to and receives from its own channel for
+// `hog_ms`, never parking; once every hog runs, `others` short fibers are spawned. Run with
+// preemption (the monitor asks the hog to yield after `preempt_after_us`) and without: how long the
+// others waited to run, and how often a hog was preempted.
+struct PreemptOptions {
+  int workers = 1;
+  int hog_ms = 100;
+  int others = 100;
+  int preempt_after_us = 10'000;
+  std::string trace_file;  // --trace: of the run with preemption
+  bool timeline = false;
+  bool json = false;
+};
+void preempt(const PreemptOptions& options, rt::Output& out);
+
 void tour(rt::Output& out);
 
 }  // namespace ch06

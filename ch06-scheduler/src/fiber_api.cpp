@@ -119,6 +119,15 @@ void park() {
   detail::leave_worker(Worker::After::park, "this_fiber::park");
 }
 
+void preemption_point() {
+  Worker& worker = detail::worker_of_running_fiber("this_fiber::preemption_point");
+  if (worker.preempt_run.load(std::memory_order_relaxed) !=
+      worker.runs.load(std::memory_order_relaxed)) {
+    return;
+  }
+  detail::leave_worker(Worker::After::preempted, "this_fiber::preemption_point");
+}
+
 Fiber& current() {
   return *detail::worker_of_running_fiber("this_fiber::current").running;
 }

@@ -120,7 +120,10 @@ void NetPoller::spend_budget() {
     worker.budget_owner = fiber;
     worker.budget_left = runtime_.options.budget;
   }
-  if (--worker.budget_left > 0) return;
+  if (--worker.budget_left > 0) {
+    this_fiber::preemption_point();  // every rt::net call is a check point
+    return;
+  }
   worker.budget_owner = nullptr;
   this_fiber::yield();  // the others on this worker get a turn
 }

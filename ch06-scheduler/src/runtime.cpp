@@ -48,6 +48,11 @@ Options checked(Options options) {
     throw std::invalid_argument("rt::sched::Runtime: " + std::to_string(options.blocking_threads) +
                                 " blocking threads (it must be 1 or more)");
   }
+  if (options.preempt_after.count() < 0) {
+    throw std::invalid_argument("rt::sched::Runtime: preempt_after of " +
+                                std::to_string(options.preempt_after.count()) +
+                                " us (it must be 0, off, or more)");
+  }
   if (options.budget < 1) {
     throw std::invalid_argument("rt::sched::Runtime: a budget of " +
                                 std::to_string(options.budget) + " calls (it must be 1 or more)");
@@ -304,6 +309,10 @@ Runtime::Runtime(Options options) : impl_(std::make_unique<detail::RuntimeImpl>(
     impl.trace_thread = rt::os::Thread({.name = impl.options.name + "-trace"},
                                        [&impl, interval] { impl.schedtrace(interval); });
   }
+  if (impl.options.preempt_after.count() > 0) {
+    impl.monitor_thread =
+        rt::os::Thread({.name = impl.options.name + "-monitor"}, [&impl] { impl.monitor(); });
+  }
   std::lock_guard guard(detail::runtimes_lock);
   impl.next_runtime = detail::runtimes;
   detail::runtimes = &impl;
@@ -321,6 +330,11 @@ Runtime::~Runtime() {
   // A thread that woke the last fiber may still be inside unpark() (see there): a few
   // instructions and a futex wake, so a yield loop, not a sleep.
   while (impl.wakers_inside.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+  if (impl.monitor_thread.joinable()) {
+    impl.monitor_stop.store(1, std::memory_order_release);
+    rt::os::wake_one(impl.monitor_stop);
+    impl.monitor_thread.join();
+  }
   if (impl.trace_thread.joinable()) {  // first: it reads the stats, the pool's among them
     impl.trace_stop.store(1, std::memory_order_release);
     rt::os::wake_one(impl.trace_stop);
@@ -390,6 +404,7 @@ Stats Runtime::stats() const {
     w.from_global = worker->from_global.load(std::memory_order_relaxed);
     w.sleeps = worker->sleeps.load(std::memory_order_relaxed);
     w.finished = worker->finished.load(std::memory_order_relaxed);
+    w.preempted = worker->preempted.load(std::memory_order_relaxed);
     w.queued = worker->queue.size();
     stats.workers.push_back(w);
   }

@@ -77,7 +77,11 @@ struct Worker {
   // moment between a fiber's switch back and the next pick: thieves leave its runnext alone
   // for ~3 us then, since the worker is about to run it. relaxed: a hint.
   std::atomic<bool> busy{false};
-  enum class After { nothing, yield, park, finish } after = After::nothing;
+  enum class After { nothing, yield, preempted, park, finish } after = After::nothing;
+  // The monitor's request (Options::preempt_after): the value of `runs` during the run it
+  // wants to end. A check point compares it with `runs`: a request for a run that already
+  // ended (the worker ran others since) never matches. relaxed: a request is a hint.
+  std::atomic<std::uint64_t> preempt_run{0};
 
   // The worker's sleep: it waits in the OS address wait (or in the netpoller: in_poller) while
   // this is 0; a waker stores 1, then wakes whichever it sleeps in (RuntimeImpl::wake_worker).
@@ -103,7 +107,8 @@ struct Worker {
 
   FiberList fibers;  // the fibers spawned on this worker (for debuggers)
 
-  std::atomic<std::uint64_t> runs{0}, steals{0}, stolen{0}, from_global{0}, sleeps{0}, finished{0};
+  std::atomic<std::uint64_t> runs{0}, steals{0}, stolen{0}, from_global{0}, sleeps{0}, finished{0},
+      preempted{0};
   WorkerTrace trace;  // only this worker writes it; read after the workers stopped
   void record(TraceEvent event) { trace.events.push_back(event); }
   rt::os::Thread thread;
@@ -182,6 +187,12 @@ struct RuntimeImpl {
   void schedtrace(std::chrono::milliseconds interval);
   std::atomic<std::uint32_t> trace_stop{0};
   rt::os::Thread trace_thread;
+
+  // The monitor thread (Go's sysmon; monitor.cpp), if Options::preempt_after is not zero. It
+  // sleeps on monitor_stop between rounds, until the destructor stores 1.
+  void monitor();
+  std::atomic<std::uint32_t> monitor_stop{0};
+  rt::os::Thread monitor_thread;
 };
 
 // Every Runtime alive, linked through next_runtime, under runtimes_lock: where a debugger

@@ -88,9 +88,12 @@ std::string chrome_trace_json(const std::vector<WorkerTrace>& workers,
               ", \"args\": {\"worker\": " + std::to_string(e.other) + "}}");
           break;
         case TraceEvent::Kind::netpoll:
-          add("{\"ph\": \"i\", \"s\": \"t\", \"cat\": \"netpoll\", \"name\": \"netpoll\"" + where +
-              ", \"args\": {\"fiber\": " + std::to_string(e.fiber) + "}}");
+        case TraceEvent::Kind::preempt: {
+          const std::string name = e.kind == TraceEvent::Kind::netpoll ? "netpoll" : "preempt";
+          add("{\"ph\": \"i\", \"s\": \"t\", \"cat\": \"" + name + "\", \"name\": \"" + name +
+              "\"" + where + ", \"args\": {\"fiber\": " + std::to_string(e.fiber) + "}}");
           break;
+        }
       }
     }
   }

@@ -320,6 +320,24 @@ void Worker::execute(Fiber* fiber) {
       fiber->state.store(Fiber::State::runnable, std::memory_order_relaxed);
       push_local(fiber);
       break;
+    case After::preempted:
+      // As Go's gopreempt_m: to the global queue, behind every fiber there, so that it waits
+      // its turn on whichever worker, and a worker is woken to take it if none spins.
+      preempted.fetch_add(1, std::memory_order_relaxed);
+      if (runtime.tracing) {
+        const std::int64_t now = runtime.trace_now();
+        record({TraceEvent::Kind::preempt, now, now, fiber->id});
+      }
+      fiber->state.store(Fiber::State::runnable, std::memory_order_relaxed);
+      runtime.global_push(std::span<Fiber* const>(&fiber, 1));
+      runtime.wakep();
+      // Go's sysmon also polls the network when nobody has for 10 ms. Here the worker that
+      // preempted a fiber looks (rarely: once a slice), so that sockets wait no longer for a
+      // fiber that never parks than the others do.
+      if (runtime.net->anyone_waiting()) {
+        if (Fiber* ready = poll_network(std::chrono::milliseconds(0))) push_local(ready);
+      }
+      break;
     case After::park:
       commit_park(fiber);
       break;

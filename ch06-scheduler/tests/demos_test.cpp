@@ -56,6 +56,15 @@ TEST(Demos, FibersSaysWhereEachParkedAndResumed) {
   }
 }
 
+TEST(Demos, PreemptComparesTheOthersWaitWithPreemptionAndWithout) {
+  auto result = run(ch06::program(), {"preempt", "--hog-ms", "20", "--others", "10"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_TRUE(contains_regex(result.out, "after 10000 us +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+\n"))
+      << result.out;
+  // Without preemption nothing can be preempted, however the run went.
+  EXPECT_TRUE(contains_regex(result.out, "off +[0-9.]+ +[0-9.]+ +[0-9.]+ +0\n")) << result.out;
+}
+
 TEST(Demos, PingPongReportsRoundTrips) {
   for (const char* steal : {"never", "last-pass", "always"}) {
     auto result = run(ch06::program(), {"pingpong", "--round-trips", "2000", "--workers", "2",
@@ -128,8 +137,11 @@ TEST(Demos, BenchHasARowPerWorkerCountBesideChapter4sModel) {
 }
 
 TEST(Demos, BadFlagsAreRefused) {
-  const std::array<rt::testing::Refusal, 7> refusals{{
+  const std::array<rt::testing::Refusal, 10> refusals{{
       {{"blocking", "--callers", "0"}, "--callers"},
+      {{"fibers", "--fibers", "0"}, "--fibers"},
+      {{"preempt", "--preempt-after", "0"}, "--preempt-after"},
+      {{"preempt", "--workers", "0"}, "--workers"},
       {{"spawn", "--fibers", "0"}, "--fibers"},
       {{"pingpong", "--runnext-steal", "sometimes"}, "--runnext-steal"},
       {{"steal", "--workers", "-1"}, "--workers"},

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <span>
 #include <stdexcept>
@@ -257,6 +258,64 @@ TEST(NetBudget, OnOneWorkerAFiberWhoseReadsNeverParkLetsAFiberWaitingForAnEventR
   EXPECT_LE(greedy_reads_when_probe_ran.load(), bound)
       << "the probe waited until the greedy fiber had read " << greedy_reads_when_probe_ran.load()
       << " of " << greedy_reads.load() << " times";
+}
+
+// Every rt::net call is a preemption check point (Options::preempt_after): with a budget no
+// loop reaches, only the monitor's request lets the other fiber on the one worker run.
+TEST(NetPreemption, OnOneWorkerAFiberWhoseSocketCallsNeverParkIsPreempted) {
+  rt::sched::Options o;
+  o.workers = 1;
+  o.budget = std::numeric_limits<int>::max();
+  Runtime runtime(o);
+  std::atomic<bool> other_ran{false};
+  runtime
+      .spawn({.name = "test"},
+             [&] {
+               ConnectedPair pair = connected_pair();
+               auto other = this_fiber::spawn({.name = "other"}, [&] { other_ran = true; });
+               std::byte byte[1] = {std::byte{1}};
+               while (!other_ran.load()) {
+                 pair.client.write_all(byte);  // room in the socket's buffer: finishes at once
+                 ASSERT_EQ(pair.server.read_some(byte), 1u);  // the byte is there: likewise
+               }
+               other.join();
+             })
+      .join();
+  EXPECT_GE(runtime.stats().workers[0].preempted, 1u);
+}
+
+// A preemption also polls the netpoller: on one worker, a fiber parked on a read is readied at
+// the first preemption of a fiber that never parks, not ~61 schedules (61 slices) later.
+TEST(NetPreemption, AReaderParkedBehindAFiberThatNeverParksIsReadiedAtTheFirstPreemption) {
+  rt::sched::Options o;
+  o.workers = 1;
+  Runtime runtime(o);
+  std::atomic<bool> reader_done{false};
+  std::atomic<std::uint64_t> preempted_when_read{0};
+  runtime
+      .spawn({.name = "test"},
+             [&] {
+               ConnectedPair pair = connected_pair();
+               auto reader = this_fiber::spawn({.name = "reader"}, [&] {
+                 std::byte one[1];
+                 EXPECT_EQ(pair.server.read_some(one), 1u);  // parks: nothing was sent yet
+                 preempted_when_read = runtime.stats().workers[0].preempted;
+                 reader_done = true;
+               });
+               auto hog = this_fiber::spawn({.name = "hog"}, [&] {
+                 while (runtime.stats().io_waiters == 0) this_fiber::yield();  // it parked
+                 const std::uint64_t before = runtime.stats().workers[0].preempted;
+                 const std::byte one[1] = {std::byte{1}};
+                 pair.client.write_all(one);
+                 while (!reader_done.load()) this_fiber::preemption_point();
+                 preempted_when_read = preempted_when_read.load() - before;
+               });
+               reader.join();
+               hog.join();
+             })
+      .join();
+  // The write itself may be a check point that yields (if a request was pending): at most 2.
+  EXPECT_LE(preempted_when_read.load(), 2u);
 }
 
 TEST(NetBudget, ABudgetBelowOneIsRefused) {

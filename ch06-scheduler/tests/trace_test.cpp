@@ -190,6 +190,40 @@ TEST(Trace, TheFileIsJsonAndAgreesWithTheCountersWorkerByWorker) {
   }
 }
 
+// A preempt event per preemption the demo counted, each naming the fiber it ended (the hog).
+TEST(Trace, APreemptEventForEveryPreemption) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("ch06-preempt-trace-test-" +
+                     std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + ".json");
+  auto result = rt::testing::run(
+      ch06::program(), {"preempt", "--hog-ms", "30", "--others", "10", "--preempt-after", "1000",
+                        "--trace", path.string(), "--json"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  std::ifstream file(path);
+  ASSERT_TRUE(file) << "no trace at " << path;
+  std::stringstream text;
+  text << file.rdbuf();
+  file.close();
+  std::filesystem::remove(path);
+
+  const Json table = Parser(result.out).document();
+  ASSERT_EQ(table["rows"].items.size(), 2u) << result.out;
+  const Json& on = table["rows"].items[0];
+  ASSERT_EQ(on["preemption"].text, "after 1000 us") << result.out;
+  EXPECT_EQ(table["rows"].items[1]["preemptions"].number, 0.0) << result.out;
+  std::set<double> hog_ids;  // the run spans named "hog"
+  std::vector<double> preempted_ids;
+  const Json trace = Parser(text.str()).document();
+  for (const Json& e : trace["traceEvents"].items) {
+    if (e["ph"].text == "X" && e["name"].text == "hog") hog_ids.insert(e["args"]["fiber"].number);
+    if (e["ph"].text == "i" && e["cat"].text == "preempt") {
+      preempted_ids.push_back(e["args"]["fiber"].number);
+    }
+  }
+  EXPECT_EQ(static_cast<double>(preempted_ids.size()), on["preemptions"].number) << result.out;
+  for (double id : preempted_ids) EXPECT_EQ(hog_ids.count(id), 1u) << "fiber " << id;
+}
+
 TEST(Trace, TheTimelineHasALinePerWorkerAndALegend) {
   auto result = rt::testing::run(
       ch06::program(), {"pingpong", "--round-trips", "2000", "--workers", "2", "--timeline"});

@@ -360,6 +360,7 @@ class Channel {
   template <typename Kind>
   static void check_caller(const char* call) {
     if (!Kind::caller_is_this_kind()) fail_wrong_caller(call, kMode, Kind::kName);
+    checkpoint<Kind>();
   }
 
   static std::optional<Status> given_up(const Deadline& deadline, const std::stop_token& stop) {

@@ -78,6 +78,15 @@ constexpr bool spins_before_park() {
   }
 }
 
+// A channel operation's first step, before it touches the channel: a kind whose scheduler
+// preempts (chapter 6's M:N fiber) may yield there if its fiber was asked to, as Go's
+// channel functions check for preemption in their prologue. Optional: `static void
+// checkpoint()`; kinds without one pay nothing.
+template <typename K>
+void checkpoint() {
+  if constexpr (requires { K::checkpoint(); }) K::checkpoint();
+}
+
 struct Thread {
   static constexpr const char* kName = "thread";
   static constexpr WaitState kWaiting = WaitState::thread_waiting;

@@ -147,6 +147,7 @@ SelectResult select(const SelectOptions& options, Cases... cases) {
                 "every case of a select must wait on the caller's kind of party");
   if (!Kind::caller_is_this_kind())
     fail_misuse("select called by the wrong kind of party: its cases wait on a ", Kind::kName);
+  checkpoint<Kind>();
 
   std::tuple<Cases...> all(cases...);
   const auto indexes = std::make_index_sequence<kCases>();

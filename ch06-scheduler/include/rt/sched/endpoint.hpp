@@ -8,6 +8,7 @@
 // waker's runnext if the waker is a worker of the same runtime, else the global queue), and an
 // OS wakeup of a sleeping worker only if no worker is spinning (runtime.hpp). It does not spin
 // before parking (kSpinsBeforePark): parking costs one switch, and its worker then runs others.
+// Each operation starts with a preemption check point (checkpoint).
 #pragma once
 
 #include "rt/chan/endpoint.hpp"
@@ -24,6 +25,8 @@ struct MnFiber {
   };
 
   static bool caller_is_this_kind() noexcept { return this_fiber::on_fiber(); }
+  // Every channel operation is a preemption check point (runtime.hpp, Options::preempt_after).
+  static void checkpoint() { this_fiber::preemption_point(); }
   static void prepare(Parker& parker) noexcept { parker.fiber = &this_fiber::current(); }
   static void park(rt::chan::WaitWord& word, Parker& parker, rt::chan::Deadline deadline);
   static void take_stale_unpark(Parker&) { this_fiber::park(); }

@@ -90,6 +90,12 @@ struct Options {
   int budget = rt::net::kCooperativeBudget;
   // The most threads rt::sched::blocking may start (blocking.hpp): >= 1; started on demand.
   int blocking_threads = 64;
+  // Preemption, as Go's sysmon does it: a monitor thread asks a fiber that has run this long
+  // without parking or yielding to yield, and it does at its next check point: a channel
+  // operation, an rt::net call, this_fiber::preemption_point() (Go's forcePreemptNS: 10 ms).
+  // The fiber goes to the global queue, as Go's does. A fiber that reaches no check point is
+  // not preempted (asynchronous preemption is still to come). Zero: off, and no monitor thread.
+  std::chrono::microseconds preempt_after{10'000};
   // Go's GODEBUG=schedtrace: every this many milliseconds a line on the scheduler's state
   //   SCHED 1000ms: workers=2 idle=1 spinning=0 global=0 alive=12 wakes=34 runqueues=[3 0]
   // Zero: off, unless the environment variable RT_SCHEDTRACE holds a number of milliseconds.
@@ -137,6 +143,7 @@ struct WorkerStats {
   std::uint64_t from_global = 0;  // fibers taken from the global queue
   std::uint64_t sleeps = 0;       // times the worker slept in the OS address wait
   std::uint64_t finished = 0;     // fibers that finished here
+  std::uint64_t preempted = 0;    // fibers that yielded here at a check point because asked
   std::uint32_t queued = 0;       // the local ring's length now
 };
 
@@ -203,6 +210,9 @@ namespace this_fiber {
 // Precondition for all: called on a fiber of a Runtime (checked).
 void yield();  // to the back of the worker's queue
 void park();   // until someone calls unpark(current())
+// A preemption check point (Options::preempt_after): yields, to the global queue, if the
+// monitor asked this fiber to; otherwise two loads. For loops that make no other check point.
+void preemption_point();
 Fiber& current();
 const std::string& name();
 int worker();  // the index of the worker running the caller now

@@ -1,0 +1,60 @@
+// The monitor thread (Go's sysmon): a thread of its own, outside the workers, that looks at
+// them every 20 us to 10 ms and asks a fiber that has run too long to yield.
+//
+// It does not read a clock on the workers' behalf: like Go's sysmon, it samples each
+// worker's run counter, and when the counter has not moved since a sample at least
+// Options::preempt_after ago, the run it belongs to has lasted at least that long (from
+// preempt_after to preempt_after plus one round, as in Go). The request is the counter's value
+// (Worker::preempt_run); the fiber's next check point compares it with the counter it runs
+// under (this_fiber::preemption_point). A worker that is idle rather than running a fiber
+// gets a request too, and nothing comes of it: its next run has another number.
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "rt/os/address_wait.hpp"
+#include "runtime_impl.hpp"
+
+namespace rt::sched::detail {
+
+void RuntimeImpl::monitor() {
+  using std::chrono::microseconds;
+  struct Sample {
+    std::uint64_t runs = 0;
+    rt::Clock::time_point since{};  // when `runs` was first seen with this value
+  };
+  std::vector<Sample> samples(workers.size(), Sample{0, rt::Clock::now()});
+  const microseconds slice = options.preempt_after;
+  // Go's backoff: 20 us while it has work to do, doubling after 50 rounds without any, up to
+  // 10 ms (here also up to preempt_after, so that a smaller one is honoured: a run is asked to
+  // end between preempt_after and twice it). Only handing off a blocked worker would count as
+  // work (still to come), so today it settles at the cap: with Go's 10 ms, about 100 wakeups
+  // a second, idle or not, where Go's sysmon sleeps outright while every P is idle.
+  const microseconds longest = std::min(microseconds(10'000), slice);
+  microseconds delay{20};
+  int rounds_without_work = 0;
+  for (;;) {
+    if (rounds_without_work == 0) {
+      delay = std::min(microseconds(20), longest);
+    } else if (rounds_without_work > 50) {
+      delay = std::min(delay * 2, longest);
+    }
+    rt::os::wait_on_address_until(monitor_stop, 0, rt::Clock::now() + delay);
+    if (monitor_stop.load(std::memory_order_acquire) != 0) return;
+    const rt::Clock::time_point now = rt::Clock::now();
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+      Worker& worker = *workers[i];
+      Sample& sample = samples[i];
+      const std::uint64_t runs = worker.runs.load(std::memory_order_relaxed);
+      if (runs != sample.runs) {
+        sample = {runs, now};
+      } else if (now - sample.since >= slice) {
+        worker.preempt_run.store(runs, std::memory_order_relaxed);
+      }
+    }
+    ++rounds_without_work;
+  }
+}
+
+}  // namespace rt::sched::detail

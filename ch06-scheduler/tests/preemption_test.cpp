@@ -1,0 +1,116 @@
+// Preemption by the monitor (Options::preempt_after, src/monitor.cpp): a fiber that runs
+// without parking is asked to yield and does at its next check point. Each test here can only
+// end if that works: a starved fiber would hang it until ctest's timeout fails it.
+#include "rt/sched/runtime.hpp"
+#include "runtime_impl.hpp"
+#include "worker_counts.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <vector>
+
+#include "rt/chan/channel.hpp"
+#include "rt/clock.hpp"
+#include "rt/sched/endpoint.hpp"
+
+namespace {
+
+namespace this_fiber = rt::sched::this_fiber;
+using rt::sched::Runtime;
+
+class Preemption : public rt::sched::testing::OverWorkerCounts {};
+
+INSTANTIATE_TEST_SUITE_P(Counts, Preemption, rt::sched::testing::kWorkerCounts,
+                         rt::sched::testing::WorkerCountName{});
+
+std::uint64_t total_preempted(const rt::sched::Stats& stats) {
+  std::uint64_t total = 0;
+  for (const auto& worker : stats.workers) total += worker.preempted;
+  return total;
+}
+
+// One spinner per worker, spawned before the others: each loops on channel operations that
+// never park (a send into its own channel's free slot, the receive of what it sent) until the
+// 100 others have all run. Without preemption the spinners hold every worker for good.
+TEST_P(Preemption, FibersWhoseChannelOperationsNeverParkDoNotStarve100Others) {
+  using Loopback = rt::chan::Channel<int, rt::sched::MnFiber, rt::sched::MnFiber>;
+  constexpr int kOthers = 100;
+  Runtime runtime(options());
+  std::atomic<int> others_done{0};
+  std::vector<rt::sched::JoinHandle> handles;
+  for (int i = 0; i < GetParam(); ++i) {
+    handles.push_back(runtime.spawn({.name = "spinner"}, [&] {
+      Loopback loopback(1);
+      while (others_done.load(std::memory_order_relaxed) != kOthers) {
+        ASSERT_EQ(loopback.send(1), rt::chan::Status::ok);
+        ASSERT_TRUE(loopback.receive());
+      }
+    }));
+  }
+  for (int i = 0; i < kOthers; ++i) {
+    handles.push_back(runtime.spawn({.name = "other"}, [&] { others_done.fetch_add(1); }));
+  }
+  for (auto& handle : handles) handle.join();
+  if (GetParam() == 1) {
+    // The only way the others ran: the spinner yielded at a check point because asked.
+    EXPECT_GE(total_preempted(runtime.stats()), 1u);
+  }
+}
+
+// The explicit check point, for loops that make no other: the same starvation, avoided.
+TEST_P(Preemption, APreemptionPointInALoopLetsOthersRun) {
+  constexpr int kOthers = 100;
+  Runtime runtime(options());
+  std::atomic<int> others_done{0};
+  std::vector<rt::sched::JoinHandle> handles;
+  for (int i = 0; i < GetParam(); ++i) {
+    handles.push_back(runtime.spawn({.name = "spinner"}, [&] {
+      while (others_done.load(std::memory_order_relaxed) != kOthers) {
+        this_fiber::preemption_point();
+      }
+    }));
+  }
+  for (int i = 0; i < kOthers; ++i) {
+    handles.push_back(runtime.spawn({.name = "other"}, [&] { others_done.fetch_add(1); }));
+  }
+  for (auto& handle : handles) handle.join();
+}
+
+// Off: a fiber's run ends only where it parks, yields or finishes, however long it takes. The
+// long fiber passes a check point a million times or more (for at least 50 ms, five times Go's
+// slice), and the fiber queued behind it on the one worker runs only after it finished.
+TEST(PreemptionOff, AFiberIsNeverAskedToYieldAndNoMonitorRuns) {
+  rt::sched::Options o;
+  o.workers = 1;
+  o.preempt_after = std::chrono::microseconds(0);
+  Runtime runtime(o);
+  std::atomic<bool> long_one_finished{false};
+  std::atomic<bool> finished_before_the_other_ran{false};
+  runtime
+      .spawn({.name = "test"},
+             [&] {
+               auto other = this_fiber::spawn({.name = "other"}, [&] {
+                 finished_before_the_other_ran = long_one_finished.load();
+               });
+               const auto until = rt::Clock::now() + std::chrono::milliseconds(50);
+               while (rt::Clock::now() < until) this_fiber::preemption_point();
+               long_one_finished = true;
+               other.join();
+             })
+      .join();
+  EXPECT_TRUE(finished_before_the_other_ran.load());
+  EXPECT_EQ(total_preempted(runtime.stats()), 0u);
+  EXPECT_FALSE(runtime.impl().monitor_thread.joinable());
+}
+
+TEST(PreemptionOff, ANegativeSliceIsRefused) {
+  rt::sched::Options o;
+  o.preempt_after = std::chrono::microseconds(-1);
+  EXPECT_THROW(Runtime{o}, std::invalid_argument);
+}
+
+}  // namespace
