@@ -237,6 +237,27 @@ void RuntimeImpl::remove_timer(rt::net::Timer& timer) noexcept {
   next_timer_ns.store(top != nullptr ? to_ns(top->deadline) : kNoTimer, std::memory_order_seq_cst);
 }
 
+void RuntimeImpl::stop_helpers() {
+  auto stop = [](std::atomic<std::uint32_t>& word, rt::os::Thread& thread) {
+    if (!thread.joinable()) return;
+    word.store(1, std::memory_order_release);
+    rt::os::wake_one(word);
+    thread.join();
+  };
+  stop(monitor_stop, monitor_thread);
+  stop(trace_stop, trace_thread);
+}
+
+void RuntimeImpl::stop_workers() {
+  stopping.store(true, std::memory_order_release);
+  for (auto& worker : workers) {
+    if (worker->thread.joinable()) wake_worker(*worker);
+  }
+  for (auto& worker : workers) {
+    if (worker->thread.joinable()) worker->thread.join();
+  }
+}
+
 void RuntimeImpl::fiber_finished() noexcept {
   // acq_rel: the last finisher's release pairs with wait_until_idle's acquire.
   if (alive.fetch_sub(1, std::memory_order_acq_rel) == 1) rt::os::wake_all(alive);
@@ -281,37 +302,33 @@ Runtime::Runtime(Options options) : impl_(std::make_unique<detail::RuntimeImpl>(
   detail::RuntimeImpl& impl = *impl_;
   // The CPUs this process was given (`taskset -c 2,3`: 2 and 3), for `pin`.
   const std::vector<int> cpus = impl.options.pin ? rt::os::usable_cpus() : std::vector<int>{};
-  for (auto& worker : impl.workers) {
-    rt::os::ThreadOptions thread_options;
-    thread_options.name = impl.options.name + "-" + std::to_string(worker->index);
-    if (impl.options.pin) thread_options.cpu = cpus[worker->index % cpus.size()];
-    if (impl.options.cpu) thread_options.cpu = impl.options.cpu;
-    Worker* w = worker.get();
-    try {
-      worker->thread = rt::os::Thread(thread_options, [w] { w->run(); });
-    } catch (...) {
-      impl.stopping.store(true, std::memory_order_release);
-      for (auto& started : impl.workers) {
-        if (!started->thread.joinable()) continue;
-        impl.wake_worker(*started);
-        started->thread.join();
-      }
-      throw;
-    }
-  }
   auto interval = impl.options.schedtrace;
   if (interval.count() == 0) {
     if (const char* env = std::getenv("RT_SCHEDTRACE")) {
       interval = std::chrono::milliseconds(std::strtol(env, nullptr, 10));
     }
   }
-  if (interval.count() > 0) {
-    impl.trace_thread = rt::os::Thread({.name = impl.options.name + "-trace"},
-                                       [&impl, interval] { impl.schedtrace(interval); });
-  }
-  if (impl.options.preempt_after.count() > 0) {
-    impl.monitor_thread =
-        rt::os::Thread({.name = impl.options.name + "-monitor"}, [&impl] { impl.monitor(); });
+  try {
+    for (auto& worker : impl.workers) {
+      rt::os::ThreadOptions thread_options;
+      thread_options.name = impl.options.name + "-" + std::to_string(worker->index);
+      if (impl.options.pin) thread_options.cpu = cpus[worker->index % cpus.size()];
+      if (impl.options.cpu) thread_options.cpu = impl.options.cpu;
+      Worker* w = worker.get();
+      worker->thread = rt::os::Thread(thread_options, [w] { w->run(); });
+    }
+    if (interval.count() > 0) {
+      impl.trace_thread = rt::os::Thread({.name = impl.options.name + "-trace"},
+                                         [&impl, interval] { impl.schedtrace(interval); });
+    }
+    if (impl.options.preempt_after.count() > 0) {
+      impl.monitor_thread =
+          rt::os::Thread({.name = impl.options.name + "-monitor"}, [&impl] { impl.monitor(); });
+    }
+  } catch (...) {  // the OS refused a thread: none of ours is left running
+    impl.stop_helpers();
+    impl.stop_workers();
+    throw;
   }
   std::lock_guard guard(detail::runtimes_lock);
   impl.next_runtime = detail::runtimes;
@@ -330,22 +347,11 @@ Runtime::~Runtime() {
   // A thread that woke the last fiber may still be inside unpark() (see there): a few
   // instructions and a futex wake, so a yield loop, not a sleep.
   while (impl.wakers_inside.load(std::memory_order_acquire) != 0) std::this_thread::yield();
-  if (impl.monitor_thread.joinable()) {
-    impl.monitor_stop.store(1, std::memory_order_release);
-    rt::os::wake_one(impl.monitor_stop);
-    impl.monitor_thread.join();
-  }
-  if (impl.trace_thread.joinable()) {  // first: it reads the stats, the pool's among them
-    impl.trace_stop.store(1, std::memory_order_release);
-    rt::os::wake_one(impl.trace_stop);
-    impl.trace_thread.join();
-  }
+  impl.stop_helpers();  // first: the schedtrace thread reads the stats, the pool's among them
   // Then the pool: no fiber is alive, so no call is queued or running, and no pool thread is
   // still inside the unpark of its last reply (the wait above); they only have to end.
   impl.blocking.reset();
-  impl.stopping.store(true, std::memory_order_release);
-  for (auto& worker : impl.workers) impl.wake_worker(*worker);
-  for (auto& worker : impl.workers) worker->thread.join();
+  impl.stop_workers();
   if (impl.tracing) impl.write_trace();
 }
 

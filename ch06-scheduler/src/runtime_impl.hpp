@@ -131,6 +131,9 @@ struct RuntimeImpl {
   void add_timer(rt::net::Timer& timer);
   void remove_timer(rt::net::Timer& timer) noexcept;
   void fiber_finished() noexcept;
+  // Stop and join the monitor and schedtrace threads, then the workers (those started).
+  void stop_helpers();
+  void stop_workers();
 
   Runtime& owner;
   const Options options;

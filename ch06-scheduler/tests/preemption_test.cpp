@@ -80,6 +80,22 @@ TEST_P(Preemption, APreemptionPointInALoopLetsOthersRun) {
   for (auto& handle : handles) handle.join();
 }
 
+// The monitor asks only once a run has lasted the slice: with a slice of 50 ms, a fiber that
+// passes a check point for 20 ms (by the clock) is never asked, on one worker or eight.
+TEST_P(Preemption, NoFiberIsAskedBeforeItsSliceIsSpent) {
+  rt::sched::Options o = options();
+  o.preempt_after = std::chrono::milliseconds(50);
+  Runtime runtime(o);
+  runtime
+      .spawn({.name = "short"},
+             [] {
+               const auto until = rt::Clock::now() + std::chrono::milliseconds(20);
+               while (rt::Clock::now() < until) this_fiber::preemption_point();
+             })
+      .join();
+  EXPECT_EQ(total_preempted(runtime.stats()), 0u);
+}
+
 // Off: a fiber's run ends only where it parks, yields or finishes, however long it takes. The
 // long fiber passes a check point a million times or more (for at least 50 ms, five times Go's
 // slice), and the fiber queued behind it on the one worker runs only after it finished.
