@@ -68,17 +68,46 @@ function(rt_add_tests target)
     PROPERTIES LABELS ${arg_LABEL} TIMEOUT ${RT_TEST_TIMEOUT} ${_rt_test_fixtures})
 endfunction()
 
-# rt_gdb_tests_run(<variable>)
-# TRUE in <variable> if the chapters' gdb scripts (ch03-fibers/gdb, ch06-scheduler/gdb) can be
-# tested in this build: a gdb, a native Linux x86-64 build (the scripts read the System V
-# frame), and debug information.
-function(rt_gdb_tests_run variable)
+# rt_add_gdb_tests(<label> SCRIPT <file.py> TARGET <executable target> ARGS <args>...
+#                  BREAK <location> COMMANDS <command>... TEST <name> PASS <regex>
+#                  NO_DEBUG_PASS <regex>)
+# A chapter's gdb commands (ch03-fibers/gdb, ch06-scheduler/gdb), tested with `gdb -batch`:
+# the executable runs with ARGS until BREAK, then the COMMANDS must print what PASS matches.
+# The same on a copy without debug information, as a release build is (made by a setup test:
+# ctest runs in debug builds here), must print NO_DEBUG_PASS, not a Python exception. Only in
+# native Linux x86-64 builds with debug information (the scripts read the System V frame, and
+# the runtime's fields by name).
+function(rt_add_gdb_tests label)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "SCRIPT;TARGET;BREAK;TEST;PASS;NO_DEBUG_PASS"
+                        "ARGS;COMMANDS")
   find_program(RT_GDB NAMES gdb)
-  set(${variable} FALSE PARENT_SCOPE)
-  if(RT_GDB AND NOT CMAKE_CROSSCOMPILING AND CMAKE_SYSTEM_NAME STREQUAL "Linux"
-     AND CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$"
-     AND CMAKE_BUILD_TYPE MATCHES "^(Debug|RelWithDebInfo)$")
-    set(${variable} TRUE PARENT_SCOPE)
+  if(NOT RT_GDB OR CMAKE_CROSSCOMPILING OR NOT CMAKE_SYSTEM_NAME STREQUAL "Linux"
+     OR NOT CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$"
+     OR NOT CMAKE_BUILD_TYPE MATCHES "^(Debug|RelWithDebInfo)$")
+    return()
+  endif()
+  set(gdb ${RT_GDB} -nx -batch -iex "set debuginfod enabled off" -x ${arg_SCRIPT}
+          -ex "break ${arg_BREAK}" -ex run)
+  foreach(command IN LISTS arg_COMMANDS)
+    list(APPEND gdb -ex "${command}")
+  endforeach()
+  add_test(NAME ${label}.gdb.${arg_TEST}
+           COMMAND ${gdb} --args $<TARGET_FILE:${arg_TARGET}> ${arg_ARGS})
+  set_tests_properties(${label}.gdb.${arg_TEST} PROPERTIES
+    LABELS ${label} TIMEOUT ${RT_TEST_TIMEOUT} PASS_REGULAR_EXPRESSION "${arg_PASS}"
+    FAIL_REGULAR_EXPRESSION "Python Exception|Traceback|Error occurred|No symbol")
+  if(CMAKE_OBJCOPY)
+    set(copy ${CMAKE_CURRENT_BINARY_DIR}/${arg_TARGET}-no-debug-info)
+    add_test(NAME ${label}.gdb.setup.CopyWithoutDebugInformation
+             COMMAND ${CMAKE_OBJCOPY} --strip-debug $<TARGET_FILE:${arg_TARGET}> ${copy})
+    set_tests_properties(${label}.gdb.setup.CopyWithoutDebugInformation PROPERTIES
+      LABELS ${label} TIMEOUT ${RT_TEST_TIMEOUT} FIXTURES_SETUP ${label}_no_debug_info)
+    add_test(NAME ${label}.gdb.WithoutDebugInformationTheCommandsSaySoInOneLine
+             COMMAND ${gdb} --args ${copy} ${arg_ARGS})
+    set_tests_properties(${label}.gdb.WithoutDebugInformationTheCommandsSaySoInOneLine PROPERTIES
+      LABELS ${label} TIMEOUT ${RT_TEST_TIMEOUT} FIXTURES_REQUIRED ${label}_no_debug_info
+      PASS_REGULAR_EXPRESSION "${arg_NO_DEBUG_PASS}"
+      FAIL_REGULAR_EXPRESSION "Python Exception|Traceback")
   endif()
 endfunction()
 

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -33,51 +34,53 @@ std::uint64_t total_preempted(const rt::sched::Stats& stats) {
   return total;
 }
 
-// One spinner per worker, spawned before the others: each loops on channel operations that
-// never park (a send into its own channel's free slot, the receive of what it sent) until the
-// 100 others have all run. Without preemption the spinners hold every worker for good.
-TEST_P(Preemption, FibersWhoseChannelOperationsNeverParkDoNotStarve100Others) {
-  using Loopback = rt::chan::Channel<int, rt::sched::MnFiber, rt::sched::MnFiber>;
+// One spinner per worker, spawned before 100 others: each makes itself a check point with
+// `make_check_point()` and calls it in a loop that never parks until the others have all run.
+// Without preemption the spinners hold every worker for good. Returns the preemptions counted.
+template <typename MakeCheckPoint>
+std::uint64_t spinners_beside_100_others(int workers, MakeCheckPoint make_check_point) {
   constexpr int kOthers = 100;
-  Runtime runtime(options());
+  rt::sched::Options o;
+  o.workers = workers;
+  Runtime runtime(o);
   std::atomic<int> others_done{0};
   std::vector<rt::sched::JoinHandle> handles;
-  for (int i = 0; i < GetParam(); ++i) {
+  for (int i = 0; i < workers; ++i) {
     handles.push_back(runtime.spawn({.name = "spinner"}, [&] {
-      Loopback loopback(1);
-      while (others_done.load(std::memory_order_relaxed) != kOthers) {
-        ASSERT_EQ(loopback.send(1), rt::chan::Status::ok);
-        ASSERT_TRUE(loopback.receive());
-      }
+      auto check_point = make_check_point();
+      while (others_done.load(std::memory_order_relaxed) != kOthers) check_point();
     }));
   }
   for (int i = 0; i < kOthers; ++i) {
     handles.push_back(runtime.spawn({.name = "other"}, [&] { others_done.fetch_add(1); }));
   }
   for (auto& handle : handles) handle.join();
+  return total_preempted(runtime.stats());
+}
+
+// Channel operations that never park (a send into the spinner's own channel's free slot, the
+// receive of what it sent) are check points.
+TEST_P(Preemption, FibersWhoseChannelOperationsNeverParkDoNotStarve100Others) {
+  using Loopback = rt::chan::Channel<int, rt::sched::MnFiber, rt::sched::MnFiber>;
+  const std::uint64_t preempted = spinners_beside_100_others(GetParam(), [] {
+    return [loopback = std::make_shared<Loopback>(1)] {
+      ASSERT_EQ(loopback->send(1), rt::chan::Status::ok);
+      ASSERT_TRUE(loopback->receive());
+    };
+  });
+  // On one worker, the only way the others ran: the spinner yielded because asked.
   if (GetParam() == 1) {
-    // The only way the others ran: the spinner yielded at a check point because asked.
-    EXPECT_GE(total_preempted(runtime.stats()), 1u);
+    EXPECT_GE(preempted, 1u);
   }
 }
 
 // The explicit check point, for loops that make no other: the same starvation, avoided.
 TEST_P(Preemption, APreemptionPointInALoopLetsOthersRun) {
-  constexpr int kOthers = 100;
-  Runtime runtime(options());
-  std::atomic<int> others_done{0};
-  std::vector<rt::sched::JoinHandle> handles;
-  for (int i = 0; i < GetParam(); ++i) {
-    handles.push_back(runtime.spawn({.name = "spinner"}, [&] {
-      while (others_done.load(std::memory_order_relaxed) != kOthers) {
-        this_fiber::preemption_point();
-      }
-    }));
+  const std::uint64_t preempted =
+      spinners_beside_100_others(GetParam(), [] { return [] { this_fiber::preemption_point(); }; });
+  if (GetParam() == 1) {
+    EXPECT_GE(preempted, 1u);
   }
-  for (int i = 0; i < kOthers; ++i) {
-    handles.push_back(runtime.spawn({.name = "other"}, [&] { others_done.fetch_add(1); }));
-  }
-  for (auto& handle : handles) handle.join();
 }
 
 // The monitor asks only once a run has lasted the slice: with a slice of 50 ms, a fiber that

@@ -139,17 +139,20 @@ TEST(TraceParser, RefusesWhatIsNotJson) {
   EXPECT_EQ(Parser("{\"a\": [1, \"b\\\"c\"]}").document()["a"].items[1].text, "b\"c");
 }
 
-// The trace must agree with the runtime's own counters, which the demo prints as a table: a run
-// span per run, and a steal event per steal carrying the fibers taken. Which worker steals how
-// much is up to the OS's scheduling of the two threads, so the test compares, it does not
-// expect a steal (IdleWorkersStealFromABusyOne makes one happen deterministically).
-TEST(Trace, TheFileIsJsonAndAgreesWithTheCountersWorkerByWorker) {
+// Runs a demo with `args` plus `--trace <temporary file> --json`, and parses both what it
+// printed (its table) and the trace file, which it then removes. Call it through
+// ASSERT_NO_FATAL_FAILURE: it asserts.
+struct TracedRun {
+  std::string out;
+  Json table;
+  Json trace;
+};
+void run_traced(std::vector<std::string> args, TracedRun& traced) {
   const auto path = std::filesystem::temp_directory_path() /
-                    ("ch06-trace-test-" +
+                    ("ch06-trace-test-" + args.front() + "-" +
                      std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + ".json");
-  auto result =
-      rt::testing::run(ch06::program(), {"steal", "--fibers", "300", "--workers", "2", "--work",
-                                         "20000", "--trace", path.string(), "--json"});
+  args.insert(args.end(), {"--trace", path.string(), "--json"});
+  auto result = rt::testing::run(ch06::program(), args);
   ASSERT_EQ(result.status, 0) << result.err;
   std::ifstream file(path);
   ASSERT_TRUE(file) << "no trace at " << path;
@@ -157,11 +160,22 @@ TEST(Trace, TheFileIsJsonAndAgreesWithTheCountersWorkerByWorker) {
   text << file.rdbuf();
   file.close();
   std::filesystem::remove(path);
+  traced.out = result.out;
+  traced.table = Parser(result.out).document();
+  traced.trace = Parser(text.str()).document();
+}
 
-  const Json table = Parser(result.out).document();
-  ASSERT_EQ(table["rows"].items.size(), 2u) << result.out;
-  const Json trace = Parser(text.str()).document();
-  const Json& events = trace["traceEvents"];
+// The trace must agree with the runtime's own counters, which the demo prints as a table: a run
+// span per run, and a steal event per steal carrying the fibers taken. Which worker steals how
+// much is up to the OS's scheduling of the two threads, so the test compares, it does not
+// expect a steal (IdleWorkersStealFromABusyOne makes one happen deterministically).
+TEST(Trace, TheFileIsJsonAndAgreesWithTheCountersWorkerByWorker) {
+  TracedRun run;
+  ASSERT_NO_FATAL_FAILURE(
+      run_traced({"steal", "--fibers", "300", "--workers", "2", "--work", "20000"}, run));
+  const Json& table = run.table;
+  ASSERT_EQ(table["rows"].items.size(), 2u) << run.out;
+  const Json& events = run.trace["traceEvents"];
   ASSERT_EQ(events.type, Json::Type::array);
   std::set<double> named_tracks;
   std::map<double, double> runs;    // track -> run spans
@@ -192,35 +206,23 @@ TEST(Trace, TheFileIsJsonAndAgreesWithTheCountersWorkerByWorker) {
 
 // A preempt event per preemption the demo counted, each naming the fiber it ended (the hog).
 TEST(Trace, APreemptEventForEveryPreemption) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("ch06-preempt-trace-test-" +
-                     std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + ".json");
-  auto result = rt::testing::run(
-      ch06::program(), {"preempt", "--hog-ms", "30", "--others", "10", "--preempt-after", "1000",
-                        "--trace", path.string(), "--json"});
-  ASSERT_EQ(result.status, 0) << result.err;
-  std::ifstream file(path);
-  ASSERT_TRUE(file) << "no trace at " << path;
-  std::stringstream text;
-  text << file.rdbuf();
-  file.close();
-  std::filesystem::remove(path);
-
-  const Json table = Parser(result.out).document();
-  ASSERT_EQ(table["rows"].items.size(), 2u) << result.out;
+  TracedRun run;
+  ASSERT_NO_FATAL_FAILURE(
+      run_traced({"preempt", "--hog-ms", "30", "--others", "10", "--preempt-after", "1000"}, run));
+  const Json& table = run.table;
+  ASSERT_EQ(table["rows"].items.size(), 2u) << run.out;
   const Json& on = table["rows"].items[0];
-  ASSERT_EQ(on["preemption"].text, "after 1000 us") << result.out;
-  EXPECT_EQ(table["rows"].items[1]["preemptions"].number, 0.0) << result.out;
+  ASSERT_EQ(on["preemption"].text, "after 1000 us") << run.out;
+  EXPECT_EQ(table["rows"].items[1]["preemptions"].number, 0.0) << run.out;
   std::set<double> hog_ids;  // the run spans named "hog"
   std::vector<double> preempted_ids;
-  const Json trace = Parser(text.str()).document();
-  for (const Json& e : trace["traceEvents"].items) {
+  for (const Json& e : run.trace["traceEvents"].items) {
     if (e["ph"].text == "X" && e["name"].text == "hog") hog_ids.insert(e["args"]["fiber"].number);
     if (e["ph"].text == "i" && e["cat"].text == "preempt") {
       preempted_ids.push_back(e["args"]["fiber"].number);
     }
   }
-  EXPECT_EQ(static_cast<double>(preempted_ids.size()), on["preemptions"].number) << result.out;
+  EXPECT_EQ(static_cast<double>(preempted_ids.size()), on["preemptions"].number) << run.out;
   for (double id : preempted_ids) EXPECT_EQ(hog_ids.count(id), 1u) << "fiber " << id;
 }
 
