@@ -54,36 +54,35 @@ def _runtimes():
         runtime = runtime["next_runtime"]
 
 
-def _threads_by_name():
-    return {thread.name: thread.num for thread in gdb.selected_inferior().threads()}
+def _threads_by_lwp():
+    """gdb's thread number of each OS thread, by its id (ptid's LWP)."""
+    return {thread.ptid[1]: thread.num for thread in gdb.selected_inferior().threads()}
 
 
 class _Entry:
     """One fiber, with what `info fibers` and `fiber bt` say about it."""
 
-    def __init__(self, fiber, runtime_name, running_on, threads):
+    def __init__(self, fiber, running_on, threads):
         self.fiber = fiber
         self.id = int(fiber["id"])
         self.name = saved_frame.std_string(fiber["name_"])
         self.state = str(fiber["state"]["_M_i"]).split("::")[-1]
         self.saved = int(fiber["context"]["stack_pointer"])
-        self.worker = running_on if running_on is not None else int(fiber["last_worker"])
         self.running = running_on is not None
-        self.thread = threads.get("%s-%d" % (runtime_name, running_on)) if self.running else None
+        self.worker = int(running_on["index"]) if self.running else int(fiber["last_worker"])
+        self.thread = threads.get(int(running_on["os_thread_id"])) if self.running else None
 
 
 def _entries():
-    threads = _threads_by_name()
+    threads = _threads_by_lwp()
     entries = []
     for runtime in _runtimes():
-        runtime_name = saved_frame.std_string(runtime["options"]["name"])
         workers = _workers(runtime)
-        running = {int(w["running"]): int(w["index"]) for w in workers if int(w["running"]) != 0}
+        running = {int(w["running"]): w for w in workers if int(w["running"]) != 0}
         lists = [runtime["outside_fibers"]] + [w["fibers"] for w in workers]
         for fiber_list in lists:
             for fiber in _list(fiber_list):
-                entries.append(_Entry(fiber, runtime_name, running.get(int(fiber.address)),
-                                      threads))
+                entries.append(_Entry(fiber, running.get(int(fiber.address)), threads))
     return sorted(entries, key=lambda entry: entry.id)
 
 

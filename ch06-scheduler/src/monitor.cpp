@@ -49,7 +49,9 @@ void RuntimeImpl::monitor() {
       const std::uint64_t runs = worker.runs.load(std::memory_order_relaxed);
       if (runs != sample.runs) {
         sample = {runs, now};
-      } else if (now - sample.since >= slice) {
+      } else if (std::chrono::duration_cast<microseconds>(now - sample.since) >= slice) {
+        // (In microseconds: a slice of microseconds::max(), "never", would overflow the
+        // clock's nanoseconds.)
         worker.preempt_run.store(runs, std::memory_order_relaxed);
       }
     }

@@ -29,7 +29,7 @@
 namespace rt::sched::detail {
 
 struct RuntimeImpl;
-class BlockingPool;
+class BlockingPool;  // blocking_pool.hpp (complete where a RuntimeImpl is made and destroyed)
 
 // Every live fiber, for debuggers (gdb/sched.py: `info fibers`), as Go's allgs. One list per
 // worker and one for fibers spawned off the workers, each under its own mutex, so that spawns
@@ -40,7 +40,7 @@ struct FiberList {
   void remove(Fiber& fiber) noexcept;
   std::mutex lock;
   Fiber* head = nullptr;
-};  // blocking_pool.hpp (complete where a RuntimeImpl is made and destroyed)
+};
 
 struct Worker {
   Worker(RuntimeImpl& runtime, int index);
@@ -105,7 +105,8 @@ struct Worker {
   rt::Clock::time_point streak_start{};
   std::array<Fiber*, LocalQueue::kCapacity / 2 + 1> batch{};
 
-  FiberList fibers;  // the fibers spawned on this worker (for debuggers)
+  FiberList fibers;       // the fibers spawned on this worker (for debuggers)
+  long os_thread_id = 0;  // Linux: the worker thread's id (gdb's LWP), for gdb/sched.py
 
   std::atomic<std::uint64_t> runs{0}, steals{0}, stolen{0}, from_global{0}, sleeps{0}, finished{0},
       preempted{0};

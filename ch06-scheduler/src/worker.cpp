@@ -4,6 +4,10 @@
 #include <thread>
 #include <utility>
 
+#if defined(__linux__)
+#include <unistd.h>  // gettid
+#endif
+
 #include "rt/fence.hpp"
 #include "rt/os/address_wait.hpp"
 #include "runtime_impl.hpp"
@@ -51,6 +55,9 @@ Worker::Worker(RuntimeImpl& runtime_, int index_)
 
 void Worker::run() {
   this_worker = this;
+#if defined(__linux__)
+  os_thread_id = static_cast<long>(gettid());  // read by gdb only, in a stopped program
+#endif
   thread_exceptions = std::make_unique<rt::fiber::ThreadExceptionState>();
   while (Fiber* fiber = find_runnable()) {
     if (spinning) stop_spinning();

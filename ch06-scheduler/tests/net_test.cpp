@@ -222,6 +222,7 @@ TEST(NetBudget, OnOneWorkerAFiberWhoseReadsNeverParkLetsAFiberWaitingForAnEventR
   rt::sched::Options o;
   o.workers = 1;
   o.budget = kBudget;
+  o.preempt_after = std::chrono::microseconds(0);  // the budget alone, not a preemption's poll
   Runtime runtime(o);
   std::atomic<std::size_t> greedy_reads{0};
   std::atomic<std::size_t> greedy_reads_when_probe_ran{SIZE_MAX};

@@ -292,9 +292,6 @@ TEST_P(Workers, AnExceptionTravelsToTheJoinerAndEachFiberKeepsItsOwnWhileItMoves
   EXPECT_EQ(good.load(), 8);
 }
 
-// `pin` picks CPUs the process may use, by number: under `taskset -c 1` a worker pinned to
-// CPU 0 would leave the CPU the user gave the program. The test narrows the process's mask to
-// its highest-numbered CPU (as `taskset` would), and every worker must run there.
 // The lists gdb/sched.py reads (Go's allgs): every live fiber in exactly one, none once it
 // finished, wherever it was spawned and ran.
 TEST_P(Workers, EveryLiveFiberIsInTheDebuggersListsAndNoFinishedOne) {
@@ -349,6 +346,31 @@ TEST_P(Workers, EveryLiveFiberIsInTheDebuggersListsAndNoFinishedOne) {
   EXPECT_TRUE(listed().empty());
 }
 
+TEST(Runtime, ADestroyedRuntimeLeavesTheDebuggersListOfRuntimes) {
+  auto listed = [](const rt::sched::detail::RuntimeImpl* impl) {
+    std::lock_guard guard(rt::sched::detail::runtimes_lock);
+    for (auto* r = rt::sched::detail::runtimes; r != nullptr; r = r->next_runtime) {
+      if (r == impl) return true;
+    }
+    return false;
+  };
+  const rt::sched::detail::RuntimeImpl* first = nullptr;
+  {
+    Runtime outer({.workers = 1});
+    first = &outer.impl();
+    {
+      Runtime inner({.workers = 1});
+      EXPECT_TRUE(listed(first));
+      EXPECT_TRUE(listed(&inner.impl()));
+    }
+    EXPECT_TRUE(listed(first));  // the inner one's removal unlinked only itself
+  }
+  EXPECT_FALSE(listed(first));
+}
+
+// `pin` picks CPUs the process may use, by number: under `taskset -c 1` a worker pinned to
+// CPU 0 would leave the CPU the user gave the program. The test narrows the process's mask to
+// its highest-numbered CPU (as `taskset` would), and every worker must run there.
 TEST(Runtime, PinnedWorkersRunOnTheCpusTheProcessMayUse) {
 #if defined(__linux__)
   cpu_set_t saved;

@@ -205,14 +205,17 @@ TEST(Trace, TheFileIsJsonAndAgreesWithTheCountersWorkerByWorker) {
 }
 
 // A preempt event per preemption the demo counted, each naming the fiber it ended (the hog).
+// The hog runs 200 ms with a slice of 1 ms: it is preempted unless the monitor thread got no
+// CPU for 200 ms.
 TEST(Trace, APreemptEventForEveryPreemption) {
   TracedRun run;
   ASSERT_NO_FATAL_FAILURE(
-      run_traced({"preempt", "--hog-ms", "30", "--others", "10", "--preempt-after", "1000"}, run));
+      run_traced({"preempt", "--hog-ms", "200", "--others", "10", "--preempt-after", "1000"}, run));
   const Json& table = run.table;
   ASSERT_EQ(table["rows"].items.size(), 2u) << run.out;
   const Json& on = table["rows"].items[0];
   ASSERT_EQ(on["preemption"].text, "after 1000 us") << run.out;
+  EXPECT_GE(on["preemptions"].number, 1.0) << run.out;
   EXPECT_EQ(table["rows"].items[1]["preemptions"].number, 0.0) << run.out;
   std::set<double> hog_ids;  // the run spans named "hog"
   std::vector<double> preempted_ids;

@@ -202,8 +202,11 @@ class Runtime {
 // ANY thread: makes a parked fiber runnable. The fiber may be still on its way to parking (it
 // announced the park somewhere and has not switched away yet): the park then returns at once.
 // Precondition: exactly one unpark per park (checked where it can be: unparking a runnable or
-// finished fiber stops the process). Returns true if that woke a sleeping worker (an OS
-// wakeup).
+// finished fiber stops the process). Between announcing its park (publishing current()) and
+// calling park(), a fiber must not switch: no yield(), and no preemption check point (a
+// channel operation, an rt::net call, preemption_point()), since a preemption there would
+// lose an unpark that came first, or see one come while the fiber is queued. Returns true if
+// that woke a sleeping worker (an OS wakeup).
 bool unpark(Fiber& fiber);
 
 namespace this_fiber {
