@@ -1,5 +1,6 @@
 // rt::sched::Runtime: what the workers share (waking one, the global queue, the timers) and
-// the runtime's public face (worker.cpp has a worker's loop; fiber_api.cpp what a fiber calls).
+// the runtime's public face (lifecycle.cpp makes and ends a runtime; worker.cpp has a worker's
+// loop; fiber_api.cpp what a fiber calls).
 #include "rt/sched/runtime.hpp"
 
 #include <algorithm>
@@ -19,60 +20,6 @@ namespace rt::sched {
 namespace detail {
 
 // ---- the runtime ----
-
-std::mutex runtimes_lock;
-RuntimeImpl* runtimes = nullptr;
-
-void FiberList::insert(Fiber& fiber) {
-  std::lock_guard guard(lock);
-  fiber.list = this;
-  fiber.list_next = head;
-  if (head != nullptr) head->list_prev = &fiber;
-  head = &fiber;
-}
-
-void FiberList::remove(Fiber& fiber) noexcept {
-  std::lock_guard guard(lock);
-  if (fiber.list_prev != nullptr) {
-    fiber.list_prev->list_next = fiber.list_next;
-  } else {
-    head = fiber.list_next;
-  }
-  if (fiber.list_next != nullptr) fiber.list_next->list_prev = fiber.list_prev;
-  fiber.list = nullptr;
-}
-
-namespace {
-Options checked(Options options) {
-  if (options.blocking_threads < 1) {
-    throw std::invalid_argument("rt::sched::Runtime: " + std::to_string(options.blocking_threads) +
-                                " blocking threads (it must be 1 or more)");
-  }
-  if (options.preempt_after.count() < 0) {
-    throw std::invalid_argument("rt::sched::Runtime: preempt_after of " +
-                                std::to_string(options.preempt_after.count()) +
-                                " us (it must be 0, off, or more)");
-  }
-  if (options.budget < 1) {
-    throw std::invalid_argument("rt::sched::Runtime: a budget of " +
-                                std::to_string(options.budget) + " calls (it must be 1 or more)");
-  }
-  return options;
-}
-}  // namespace
-
-RuntimeImpl::RuntimeImpl(Runtime& owner_, Options options_)
-    : owner(owner_),
-      options(checked(std::move(options_))),
-      worker_count(options.workers > 0 ? options.workers : rt::os::usable_cpu_count()),
-      max_spinning(options.knobs.max_spinning >= 0 ? options.knobs.max_spinning
-                                                   : std::max(1, worker_count / 2)),
-      tracing(!options.trace_file.empty() || options.timeline_out != nullptr) {
-  workers.reserve(static_cast<std::size_t>(worker_count));
-  for (int i = 0; i < worker_count; ++i) workers.push_back(std::make_unique<Worker>(*this, i));
-  net = std::make_unique<NetPoller>(*this);
-  blocking = std::make_unique<BlockingPool>(options.name, options.blocking_threads);
-}
 
 bool RuntimeImpl::make_ready(Fiber* fiber) {
   Worker* worker = current_worker();
@@ -237,27 +184,6 @@ void RuntimeImpl::remove_timer(rt::net::Timer& timer) noexcept {
   next_timer_ns.store(top != nullptr ? to_ns(top->deadline) : kNoTimer, std::memory_order_seq_cst);
 }
 
-void RuntimeImpl::stop_helpers() {
-  auto stop = [](std::atomic<std::uint32_t>& word, rt::os::Thread& thread) {
-    if (!thread.joinable()) return;
-    word.store(1, std::memory_order_release);
-    rt::os::wake_one(word);
-    thread.join();
-  };
-  stop(monitor_stop, monitor_thread);
-  stop(trace_stop, trace_thread);
-}
-
-void RuntimeImpl::stop_workers() {
-  stopping.store(true, std::memory_order_release);
-  for (auto& worker : workers) {
-    if (worker->thread.joinable()) wake_worker(*worker);
-  }
-  for (auto& worker : workers) {
-    if (worker->thread.joinable()) worker->thread.join();
-  }
-}
-
 void RuntimeImpl::fiber_finished() noexcept {
   // acq_rel: the last finisher's release pairs with wait_until_idle's acquire.
   if (alive.fetch_sub(1, std::memory_order_acq_rel) == 1) rt::os::wake_all(alive);
@@ -281,78 +207,6 @@ const char* to_string(RunnextSteal steal) noexcept {
       return "always";
   }
   return "?";
-}
-
-Fiber::Fiber(detail::RuntimeImpl& runtime_, std::string name, rt::fiber::Stack stack_,
-             std::function<void()> body_, std::shared_ptr<detail::Completion> completion_)
-    : runtime(runtime_),
-      name_(std::move(name)),
-      stack(std::move(stack_)),
-      body(std::move(body_)),
-      completion(std::move(completion_)) {
-  context = rt::fiber::make_context(stack, &detail::fiber_start, this);
-}
-
-Fiber::~Fiber() {
-  if (list != nullptr) list->remove(*this);
-  rt::fiber::destroy_context(context);
-}
-
-Runtime::Runtime(Options options) : impl_(std::make_unique<detail::RuntimeImpl>(*this, options)) {
-  detail::RuntimeImpl& impl = *impl_;
-  // The CPUs this process was given (`taskset -c 2,3`: 2 and 3), for `pin`.
-  const std::vector<int> cpus = impl.options.pin ? rt::os::usable_cpus() : std::vector<int>{};
-  auto interval = impl.options.schedtrace;
-  if (interval.count() == 0) {
-    if (const char* env = std::getenv("RT_SCHEDTRACE")) {
-      interval = std::chrono::milliseconds(std::strtol(env, nullptr, 10));
-    }
-  }
-  try {
-    for (auto& worker : impl.workers) {
-      rt::os::ThreadOptions thread_options;
-      thread_options.name = impl.options.name + "-" + std::to_string(worker->index);
-      if (impl.options.pin) thread_options.cpu = cpus[worker->index % cpus.size()];
-      if (impl.options.cpu) thread_options.cpu = impl.options.cpu;
-      Worker* w = worker.get();
-      worker->thread = rt::os::Thread(thread_options, [w] { w->run(); });
-    }
-    if (interval.count() > 0) {
-      impl.trace_thread = rt::os::Thread({.name = impl.options.name + "-trace"},
-                                         [&impl, interval] { impl.schedtrace(interval); });
-    }
-    if (impl.options.preempt_after.count() > 0) {
-      impl.monitor_thread =
-          rt::os::Thread({.name = impl.options.name + "-monitor"}, [&impl] { impl.monitor(); });
-    }
-  } catch (...) {  // the OS refused a thread: none of ours is left running
-    impl.stop_helpers();
-    impl.stop_workers();
-    throw;
-  }
-  std::lock_guard guard(detail::runtimes_lock);
-  impl.next_runtime = detail::runtimes;
-  detail::runtimes = &impl;
-}
-
-Runtime::~Runtime() {
-  wait_until_idle();
-  detail::RuntimeImpl& impl = *impl_;
-  {
-    std::lock_guard guard(detail::runtimes_lock);
-    detail::RuntimeImpl** link = &detail::runtimes;
-    while (*link != &impl) link = &(*link)->next_runtime;
-    *link = impl.next_runtime;
-  }
-  // A thread that woke the last fiber may still be inside unpark() (see there): a few
-  // instructions and a futex wake, so a yield loop, not a sleep.
-  while (impl.wakers_inside.load(std::memory_order_acquire) != 0) std::this_thread::yield();
-  impl.stop_helpers();  // first: the schedtrace thread reads the stats, the pool's among them
-  // Then the pool: no fiber is alive, so no call is queued or running, and no pool thread is
-  // still inside the unpark of its last reply (the wait above); they only have to end.
-  impl.blocking.reset();
-  impl.stop_workers();
-  if (impl.tracing) impl.write_trace();
 }
 
 JoinHandle Runtime::spawn_function(rt::fiber::FiberOptions options, std::function<void()> body) {
