@@ -65,13 +65,6 @@ class InfoFibers(gdb.Command):
                      _name(fiber)))
 
 
-class Fiber(gdb.Command):
-    """Fiber commands: `fiber bt N` prints a backtrace of fiber N (see `info fibers`)."""
-
-    def __init__(self):
-        super().__init__("fiber", gdb.COMMAND_STACK, prefix=True)
-
-
 class FiberBacktrace(gdb.Command):
     """Backtrace of a suspended fiber, from the registers saved on its stack."""
 
@@ -94,5 +87,5 @@ class FiberBacktrace(gdb.Command):
 
 
 InfoFibers()
-Fiber()
+saved_frame.FiberPrefix()
 FiberBacktrace()

@@ -44,6 +44,13 @@ def std_string(value):
     return value["_M_dataplus"]["_M_p"].string()
 
 
+class FiberPrefix(gdb.Command):
+    """Fiber commands: `fiber bt N` prints a backtrace of fiber N (see `info fibers`)."""
+
+    def __init__(self):
+        super().__init__("fiber", gdb.COMMAND_STACK, prefix=True)
+
+
 def backtrace(saved):
     """Prints the backtrace of the fiber whose frame rt_switch_context saved at `saved`."""
     layout = _layout()

@@ -109,13 +109,6 @@ class InfoFibers(gdb.Command):
                      "(on its worker)" if entry.running else hex(entry.saved), entry.name))
 
 
-class Fiber(gdb.Command):
-    """Fiber commands: `fiber bt N` prints a backtrace of the fiber with id N (`info fibers`)."""
-
-    def __init__(self):
-        super().__init__("fiber", gdb.COMMAND_STACK, prefix=True)
-
-
 class FiberBacktrace(gdb.Command):
     """Backtrace of a fiber that is not running, from the registers saved on its stack."""
 
@@ -141,5 +134,5 @@ class FiberBacktrace(gdb.Command):
 
 
 InfoFibers()
-Fiber()
+saved_frame.FiberPrefix()
 FiberBacktrace()
