@@ -31,12 +31,12 @@ def _vector(value):
     return [begin[i] for i in range(int(end - begin))]
 
 
-def _workers(runtime):
-    """A RuntimeImpl's workers (a std::vector<std::unique_ptr<Worker>>), as Worker values."""
-    worker_pointer = gdb.lookup_type("rt::sched::detail::Worker").pointer()
+def _owned(vector, type_name):
+    """The objects of a std::vector<std::unique_ptr<T>>, as T values."""
+    pointer = gdb.lookup_type(type_name).pointer()
     # A unique_ptr with the default deleter is one pointer: read it as such.
-    return [slot.address.cast(worker_pointer.pointer()).dereference().dereference()
-            for slot in _vector(runtime["workers"])]
+    return [slot.address.cast(pointer.pointer()).dereference().dereference()
+            for slot in _vector(vector)]
 
 
 def _list(fiber_list):
@@ -62,23 +62,27 @@ def _threads_by_lwp():
 class _Entry:
     """One fiber, with what `info fibers` and `fiber bt` say about it."""
 
-    def __init__(self, fiber, running_on, threads):
+    def __init__(self, fiber, machine, threads):
         self.fiber = fiber
         self.id = int(fiber["id"])
         self.name = saved_frame.std_string(fiber["name_"])
         self.state = str(fiber["state"]["_M_i"]).split("::")[-1]
         self.saved = int(fiber["context"]["stack_pointer"])
-        self.running = running_on is not None
-        self.worker = int(running_on["index"]) if self.running else int(fiber["last_worker"])
-        self.thread = threads.get(int(running_on["os_thread_id"])) if self.running else None
+        self.running = machine is not None
+        self.blocking = self.running and int(machine["blocked_from"]) != 0
+        self.worker = int(fiber["last_worker"])
+        self.thread = threads.get(int(machine["os_thread_id"])) if self.running else None
 
 
 def _entries():
     threads = _threads_by_lwp()
     entries = []
     for runtime in _runtimes():
-        workers = _workers(runtime)
-        running = {int(w["running"]): w for w in workers if int(w["running"]) != 0}
+        workers = _owned(runtime["workers"], "rt::sched::detail::Worker")
+        machines = _owned(runtime["machines"], "rt::sched::detail::Machine")
+        # A fiber runs on a machine (an OS thread), with a worker or, inside a blocking
+        # region, without one: the machine is where its registers are.
+        running = {int(m["running"]): m for m in machines if int(m["running"]) != 0}
         lists = [runtime["outside_fibers"]] + [w["fibers"] for w in workers]
         for fiber_list in lists:
             for fiber in _list(fiber_list):
@@ -98,7 +102,9 @@ class InfoFibers(gdb.Command):
     def invoke(self, argument, from_tty):
         print("   Id  State           Worker                  Saved sp            Name")
         for entry in _entries():
-            if entry.running:
+            if entry.blocking:
+                where = "blocking (thread %s)" % entry.thread
+            elif entry.running:
                 where = "%d now (thread %s)" % (entry.worker, entry.thread)
             elif entry.worker >= 0:
                 where = "%d last" % entry.worker
@@ -124,8 +130,10 @@ class FiberBacktrace(gdb.Command):
             raise gdb.GdbError("usage: fiber bt N, with N an id from `info fibers` (%s)"
                                % ", ".join(str(e.id) for e in entries))
         if entry.running:
-            raise gdb.GdbError("fiber %d is running on worker %d: `thread %s`, then `bt`"
-                               % (entry.id, entry.worker, entry.thread))
+            where = ("inside a blocking region" if entry.blocking
+                     else "running on worker %d" % entry.worker)
+            raise gdb.GdbError("fiber %d is %s: `thread %s`, then `bt`"
+                               % (entry.id, where, entry.thread))
         if entry.saved == 0:
             raise gdb.GdbError("fiber %d has no saved frame" % entry.id)
         print('fiber %d "%s" (%s), from the frame saved at %s:'

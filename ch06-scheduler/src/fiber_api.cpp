@@ -11,8 +11,10 @@
 
 namespace rt::sched {
 
+using detail::After;
 using detail::Completion;
 using detail::current_worker;
+using detail::Machine;
 using detail::Worker;
 
 namespace detail {
@@ -37,10 +39,11 @@ void fail_unjoined(const Completion& completion) {
 
 namespace {
 // The running fiber leaves its worker: `what` says what the worker does with it next.
-void leave_worker(Worker::After what, const char* call) {
-  Worker& worker = worker_of_running_fiber(call);
-  worker.after = what;
-  rt::fiber::switch_context(worker.running->context, worker.context);
+void leave_worker(After what, const char* call) {
+  worker_of_running_fiber(call);  // stops the process if called off a fiber
+  Machine& machine = *current_machine();
+  machine.after = what;
+  rt::fiber::switch_context(machine.running->context, machine.context);
   // Resumed, by this worker or another: `worker` may be stale from here on.
 }
 }  // namespace
@@ -112,11 +115,11 @@ void JoinHandle::join() {
 namespace this_fiber {
 
 void yield() {
-  detail::leave_worker(Worker::After::yield, "this_fiber::yield");
+  detail::leave_worker(After::yield, "this_fiber::yield");
 }
 
 void park() {
-  detail::leave_worker(Worker::After::park, "this_fiber::park");
+  detail::leave_worker(After::park, "this_fiber::park");
 }
 
 void preemption_point() {
@@ -125,7 +128,7 @@ void preemption_point() {
       worker.runs.load(std::memory_order_relaxed)) {
     return;
   }
-  detail::leave_worker(Worker::After::preempted, "this_fiber::preemption_point");
+  detail::leave_worker(After::preempted, "this_fiber::preemption_point");
 }
 
 Fiber& current() {

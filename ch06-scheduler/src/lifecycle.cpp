@@ -50,6 +50,11 @@ Options checked(Options options) {
                                 std::to_string(options.preempt_after.count()) +
                                 " us (it must be 0, off, or more)");
   }
+  if (options.handoff_after.count() < 0) {
+    throw std::invalid_argument("rt::sched::Runtime: handoff_after of " +
+                                std::to_string(options.handoff_after.count()) +
+                                " us (it must be 0, off, or more)");
+  }
   if (options.budget < 1) {
     throw std::invalid_argument("rt::sched::Runtime: a budget of " +
                                 std::to_string(options.budget) + " calls (it must be 1 or more)");
@@ -82,13 +87,34 @@ void RuntimeImpl::stop_helpers() {
   stop(trace_stop, trace_thread);
 }
 
+Machine& RuntimeImpl::start_machine(Worker* worker, rt::os::ThreadOptions thread_options) {
+  auto made = std::make_unique<Machine>(*this);
+  Machine& machine = *made;
+  machine.worker = worker;
+  {
+    std::lock_guard guard(lock);
+    machines.push_back(std::move(made));
+    machine_count.fetch_add(1, std::memory_order_relaxed);
+  }
+  machine.thread = rt::os::Thread(thread_options, [&machine] { machine.run(); });
+  return machine;
+}
+
+// No fiber is alive and the monitor has stopped: every machine holds a worker and sleeps
+// (woken through the worker) or is a spare (woken here), and none is made from now on.
 void RuntimeImpl::stop_workers() {
   stopping.store(true, std::memory_order_release);
-  for (auto& worker : workers) {
-    if (worker->thread.joinable()) wake_worker(*worker);
+  for (auto& worker : workers) wake_worker(*worker);
+  {
+    std::lock_guard guard(lock);
+    while (Machine* spare = spare_head) {
+      spare_head = spare->next_spare;
+      spare->wake_word.store(1, std::memory_order_release);  // with no worker: stop
+      rt::os::wake_one(spare->wake_word);
+    }
   }
-  for (auto& worker : workers) {
-    if (worker->thread.joinable()) worker->thread.join();
+  for (auto& machine : machines) {
+    if (machine->thread.joinable()) machine->thread.join();
   }
 }
 
@@ -127,14 +153,13 @@ Runtime::Runtime(Options options) : impl_(std::make_unique<detail::RuntimeImpl>(
       thread_options.name = impl.options.name + "-" + std::to_string(worker->index);
       if (impl.options.pin) thread_options.cpu = cpus[worker->index % cpus.size()];
       if (impl.options.cpu) thread_options.cpu = impl.options.cpu;
-      Worker* w = worker.get();
-      worker->thread = rt::os::Thread(thread_options, [w] { w->run(); });
+      impl.start_machine(worker.get(), thread_options);
     }
     if (interval.count() > 0) {
       impl.trace_thread = rt::os::Thread({.name = impl.options.name + "-trace"},
                                          [&impl, interval] { impl.schedtrace(interval); });
     }
-    if (impl.options.preempt_after.count() > 0) {
+    if (impl.options.preempt_after.count() > 0 || impl.options.handoff_after.count() > 0) {
       impl.monitor_thread =
           rt::os::Thread({.name = impl.options.name + "-monitor"}, [&impl] { impl.monitor(); });
     }

@@ -265,6 +265,7 @@ Stats Runtime::stats() const {
     w.sleeps = worker->sleeps.load(std::memory_order_relaxed);
     w.finished = worker->finished.load(std::memory_order_relaxed);
     w.preempted = worker->preempted.load(std::memory_order_relaxed);
+    w.handoffs = worker->handoffs.load(std::memory_order_relaxed);
     w.queued = worker->queue.size();
     stats.workers.push_back(w);
   }
@@ -275,6 +276,7 @@ Stats Runtime::stats() const {
   stats.worker_wakes = impl.worker_wakes.load(std::memory_order_relaxed);
   stats.io_waiters = impl.net->io_waiters();
   stats.blocking_threads = impl.blocking->threads_started();
+  stats.machines = impl.machine_count.load(std::memory_order_relaxed);
   stats.sleeping_in_poller = impl.net->sleeping_in_poller();
   stats.net_events = impl.net->events_handled();
   return stats;

@@ -1,6 +1,7 @@
-// The runtime's insides: the workers (Go's Ms, each holding a P: this chapter does not separate
-// the two until part 2's handoff), the global queue, the idle list, the spinning count and the
-// timer heap. Private to src/ (and the tests that look inside).
+// The runtime's insides: the workers (Go's Ps: a run queue and what goes with it), the machines
+// (Go's Ms: the OS threads that run a worker's loop while they hold it), the global queue, the
+// idle list, the spinning count and the timer heap. Private to src/ (and the tests that look
+// inside).
 #pragma once
 
 #include <array>
@@ -42,17 +43,29 @@ struct FiberList {
   Fiber* head = nullptr;
 };
 
+struct Machine;
+
+// What a fiber that switched back to its machine's loop wants done with it.
+enum class After {
+  nothing,
+  yield,
+  preempted,
+  park,
+  finish,
+  lost_worker,  // it left a blocking region and found its worker handed to another machine
+};
+
+// A worker (Go's P): a run queue, the right to run fibers, and the state of its loop. One
+// machine holds it at a time and runs its loop (Machine::run); a machine whose fiber blocks
+// in the OS (enter_blocking) lets go of it, and the monitor may hand it to another machine.
 struct Worker {
   Worker(RuntimeImpl& runtime, int index);
 
-  // The worker thread's body: run fibers until the runtime stops.
-  void run();
   Fiber* find_runnable();
   Fiber* take_local();
   Fiber* steal();
   static void let_the_victim_run();  // Go's usleep(3) before taking a busy victim's runnext
   Fiber* sleep();                    // nullptr: look again
-  void execute(Fiber* fiber);
   void commit_park(Fiber* fiber);
   void finish(Fiber* fiber);
   void push_local(Fiber* fiber);
@@ -69,19 +82,26 @@ struct Worker {
   RuntimeImpl& runtime;
   const int index;
   LocalQueue queue;
-  rt::fiber::Context context;  // the worker thread's own stack, where the loop runs
   rt::fiber::StackPool stacks{256};
-  std::unique_ptr<rt::fiber::ThreadExceptionState> thread_exceptions;  // made on the thread
-  Fiber* running = nullptr;
+  Fiber* running = nullptr;  // the fiber this worker runs (for its fibers and for debuggers)
+  // The machine that holds it (for debuggers: its OS thread); written by that machine.
+  Machine* machine = nullptr;
   // From its first fiber until it joins the idle list (Go: its P is _Prunning), including the
   // moment between a fiber's switch back and the next pick: thieves leave its runnext alone
   // for ~3 us then, since the worker is about to run it. relaxed: a hint.
   std::atomic<bool> busy{false};
-  enum class After { nothing, yield, preempted, park, finish } after = After::nothing;
   // The monitor's request (Options::preempt_after): the value of `runs` during the run it
   // wants to end. A check point compares it with `runs`: a request for a run that already
   // ended (the worker ran others since) never matches. relaxed: a request is a hint.
   std::atomic<std::uint64_t> preempt_run{0};
+  // Go's _Psyscall: its machine's fiber is inside a blocking region (enter_blocking) and the
+  // worker is up for grabs. Lowered by a CAS, by whichever comes first: the fiber's
+  // exit_blocking (it keeps the worker) or the monitor (it hands the worker to another
+  // machine). acq_rel: the worker's plain fields pass from one machine to the next through it.
+  std::atomic<bool> in_blocking{false};
+  // Go's syscalltick: counts blocking regions, so that the monitor tells a long one from two
+  // short ones. Written by the holding machine, read by the monitor.
+  std::atomic<std::uint64_t> blocking_regions{0};
 
   // The worker's sleep: it waits in the OS address wait (or in the netpoller: in_poller) while
   // this is 0; a waker stores 1, then wakes whichever it sleeps in (RuntimeImpl::wake_worker).
@@ -105,13 +125,40 @@ struct Worker {
   rt::Clock::time_point streak_start{};
   std::array<Fiber*, LocalQueue::kCapacity / 2 + 1> batch{};
 
-  FiberList fibers;       // the fibers spawned on this worker (for debuggers)
-  long os_thread_id = 0;  // Linux: the worker thread's id (gdb's LWP), for gdb/sched.py
+  FiberList fibers;  // the fibers spawned on this worker (for debuggers)
 
   std::atomic<std::uint64_t> runs{0}, steals{0}, stolen{0}, from_global{0}, sleeps{0}, finished{0},
-      preempted{0};
-  WorkerTrace trace;  // only this worker writes it; read after the workers stopped
+      preempted{0}, handoffs{0};
+  WorkerTrace trace;  // only its holding machine writes it; read after the machines stopped
   void record(TraceEvent event) { trace.events.push_back(event); }
+};
+
+// A machine (Go's M): an OS thread with its own stack, where a worker's loop runs while the
+// machine holds the worker. One per worker at the start; the monitor adds one when it hands
+// off a blocked worker and no spare machine is left. A machine without a worker is a spare:
+// it sleeps until handed one, or until the runtime stops.
+struct Machine {
+  explicit Machine(RuntimeImpl& runtime) : runtime(runtime) {}
+
+  // The thread's body: run its worker's fibers, and sleep as a spare while it has none.
+  void run();
+  void execute(Fiber* fiber);
+  bool wait_for_worker();  // as a spare; false: the runtime stops
+
+  RuntimeImpl& runtime;
+  // The worker it holds: written by this machine, or by the monitor while the machine sleeps
+  // as a spare (published by wake_word). nullptr inside a blocking region (Go's m.p).
+  Worker* worker = nullptr;
+  Worker* blocked_from = nullptr;  // the worker it left at enter_blocking (Go's m.oldp)
+  rt::fiber::Context context;      // the thread's own stack, where the loop runs
+  std::unique_ptr<rt::fiber::ThreadExceptionState> thread_exceptions;  // made on the thread
+  Fiber* running = nullptr;  // the fiber it runs, even inside a blocking region
+  After after = After::nothing;
+  // A spare's sleep: it waits while this is 0; the monitor (with a worker) or the runtime's
+  // end stores 1 and wakes it.
+  std::atomic<std::uint32_t> wake_word{0};
+  Machine* next_spare = nullptr;  // under RuntimeImpl::lock
+  long os_thread_id = 0;          // Linux: the thread's id (gdb's LWP), for gdb/sched.py
   rt::os::Thread thread;
 };
 
@@ -135,12 +182,21 @@ struct RuntimeImpl {
   // Stop and join the monitor and schedtrace threads, then the workers (those started).
   void stop_helpers();
   void stop_workers();
+  // The monitor's handoff (monitor.cpp): gives a worker whose fiber has been in a blocking
+  // region since `since` to a spare machine, if Go's conditions for it hold; true if it did.
+  bool hand_off(Worker& worker, rt::Clock::time_point since, rt::Clock::time_point now);
+  // A new machine and its thread, holding `worker` (nullptr: a spare); throws rt::OsError.
+  Machine& start_machine(Worker* worker, rt::os::ThreadOptions thread_options);
 
   Runtime& owner;
   const Options options;
   const int worker_count;
   const int max_spinning;
   std::vector<std::unique_ptr<Worker>> workers;
+  // Every machine made, under lock (the monitor adds to it while the workers run).
+  std::vector<std::unique_ptr<Machine>> machines;
+  Machine* spare_head = nullptr;      // under lock
+  std::atomic<int> machine_count{0};  // machines.size(), for stats() without the lock
 
   // The scheduler's mutex: the global queue and the idle list (Go's sched.lock).
   std::mutex lock;
@@ -192,11 +248,13 @@ struct RuntimeImpl {
   std::atomic<std::uint32_t> trace_stop{0};
   rt::os::Thread trace_thread;
 
-  // The monitor thread (Go's sysmon; monitor.cpp), if Options::preempt_after is not zero. It
-  // sleeps on monitor_stop between rounds, until the destructor stores 1.
+  // The monitor thread (Go's sysmon; monitor.cpp), if Options::preempt_after or
+  // Options::handoff_after is not zero. It sleeps on monitor_stop between rounds, until the
+  // destructor stores 1.
   void monitor();
   std::atomic<std::uint32_t> monitor_stop{0};
   rt::os::Thread monitor_thread;
+  bool machine_refused = false;  // the monitor's: it said once that the OS refused a thread
 };
 
 // Every Runtime alive, linked through next_runtime, under runtimes_lock: where a debugger
@@ -223,9 +281,11 @@ inline std::int64_t to_ns(rt::Clock::time_point t) {
 // on its way to parking is marked unpark_pending (false: its worker runs it again itself).
 bool claim_parked(Fiber& fiber);
 
-// The worker the calling thread is (nullptr on other threads). Out of line and never inlined:
-// a fiber that parked on one worker may resume on another, so the thread_local's address must
-// be computed anew after every switch, not cached by the compiler across one.
+// The machine the calling thread is (nullptr on other threads), and the worker it holds
+// (nullptr also inside a blocking region). Out of line and never inlined: a fiber that parked
+// on one machine may resume on another, so the thread_local's address must be computed anew
+// after every switch, not cached by the compiler across one.
+Machine* current_machine() noexcept;
 Worker* current_worker() noexcept;
 // The worker running the calling fiber. Called off a fiber of a Runtime, it stops the process
 // with "<call> was called outside a fiber of a Runtime".

@@ -88,8 +88,11 @@ std::string chrome_trace_json(const std::vector<WorkerTrace>& workers,
               ", \"args\": {\"worker\": " + std::to_string(e.other) + "}}");
           break;
         case TraceEvent::Kind::netpoll:
-        case TraceEvent::Kind::preempt: {
-          const std::string name = e.kind == TraceEvent::Kind::netpoll ? "netpoll" : "preempt";
+        case TraceEvent::Kind::preempt:
+        case TraceEvent::Kind::handoff: {
+          const std::string name = e.kind == TraceEvent::Kind::netpoll   ? "netpoll"
+                                   : e.kind == TraceEvent::Kind::preempt ? "preempt"
+                                                                         : "handoff";
           add("{\"ph\": \"i\", \"s\": \"t\", \"cat\": \"" + name + "\", \"name\": \"" + name +
               "\"" + where + ", \"args\": {\"fiber\": " + std::to_string(e.fiber) + "}}");
           break;

@@ -21,11 +21,12 @@ struct TraceEvent {
     wake,     // woke sleeping worker `other` (an instant)
     netpoll,  // a poll readied `fiber`, whose socket operation finished (an instant)
     preempt,  // `fiber` yielded at a check point because the monitor asked it to (an instant)
+    handoff,  // another thread took the worker over while `fiber` blocked (an instant)
   };
   Kind kind;
   std::int64_t start;
   std::int64_t end;
-  std::uint64_t fiber = 0;  // run, netpoll, preempt: the fiber's id
+  std::uint64_t fiber = 0;  // run, netpoll, preempt, handoff: the fiber's id
   std::int32_t other = -1;  // steal: the victim; wake: the woken worker
   std::uint32_t count = 0;  // steal: how many fibers
 };

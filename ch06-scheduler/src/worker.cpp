@@ -15,7 +15,7 @@
 namespace rt::sched::detail {
 
 namespace {
-thread_local Worker* this_worker = nullptr;
+thread_local Machine* this_machine = nullptr;
 }  // namespace
 
 // The first function on a new fiber's stack.
@@ -28,22 +28,75 @@ void fiber_start(void* argument) {
   }
   fiber->body = nullptr;  // what the body captured is destroyed here, on the fiber (it may park)
   fiber->stack.record_committed_low();
-  Worker* worker = current_worker();  // read after the body: the fiber may have moved
-  worker->after = Worker::After::finish;
-  rt::fiber::exit_context(fiber->context, worker->context);
+  Machine* machine = current_machine();  // read after the body: the fiber may have moved
+  machine->after = After::finish;
+  rt::fiber::exit_context(fiber->context, machine->context);
+}
+
+[[gnu::noinline]] Machine* current_machine() noexcept {
+  return this_machine;
 }
 
 [[gnu::noinline]] Worker* current_worker() noexcept {
-  return this_worker;
+  Machine* machine = this_machine;
+  return machine != nullptr ? machine->worker : nullptr;
 }
 
 // The worker running the calling fiber; `call` names the caller in the message if there is none.
 Worker& worker_of_running_fiber(const char* call) {
+  Machine* machine = current_machine();
+  if (machine != nullptr && machine->blocked_from != nullptr) {
+    fail(call, " was called inside a blocking region (enter_blocking without exit_blocking)");
+  }
   Worker* worker = current_worker();
   if (worker == nullptr || worker->running == nullptr) {
     fail(call, " was called outside a fiber of a Runtime");
   }
   return *worker;
+}
+
+// ---- the machine ----
+
+void Machine::run() {
+  this_machine = this;
+#if defined(__linux__)
+  os_thread_id = static_cast<long>(gettid());  // read by gdb only, in a stopped program
+#endif
+  thread_exceptions = std::make_unique<rt::fiber::ThreadExceptionState>();
+  for (;;) {
+    if (worker == nullptr && !wait_for_worker()) break;
+    Worker& held = *worker;
+    held.machine = this;
+    Fiber* fiber = held.find_runnable();
+    if (fiber == nullptr) break;  // the runtime stops
+    if (held.spinning) held.stop_spinning();
+    execute(fiber);
+  }
+  this_machine = nullptr;
+}
+
+// A spare sleeps on its own word until the monitor hands it a worker (hand_off) or the
+// runtime stops (stop_workers). It joins the spare list under the lock, where stop_workers
+// looks for it after raising `stopping`: one of the two sees the other.
+bool Machine::wait_for_worker() {
+  {
+    std::lock_guard guard(runtime.lock);
+    if (runtime.stopping.load(std::memory_order_acquire)) return false;
+    next_spare = runtime.spare_head;
+    runtime.spare_head = this;
+  }
+  // acquire: pairs with the release store of whoever took us off the list; `worker` is theirs.
+  while (wake_word.exchange(0, std::memory_order_acquire) == 0) {
+    rt::os::wait_on_address(wake_word, 0);
+  }
+  if (worker == nullptr) return false;  // the runtime stops
+  if (runtime.tracing) {
+    const std::int64_t now = runtime.trace_now();
+    const std::uint64_t blocked = worker->running != nullptr ? worker->running->id : 0;
+    worker->record({TraceEvent::Kind::handoff, now, now, blocked});
+  }
+  worker->running = nullptr;  // the blocked fiber's, still: it runs on the machine it left
+  return true;
 }
 
 // ---- the worker ----
@@ -52,19 +105,6 @@ Worker::Worker(RuntimeImpl& runtime_, int index_)
     : runtime(runtime_),
       index(index_),
       random_state(0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(index_ + 1)) {}
-
-void Worker::run() {
-  this_worker = this;
-#if defined(__linux__)
-  os_thread_id = static_cast<long>(gettid());  // read by gdb only, in a stopped program
-#endif
-  thread_exceptions = std::make_unique<rt::fiber::ThreadExceptionState>();
-  while (Fiber* fiber = find_runnable()) {
-    if (spinning) stop_spinning();
-    execute(fiber);
-  }
-  this_worker = nullptr;
-}
 
 // Whoever becomes a spinner also answers a pending need_spinning (Go's becomeSpinning).
 void Worker::start_spinning() {
@@ -305,12 +345,14 @@ void Worker::wait_for_wake(rt::Clock::time_point until) {
   runtime.remove_idle(*this);
 }
 
-void Worker::execute(Fiber* fiber) {
+void Machine::execute(Fiber* fiber) {
+  Worker* held = worker;
   fiber->state.store(Fiber::State::running, std::memory_order_relaxed);  // ours now
-  busy.store(true, std::memory_order_relaxed);
+  held->busy.store(true, std::memory_order_relaxed);
+  held->running = fiber;
   running = fiber;
-  fiber->last_worker = index;
-  runs.fetch_add(1, std::memory_order_relaxed);
+  fiber->last_worker = held->index;
+  held->runs.fetch_add(1, std::memory_order_relaxed);
   after = After::nothing;
   rt::fiber::detail::set_other_runtime_fiber_running(true);
   // The C++ runtime's exception facts are per thread: the fiber brings its own (chapter 3).
@@ -318,22 +360,35 @@ void Worker::execute(Fiber* fiber) {
   thread_exceptions->exchange(thread_state, fiber->exceptions);
   const std::int64_t started = runtime.tracing ? runtime.trace_now() : 0;
   rt::fiber::switch_context(context, fiber->context);
-  if (runtime.tracing) record({TraceEvent::Kind::run, started, runtime.trace_now(), fiber->id});
   thread_exceptions->exchange(fiber->exceptions, thread_state);
   rt::fiber::detail::set_other_runtime_fiber_running(false);
   running = nullptr;
+  if (after == After::lost_worker) {
+    // Its worker went to another machine while the fiber blocked (exit_blocking); this
+    // machine has none now. As Go's exitsyscall0 without an idle P: the fiber waits on the
+    // global queue for any worker, and this machine becomes a spare (run()).
+    fiber->state.store(Fiber::State::runnable, std::memory_order_relaxed);
+    runtime.global_push(std::span<Fiber* const>(&fiber, 1));
+    runtime.wakep();
+    return;
+  }
+  // The same worker as before the switch: a fiber keeps its worker, or loses it (above).
+  if (runtime.tracing) {
+    held->record({TraceEvent::Kind::run, started, runtime.trace_now(), fiber->id});
+  }
+  held->running = nullptr;
   switch (after) {
     case After::yield:
       fiber->state.store(Fiber::State::runnable, std::memory_order_relaxed);
-      push_local(fiber);
+      held->push_local(fiber);
       break;
     case After::preempted:
       // As Go's gopreempt_m: to the global queue, behind every fiber there, so that it waits
       // its turn on whichever worker, and a worker is woken to take it if none spins.
-      preempted.fetch_add(1, std::memory_order_relaxed);
+      held->preempted.fetch_add(1, std::memory_order_relaxed);
       if (runtime.tracing) {
         const std::int64_t now = runtime.trace_now();
-        record({TraceEvent::Kind::preempt, now, now, fiber->id});
+        held->record({TraceEvent::Kind::preempt, now, now, fiber->id});
       }
       fiber->state.store(Fiber::State::runnable, std::memory_order_relaxed);
       runtime.global_push(std::span<Fiber* const>(&fiber, 1));
@@ -342,15 +397,18 @@ void Worker::execute(Fiber* fiber) {
       // preempted a fiber looks (rarely: once a slice), so that sockets wait no longer for a
       // fiber that never parks than the others do.
       if (runtime.net->anyone_waiting()) {
-        if (Fiber* ready = poll_network(std::chrono::milliseconds(0))) push_local(ready);
+        if (Fiber* ready = held->poll_network(std::chrono::milliseconds(0))) {
+          held->push_local(ready);
+        }
       }
       break;
     case After::park:
-      commit_park(fiber);
+      held->commit_park(fiber);
       break;
     case After::finish:
-      finish(fiber);
+      held->finish(fiber);
       break;
+    case After::lost_worker:
     case After::nothing:
       fail("a fiber switched to its worker without saying why");
   }

@@ -105,29 +105,35 @@ TEST_P(Preemption, NoFiberIsAskedBeforeItsSliceIsSpent) {
 
 // Off: a fiber's run ends only where it parks, yields or finishes, however long it takes. The
 // long fiber passes a check point a million times or more (for at least 50 ms, five times Go's
-// slice), and the fiber queued behind it on the one worker runs only after it finished.
-TEST(PreemptionOff, AFiberIsNeverAskedToYieldAndNoMonitorRuns) {
-  rt::sched::Options o;
-  o.workers = 1;
-  o.preempt_after = std::chrono::microseconds(0);
-  Runtime runtime(o);
-  std::atomic<bool> long_one_finished{false};
-  std::atomic<bool> finished_before_the_other_ran{false};
-  runtime
-      .spawn({.name = "test"},
-             [&] {
-               auto other = this_fiber::spawn({.name = "other"}, [&] {
-                 finished_before_the_other_ran = long_one_finished.load();
-               });
-               const auto until = rt::Clock::now() + std::chrono::milliseconds(50);
-               while (rt::Clock::now() < until) this_fiber::preemption_point();
-               long_one_finished = true;
-               other.join();
-             })
-      .join();
-  EXPECT_TRUE(finished_before_the_other_ran.load());
-  EXPECT_EQ(total_preempted(runtime.stats()), 0u);
-  EXPECT_FALSE(runtime.impl().monitor_thread.joinable());
+// slice), and the fiber queued behind it on the one worker runs only after it finished. With
+// the handoff on, the monitor runs and still asks nothing; with the handoff off too, there is
+// no monitor.
+TEST(PreemptionOff, AFiberIsNeverAskedToYieldAndWithoutHandoffNoMonitorRuns) {
+  for (const auto handoff_after : {std::chrono::microseconds(20), std::chrono::microseconds(0)}) {
+    SCOPED_TRACE(handoff_after.count());
+    rt::sched::Options o;
+    o.workers = 1;
+    o.preempt_after = std::chrono::microseconds(0);
+    o.handoff_after = handoff_after;
+    Runtime runtime(o);
+    std::atomic<bool> long_one_finished{false};
+    std::atomic<bool> finished_before_the_other_ran{false};
+    runtime
+        .spawn({.name = "test"},
+               [&] {
+                 auto other = this_fiber::spawn({.name = "other"}, [&] {
+                   finished_before_the_other_ran = long_one_finished.load();
+                 });
+                 const auto until = rt::Clock::now() + std::chrono::milliseconds(50);
+                 while (rt::Clock::now() < until) this_fiber::preemption_point();
+                 long_one_finished = true;
+                 other.join();
+               })
+        .join();
+    EXPECT_TRUE(finished_before_the_other_ran.load());
+    EXPECT_EQ(total_preempted(runtime.stats()), 0u);
+    EXPECT_EQ(runtime.impl().monitor_thread.joinable(), handoff_after.count() != 0);
+  }
 }
 
 TEST(PreemptionOff, ANegativeSliceIsRefused) {

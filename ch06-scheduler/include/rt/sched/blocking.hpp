@@ -73,4 +73,38 @@ std::invoke_result_t<F> blocking(F&& fn) {
   if constexpr (!std::is_void_v<R>) return std::move(*record.result);
 }
 
+// Blocking regions (Go's entersyscall / exitsyscall): the other way to make a blocking call,
+// on the fiber's own thread, with no thread switch when the call is short. ON AN M:N FIBER:
+//
+//   enter_blocking();                      // my worker may go to another thread from here
+//   ssize_t n = ::read(fd, buffer, size);  // blocks this thread, not the worker's queue
+//   int error = errno;                     // before exit_blocking: see below
+//   exit_blocking();                       // back: my worker, or the global queue
+//
+// Between the two the fiber's worker is up for grabs: if the region lasts longer than
+// Options::handoff_after (20 us), the monitor hands the worker, with every fiber queued on
+// it, to another OS thread (a spare, started if none is left), so that they run meanwhile.
+// exit_blocking takes the worker back if nobody took it (one CAS); otherwise the fiber waits
+// on the global queue for any worker, and may resume on another thread: read errno and other
+// thread-locals before exit_blocking. Inside the region the fiber is, to the runtime, a plain
+// thread: OS calls only, no this_fiber call, no channel, no rt::net (this_fiber calls stop
+// the process saying so). Regions do not nest.
+// - blocking(fn) costs two thread switches every call and keeps the worker's thread free;
+//   a region costs two atomic operations when the call is short, and a spare thread (Go's
+//   price too) for each fiber blocked at once beyond the first few microseconds.
+void enter_blocking();
+void exit_blocking();
+
+// fn() inside a blocking region; its result, or what it threw, after exit_blocking. fn runs
+// on the calling thread; what it leaves in errno is read inside fn, not after.
+template <typename F>
+std::invoke_result_t<F> in_blocking_region(F&& fn) {
+  struct Exit {
+    ~Exit() { exit_blocking(); }
+  };
+  enter_blocking();
+  Exit exit;
+  return std::invoke(std::forward<F>(fn));
+}
+
 }  // namespace rt::sched

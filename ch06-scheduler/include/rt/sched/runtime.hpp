@@ -94,8 +94,15 @@ struct Options {
   // without parking or yielding to yield, and it does at its next check point: a channel
   // operation, an rt::net call, this_fiber::preemption_point() (Go's forcePreemptNS: 10 ms).
   // The fiber goes to the global queue, as Go's does. A fiber that reaches no check point is
-  // not preempted (asynchronous preemption is still to come). Zero: off, and no monitor thread.
+  // not preempted (asynchronous preemption is still to come). Zero: off.
   std::chrono::microseconds preempt_after{10'000};
+  // The handoff, as Go's sysmon does it (retake): a fiber inside a blocking region
+  // (enter_blocking, blocking.hpp) for this long loses its worker, run queue and all, to
+  // another OS thread (a spare machine, started if none is left), so that the fibers queued
+  // behind it run; Go's rules decide whether it is worth a thread (monitor.cpp). Go's: one
+  // sysmon round, 20 us or more. Zero: off (a blocked fiber holds its worker until it returns).
+  // With preempt_after also zero there is no monitor thread.
+  std::chrono::microseconds handoff_after{20};
   // Go's GODEBUG=schedtrace: every this many milliseconds a line on the scheduler's state
   //   SCHED 1000ms: workers=2 idle=1 spinning=0 global=0 alive=12 wakes=34 runqueues=[3 0]
   // Zero: off, unless the environment variable RT_SCHEDTRACE holds a number of milliseconds.
@@ -144,6 +151,7 @@ struct WorkerStats {
   std::uint64_t sleeps = 0;       // times the worker slept in the OS address wait
   std::uint64_t finished = 0;     // fibers that finished here
   std::uint64_t preempted = 0;    // fibers that yielded here at a check point because asked
+  std::uint64_t handoffs = 0;     // times the monitor gave it to another thread (a fiber blocked)
   std::uint32_t queued = 0;       // the local ring's length now
 };
 
@@ -158,6 +166,7 @@ struct Stats {
   bool sleeping_in_poller = false;  // a worker sleeps in the netpoller (Poller::wait may block)
   std::uint64_t net_events = 0;     // events the netpoller handled
   int blocking_threads = 0;         // threads rt::sched::blocking started (they live on)
+  int machines = 0;                 // OS threads that run workers: one per worker, plus spares
 };
 
 class Runtime {
