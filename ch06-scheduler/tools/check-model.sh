@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Chapter 6's workers' sleep and wakeup protocol (ch06-scheduler/model/workers.pml), checked
+# Chapter 6's workers' sleep and wakeup protocol (ch06-scheduler/model/workers.pml) and the
+# handoff of a blocked fiber's worker (model/handoff.pml), checked
 # by spin the way chapter 5's script checks its models: each protocol run must find no error,
 # and each mutant must be caught. The rows "before the fix" are the two lost-wakeup bugs this
 # model found in src/runtime.cpp, now worker.cpp and runtime.cpp (model/README.md), kept as mutants. Needs spin and a C
@@ -32,6 +33,12 @@ runs=(
   "netpoller mutant: the sleeper never reads its word|workers.pml|-DNET=2 -DOUTSIDE=1 -DMUTANT_NO_WORD_LOOK|fail"
   "netpoller mutant: the waker ignores in_poller|workers.pml|-DNET=2 -DOUTSIDE=1 -DMUTANT_ADDRESS_WAKE_ONLY|fail"
   "netpoller mutant: nobody sleeps in the poller|workers.pml|-DNET=2 -DOUTSIDE=1 -DMUTANT_NO_POLLER_SLEEP|fail"
+  "handoff: 3 machines, 2 regions|handoff.pml||pass"
+  "handoff: 2 machines, 3 regions|handoff.pml|-DMACHINES=2 -DROUNDS=3|pass"
+  "handoff mutant: exit_blocking loads, then stores|handoff.pml|-DMUTANT_EXIT_WITHOUT_CAS|fail"
+  "handoff mutant: the monitor loads, then stores|handoff.pml|-DMUTANT_MONITOR_WITHOUT_CAS|fail"
+  "handoff mutant: a spare ignores the stop|handoff.pml|-DMUTANT_SPARE_IGNORES_STOPPING|fail"
+  "handoff mutant: the lost fiber's push wakes nobody|handoff.pml|-DMUTANT_LOST_NO_WAKEP|fail"
 )
 failed=0
 spin_runs "$models" "${runs[@]}" || failed=1
@@ -39,4 +46,4 @@ if [ "$failed" -ne 0 ]; then
   echo "model check FAILED" >&2
   exit 1
 fi
-echo "model check passed: chapter 6's workers hold; every mutant was caught"
+echo "model check passed: chapter 6's workers and handoff hold; every mutant was caught"
