@@ -95,6 +95,25 @@ void add_commands(CLI::App& app, rt::Output& out) {
     c->callback([&out, options] { preempt(*options, out); });
   }
   {
+    auto options = std::make_shared<HandoffOptions>();
+    auto* c = app.add_subcommand(
+        "handoff", "A fiber blocked in the OS, and the fibers queued behind it on its worker");
+    c->add_option("--workers", options->workers, "Worker threads")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
+    c->add_option("--others", options->others, "Fibers queued behind the blocked one")
+        ->check(CLI::Range(1, 100'000))
+        ->capture_default_str();
+    c->add_option("--block-ms", options->block_ms, "How long the read blocks")
+        ->check(CLI::Range(1, 60'000))
+        ->capture_default_str();
+    c->add_option("--work", options->work, "Arithmetic iterations per other fiber")
+        ->check(CLI::Range(0, 1'000'000'000))
+        ->capture_default_str();
+    rt::cli::add_json_flag(c, &options->json);
+    c->callback([&out, options] { handoff(*options, out); });
+  }
+  {
     auto options = std::make_shared<PingPongOptions>();
     auto* c = app.add_subcommand("pingpong", "Two fibers over an unbuffered channel");
     c->add_option("--round-trips", options->round_trips, "Round trips")

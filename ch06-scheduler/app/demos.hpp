@@ -101,6 +101,18 @@ struct PreemptOptions {
 };
 void preempt(const PreemptOptions& options, rt::Output& out);
 
+// `handoff`: a fiber blocks `block_ms` in a read on a pipe inside a blocking region, `others`
+// fibers queued behind it on its worker (`workers` in all); with the monitor's handoff and
+// without: when the others ran and finished. Then what a region with nothing inside costs.
+struct HandoffOptions {
+  int workers = 1;
+  int others = 100;
+  int block_ms = 50;
+  int work = 20'000;  // arithmetic iterations per other fiber
+  bool json = false;
+};
+void handoff(const HandoffOptions& options, rt::Output& out);
+
 void tour(rt::Output& out);
 
 }  // namespace ch06

@@ -95,8 +95,18 @@ Machine& RuntimeImpl::start_machine(Worker* worker, rt::os::ThreadOptions thread
     std::lock_guard guard(lock);
     machines.push_back(std::move(made));
     machine_count.fetch_add(1, std::memory_order_relaxed);
+    if (worker == nullptr) {
+      machine.started_as_spare = true;
+      ++spares_starting;
+    }
   }
-  machine.thread = rt::os::Thread(thread_options, [&machine] { machine.run(); });
+  try {
+    machine.thread = rt::os::Thread(thread_options, [&machine] { machine.run(); });
+  } catch (...) {
+    std::lock_guard guard(lock);
+    if (std::exchange(machine.started_as_spare, false)) --spares_starting;
+    throw;
+  }
   return machine;
 }
 

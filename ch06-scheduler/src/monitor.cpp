@@ -92,15 +92,21 @@ bool RuntimeImpl::hand_off(Worker& worker, rt::Clock::time_point since, rt::Cloc
       spinning.load(std::memory_order_relaxed) + idle.load(std::memory_order_relaxed) > 0;
   if (!has_work && others_free && now - since < std::chrono::milliseconds(10)) return false;
   Machine* machine = nullptr;
+  bool starting = false;
   {
     std::lock_guard guard(lock);
     machine = spare_head;
-    if (machine != nullptr) spare_head = machine->next_spare;
+    if (machine != nullptr) {
+      spare_head = machine->next_spare;
+    } else {
+      starting = spares_starting != 0;
+    }
   }
+  if (starting) return true;  // a spare is on its way to the list: the next round
   if (machine == nullptr) {
-    // Go starts the thread in handoffp itself; here it starts as a spare, and the next round
-    // (20 us) hands it the worker. If the OS refuses a thread, the worker stays where it is
-    // and the monitor tries again, saying so once.
+    // Go starts the thread in handoffp itself; here it starts as a spare, and a later round
+    // hands it the worker. If the OS refuses a thread, the worker stays where it is and the
+    // monitor tries again, saying so once.
     try {
       start_machine(nullptr,
                     {.name = options.name + "-m" +

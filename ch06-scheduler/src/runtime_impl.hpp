@@ -158,6 +158,7 @@ struct Machine {
   // end stores 1 and wakes it.
   std::atomic<std::uint32_t> wake_word{0};
   Machine* next_spare = nullptr;  // under RuntimeImpl::lock
+  bool started_as_spare = false;  // under RuntimeImpl::lock: counted in spares_starting
   long os_thread_id = 0;          // Linux: the thread's id (gdb's LWP), for gdb/sched.py
   rt::os::Thread thread;
 };
@@ -197,6 +198,9 @@ struct RuntimeImpl {
   std::vector<std::unique_ptr<Machine>> machines;
   Machine* spare_head = nullptr;      // under lock
   std::atomic<int> machine_count{0};  // machines.size(), for stats() without the lock
+  // Spares the monitor started that have not joined the spare list yet (under lock): it starts
+  // no other while one is on its way (a thread takes longer than a monitor round to start).
+  int spares_starting = 0;
 
   // The scheduler's mutex: the global queue and the idle list (Go's sched.lock).
   std::mutex lock;

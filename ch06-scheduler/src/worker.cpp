@@ -81,6 +81,7 @@ void Machine::run() {
 bool Machine::wait_for_worker() {
   {
     std::lock_guard guard(runtime.lock);
+    if (std::exchange(started_as_spare, false)) --runtime.spares_starting;
     if (runtime.stopping.load(std::memory_order_acquire)) return false;
     next_spare = runtime.spare_head;
     runtime.spare_head = this;

@@ -11,16 +11,9 @@
 #include <thread>
 #include <vector>
 
-#if defined(_WIN32)
-#include <fcntl.h>
-#include <io.h>
-#else
-#include <unistd.h>
-#endif
-
+#include "os_pipe.hpp"  // app/
 #include "rt/sched/blocking.hpp"
 #include "rt/sched/runtime.hpp"
-#include "runtime_impl.hpp"
 
 namespace {
 
@@ -30,52 +23,7 @@ using rt::sched::exit_blocking;
 using rt::sched::in_blocking_region;
 using rt::sched::Runtime;
 
-// An OS pipe: reads on it block the calling thread until a byte comes.
-class Pipe {
- public:
-  Pipe() {
-#if defined(_WIN32)
-    const int made = _pipe(ends_, 256, _O_BINARY);
-#else
-    const int made = ::pipe(ends_);
-#endif
-    if (made != 0) std::perror("pipe");
-  }
-  ~Pipe() {
-    close(ends_[0]);
-    close(ends_[1]);
-  }
-  Pipe(const Pipe&) = delete;
-  Pipe& operator=(const Pipe&) = delete;
-
-  // One byte, or -1 on an error.
-  int read_byte() {
-    unsigned char byte = 0;
-#if defined(_WIN32)
-    const int got = _read(ends_[0], &byte, 1);
-#else
-    const auto got = ::read(ends_[0], &byte, 1);
-#endif
-    return got == 1 ? byte : -1;
-  }
-  bool write_byte(unsigned char byte) {
-#if defined(_WIN32)
-    return _write(ends_[1], &byte, 1) == 1;
-#else
-    return ::write(ends_[1], &byte, 1) == 1;
-#endif
-  }
-
- private:
-  static void close(int fd) {
-#if defined(_WIN32)
-    _close(fd);
-#else
-    ::close(fd);
-#endif
-  }
-  int ends_[2] = {-1, -1};
-};
+using Pipe = ch06::OsPipe;
 
 std::uint64_t total_handoffs(const rt::sched::Stats& stats) {
   std::uint64_t sum = 0;
