@@ -1,5 +1,4 @@
-// rt::sched::blocking (blocking.hpp) and its pool (blocking_pool.hpp); blocking regions (at the
-// end).
+// rt::sched::blocking (blocking.hpp) and its pool (blocking_pool.hpp).
 //
 // Sizing. `spare_` counts threads that are idle, or on their way back to receive(), minus
 // requests queued and not yet taken. A call decrements it; if it was 0 or below, no thread
@@ -19,11 +18,6 @@
 #include "runtime_impl.hpp"
 
 namespace rt::sched {
-
-using detail::After;
-using detail::fail;
-using detail::Machine;
-using detail::Worker;
 
 namespace detail {
 
@@ -116,44 +110,5 @@ void run_blocking(void (*call)(void* context) noexcept, void* context) {
 }
 
 }  // namespace detail
-
-// ---- blocking regions (Go's entersyscall / exitsyscall) ----
-//
-// The machine keeps running the fiber, inside the OS; the worker is left behind, up for grabs
-// (in_blocking). The fast way back is one CAS on the worker's flag: nothing else happened, and
-// the fiber carries on where it was. The slow way: the monitor's CAS came first and another
-// machine runs the worker's loop now; the fiber goes to the global queue from this machine's
-// loop (After::lost_worker), and this machine becomes a spare.
-
-void enter_blocking() {
-  Worker& worker = detail::worker_of_running_fiber("rt::sched::enter_blocking");
-  Machine& machine = *detail::current_machine();
-  worker.blocking_regions.store(worker.blocking_regions.load(std::memory_order_relaxed) + 1,
-                                std::memory_order_relaxed);
-  worker.busy.store(false, std::memory_order_relaxed);  // a thief may take its runnext at once
-  machine.blocked_from = &worker;
-  machine.worker = nullptr;
-  // release: a machine that takes the worker (the monitor's acq_rel CAS) sees everything the
-  // worker's loop wrote before.
-  worker.in_blocking.store(true, std::memory_order_release);
-}
-
-void exit_blocking() {
-  Machine* machine = detail::current_machine();
-  if (machine == nullptr || machine->blocked_from == nullptr) {
-    fail("rt::sched::exit_blocking was called outside a blocking region");
-  }
-  Worker& worker = *std::exchange(machine->blocked_from, nullptr);
-  bool expected = true;
-  if (worker.in_blocking.compare_exchange_strong(expected, false, std::memory_order_acq_rel,
-                                                 std::memory_order_relaxed)) {
-    machine->worker = &worker;
-    worker.busy.store(true, std::memory_order_relaxed);
-    return;
-  }
-  machine->after = After::lost_worker;
-  rt::fiber::switch_context(machine->running->context, machine->context);
-  // Resumed by whichever machine took the fiber from the global queue.
-}
 
 }  // namespace rt::sched

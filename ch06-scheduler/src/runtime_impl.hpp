@@ -102,6 +102,8 @@ struct Worker {
   // Go's syscalltick: counts blocking regions, so that the monitor tells a long one from two
   // short ones. Written by the holding machine, read by the monitor.
   std::atomic<std::uint64_t> blocking_regions{0};
+  std::uint64_t region_seen = 0;  // the monitor's: the last region it saw, and since when
+  rt::Clock::time_point region_seen_since{};
 
   // The worker's sleep: it waits in the OS address wait (or in the netpoller: in_poller) while
   // this is 0; a waker stores 1, then wakes whichever it sleeps in (RuntimeImpl::wake_worker).
@@ -183,8 +185,10 @@ struct RuntimeImpl {
   // Stop and join the monitor and schedtrace threads, then the workers (those started).
   void stop_helpers();
   void stop_workers();
-  // The monitor's handoff (monitor.cpp): gives a worker whose fiber has been in a blocking
-  // region since `since` to a spare machine, if Go's conditions for it hold; true if it did.
+  // The monitor's handoff (handoff.cpp), for a worker seen in a blocking region: retake
+  // notes the region, and once it has lasted Options::handoff_after, hand_off gives the worker
+  // to a spare machine if Go's conditions for it hold. True if either did something.
+  bool retake(Worker& worker, rt::Clock::time_point now);
   bool hand_off(Worker& worker, rt::Clock::time_point since, rt::Clock::time_point now);
   // A new machine and its thread, holding `worker` (nullptr: a spare); throws rt::OsError.
   Machine& start_machine(Worker* worker, rt::os::ThreadOptions thread_options);
