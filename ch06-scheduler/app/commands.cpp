@@ -110,6 +110,7 @@ void add_commands(CLI::App& app, rt::Output& out) {
     c->add_option("--work", options->work, "Arithmetic iterations per other fiber")
         ->check(CLI::Range(0, 1'000'000'000))
         ->capture_default_str();
+    add_trace(c, &options->trace_file, &options->timeline);
     rt::cli::add_json_flag(c, &options->json);
     c->callback([&out, options] { handoff(*options, out); });
   }

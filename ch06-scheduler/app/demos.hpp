@@ -108,7 +108,9 @@ struct HandoffOptions {
   int workers = 1;
   int others = 100;
   int block_ms = 50;
-  int work = 20'000;  // arithmetic iterations per other fiber
+  int work = 20'000;       // arithmetic iterations per other fiber
+  std::string trace_file;  // --trace: of the run with the handoff
+  bool timeline = false;
   bool json = false;
 };
 void handoff(const HandoffOptions& options, rt::Output& out);

@@ -42,9 +42,13 @@ void keep_max(std::atomic<std::int64_t>& value, std::int64_t candidate) {
   }
 }
 
-HandoffRun handoff_run(const HandoffOptions& options, bool on) {
+HandoffRun handoff_run(const HandoffOptions& options, bool on, rt::Output& out) {
   rt::sched::Options runtime_options{.workers = options.workers};
   runtime_options.handoff_after = std::chrono::microseconds(on ? 20 : 0);
+  if (on) {
+    runtime_options.trace_file = options.trace_file;
+    runtime_options.timeline_out = options.timeline ? &out : nullptr;
+  }
   OsPipe pipe;
   std::atomic<bool> reader_blocking{false};
   std::atomic<std::int64_t> first_other_ns{std::numeric_limits<std::int64_t>::max()};
@@ -123,7 +127,7 @@ void handoff(const HandoffOptions& options, rt::Output& out) {
       {"handoff", "first other ran after, us", "all others done after, ms", "reader blocked ms",
        "handoffs", "threads"});
   for (bool on : {true, false}) {
-    const HandoffRun run = handoff_run(options, on);
+    const HandoffRun run = handoff_run(options, on, out);
     table.add_row({on ? std::string("after 20 us") : std::string("off"),
                    rt::format_number(run.first_other_us, 0),
                    rt::format_number(run.others_done_ms, 2), rt::format_number(run.blocked_ms, 1),

@@ -17,6 +17,7 @@ namespace rt::sched {
 using detail::After;
 using detail::fail;
 using detail::Machine;
+using detail::TraceEvent;
 using detail::Worker;
 
 // ---- blocking regions (Go's entersyscall / exitsyscall) ----
@@ -33,6 +34,10 @@ void enter_blocking() {
   worker.blocking_regions.store(worker.blocking_regions.load(std::memory_order_relaxed) + 1,
                                 std::memory_order_relaxed);
   worker.busy.store(false, std::memory_order_relaxed);  // a thief may take its runnext at once
+  if (worker.runtime.tracing) {  // the run ends here: a region shows as a gap in the track
+    worker.record({TraceEvent::Kind::run, machine.run_started, worker.runtime.trace_now(),
+                   machine.running->id});
+  }
   machine.blocked_from = &worker;
   machine.worker = nullptr;
   // release: a machine that takes the worker (the monitor's acq_rel CAS) sees everything the
@@ -51,6 +56,7 @@ void exit_blocking() {
                                                  std::memory_order_relaxed)) {
     machine->worker = &worker;
     worker.busy.store(true, std::memory_order_relaxed);
+    if (worker.runtime.tracing) machine->run_started = worker.runtime.trace_now();
     return;
   }
   machine->after = After::lost_worker;

@@ -156,6 +156,8 @@ struct Machine {
   std::unique_ptr<rt::fiber::ThreadExceptionState> thread_exceptions;  // made on the thread
   Fiber* running = nullptr;  // the fiber it runs, even inside a blocking region
   After after = After::nothing;
+  // Tracing: when the fiber's run span began (a blocking region ends one and begins another).
+  std::int64_t run_started = 0;
   // A spare's sleep: it waits while this is 0; the monitor (with a worker) or the runtime's
   // end stores 1 and wakes it.
   std::atomic<std::uint32_t> wake_word{0};

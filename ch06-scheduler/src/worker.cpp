@@ -359,7 +359,7 @@ void Machine::execute(Fiber* fiber) {
   // The C++ runtime's exception facts are per thread: the fiber brings its own (chapter 3).
   rt::fiber::ExceptionState thread_state;
   thread_exceptions->exchange(thread_state, fiber->exceptions);
-  const std::int64_t started = runtime.tracing ? runtime.trace_now() : 0;
+  run_started = runtime.tracing ? runtime.trace_now() : 0;
   rt::fiber::switch_context(context, fiber->context);
   thread_exceptions->exchange(fiber->exceptions, thread_state);
   rt::fiber::detail::set_other_runtime_fiber_running(false);
@@ -367,7 +367,8 @@ void Machine::execute(Fiber* fiber) {
   if (after == After::lost_worker) {
     // Its worker went to another machine while the fiber blocked (exit_blocking); this
     // machine has none now. As Go's exitsyscall0 without an idle P: the fiber waits on the
-    // global queue for any worker, and this machine becomes a spare (run()).
+    // global queue for any worker, and this machine becomes a spare (run()). Its run span
+    // ended at enter_blocking, and the new holder marked the handoff in the trace.
     fiber->state.store(Fiber::State::runnable, std::memory_order_relaxed);
     runtime.global_push(std::span<Fiber* const>(&fiber, 1));
     runtime.wakep();
@@ -375,7 +376,7 @@ void Machine::execute(Fiber* fiber) {
   }
   // The same worker as before the switch: a fiber keeps its worker, or loses it (above).
   if (runtime.tracing) {
-    held->record({TraceEvent::Kind::run, started, runtime.trace_now(), fiber->id});
+    held->record({TraceEvent::Kind::run, run_started, runtime.trace_now(), fiber->id});
   }
   held->running = nullptr;
   switch (after) {

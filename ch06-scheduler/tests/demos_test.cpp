@@ -65,6 +65,19 @@ TEST(Demos, PreemptComparesTheOthersWaitWithPreemptionAndWithout) {
   EXPECT_TRUE(contains_regex(result.out, "off +[0-9.]+ +[0-9.]+ +[0-9.]+ +0\n")) << result.out;
 }
 
+// The others can only run while the reader blocks if its worker was handed off: with the
+// handoff they are done before the read returns, without it after (the third figure).
+TEST(Demos, HandoffComparesTheOthersWithTheHandoffAndWithout) {
+  auto result = run(ch06::program(), {"handoff", "--others", "10", "--block-ms", "20"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_TRUE(contains_regex(result.out,
+                             "after 20 us +[0-9,]+ +[0-9.]+ +[0-9.]+ +[1-9][0-9]* +"
+                             "[2-9][0-9]*\n"))
+      << result.out;
+  EXPECT_TRUE(contains_regex(result.out, "off +[0-9,]+ +[0-9.]+ +[0-9.]+ +0 +1\n")) << result.out;
+  EXPECT_TRUE(contains_regex(result.out, "a region with nothing inside +[0-9]+ ns")) << result.out;
+}
+
 TEST(Demos, PingPongReportsRoundTrips) {
   for (const char* steal : {"never", "last-pass", "always"}) {
     auto result = run(ch06::program(), {"pingpong", "--round-trips", "2000", "--workers", "2",
@@ -137,8 +150,10 @@ TEST(Demos, BenchHasARowPerWorkerCountBesideChapter4sModel) {
 }
 
 TEST(Demos, BadFlagsAreRefused) {
-  const std::array<rt::testing::Refusal, 10> refusals{{
+  const std::array<rt::testing::Refusal, 12> refusals{{
       {{"blocking", "--callers", "0"}, "--callers"},
+      {{"handoff", "--block-ms", "0"}, "--block-ms"},
+      {{"handoff", "--others", "0"}, "--others"},
       {{"fibers", "--fibers", "0"}, "--fibers"},
       {{"preempt", "--preempt-after", "0"}, "--preempt-after"},
       {{"preempt", "--workers", "0"}, "--workers"},

@@ -229,6 +229,32 @@ TEST(Trace, APreemptEventForEveryPreemption) {
   for (double id : preempted_ids) EXPECT_EQ(hog_ids.count(id), 1u) << "fiber " << id;
 }
 
+// The `handoff` demo on one worker: the reader blocks on a pipe until an OS thread writes it,
+// and the monitor hands its worker to a spare thread; the trace marks each handoff on the
+// worker's track, naming the blocked fiber, and its run spans stop at the region.
+TEST(Trace, AHandoffEventForEveryHandoffNamingTheBlockedFiber) {
+  TracedRun run;
+  ASSERT_NO_FATAL_FAILURE(
+      run_traced({"handoff", "--others", "10", "--block-ms", "30", "--work", "1000"}, run));
+  const Json& table = run.table;
+  ASSERT_EQ(table["rows"].items.size(), 3u) << run.out;
+  const Json& on = table["rows"].items[0];
+  ASSERT_EQ(on["handoff"].text, "after 20 us") << run.out;
+  EXPECT_GE(on["handoffs"].number, 1.0) << run.out;
+  std::set<double> reader_ids;  // the run spans named "reader"
+  std::vector<double> handed_off_ids;
+  for (const Json& e : run.trace["traceEvents"].items) {
+    if (e["ph"].text == "X" && e["name"].text == "reader") {
+      reader_ids.insert(e["args"]["fiber"].number);
+    }
+    if (e["ph"].text == "i" && e["cat"].text == "handoff") {
+      handed_off_ids.push_back(e["args"]["fiber"].number);
+    }
+  }
+  EXPECT_EQ(static_cast<double>(handed_off_ids.size()), on["handoffs"].number) << run.out;
+  for (double id : handed_off_ids) EXPECT_EQ(reader_ids.count(id), 1u) << "fiber " << id;
+}
+
 TEST(Trace, TheTimelineHasALinePerWorkerAndALegend) {
   auto result = rt::testing::run(
       ch06::program(), {"pingpong", "--round-trips", "2000", "--workers", "2", "--timeline"});
