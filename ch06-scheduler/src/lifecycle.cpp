@@ -83,6 +83,15 @@ void RuntimeImpl::stop_helpers() {
     rt::os::wake_one(word);
     thread.join();
   };
+  if (monitor_thread.joinable()) {
+    // The word first, then the wakes: the monitor may sleep in its round or, every worker
+    // idle, on monitor_wake (sleep_while_all_idle), and looks at monitor_stop after either.
+    // Waking first and storing after let it take the wake, go round once more and sleep
+    // for good (a hang in 3 of 4 loaded runs of a blocking test, found so).
+    monitor_stop.store(1, std::memory_order_release);
+    monitor_wake.store(1, std::memory_order_release);
+    rt::os::wake_one(monitor_wake);
+  }
   stop(monitor_stop, monitor_thread);
   stop(trace_stop, trace_thread);
 }

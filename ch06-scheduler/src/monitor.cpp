@@ -12,9 +12,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
-#include <exception>
-#include <string>
 #include <vector>
 
 #include "rt/os/address_wait.hpp"
@@ -32,9 +29,9 @@ void RuntimeImpl::monitor() {
   const microseconds slice = options.preempt_after;
   // Go's backoff: 20 us while it has work to do (a handoff), doubling after 50 rounds without
   // any, up to 10 ms (here also up to preempt_after, so that a smaller one is honoured: a run is
-  // asked to end between preempt_after and twice it). It settles at the cap while nothing
-  // blocks: about 100 wakeups a second, idle or not, where Go's sysmon sleeps outright while
-  // every P is idle.
+  // asked to end between preempt_after and twice it). It settles at the cap while workers run
+  // and nothing blocks: about 100 wakeups a second. While every worker is idle it sleeps
+  // outright, as Go's sysmon does (sleep_while_all_idle, in runtime.cpp).
   const microseconds longest =
       slice.count() > 0 ? std::min(microseconds(10'000), slice) : microseconds(10'000);
   microseconds delay{20};
@@ -47,6 +44,11 @@ void RuntimeImpl::monitor() {
     }
     rt::os::wait_on_address_until(monitor_stop, 0, rt::Clock::now() + delay);
     if (monitor_stop.load(std::memory_order_acquire) != 0) return;
+    if (idle.load(std::memory_order_relaxed) == worker_count && sleep_while_all_idle()) {
+      if (monitor_stop.load(std::memory_order_acquire) != 0) return;
+      rounds_without_work = 0;  // woken by a worker with work: look often again
+      continue;
+    }
     const rt::Clock::time_point now = rt::Clock::now();
     bool worked = false;
     for (std::size_t i = 0; i < workers.size(); ++i) {

@@ -64,6 +64,40 @@ bool RuntimeImpl::wakep() {
   return true;
 }
 
+// Go's sysmonwait: with every worker on the idle list there is nothing to preempt and nothing
+// to hand off, so the monitor sleeps until a worker leaves its sleep (wake_monitor). The
+// protocol (model/monitor_sleep.pml):
+//   monitor: monitor_sleeping = true   fence   read idle: all idle? sleep on monitor_wake
+//   worker:  leaves the idle list (idle--)   fence   read monitor_sleeping: true? wake it
+// One of the two sees the other: either the monitor sees a worker not idle and does not
+// sleep, or the worker sees the flag and wakes it. Returns true if it slept.
+bool RuntimeImpl::sleep_while_all_idle() {
+  monitor_sleeping.store(true, std::memory_order_relaxed);
+  rt::store_load_fence();
+  if (idle.load(std::memory_order_relaxed) != worker_count) {
+    monitor_sleeping.store(false, std::memory_order_relaxed);
+    return false;
+  }
+  monitor_sleeps.fetch_add(1, std::memory_order_relaxed);
+  // acquire: pairs with wake_monitor's release store (and the stop's, which stores
+  // monitor_stop first: stop_helpers).
+  while (monitor_wake.exchange(0, std::memory_order_acquire) == 0) {
+    rt::os::wait_on_address(monitor_wake, 0);
+  }
+  monitor_sleeping.store(false, std::memory_order_relaxed);
+  return true;
+}
+
+// A worker on its way out of Worker::sleep (find_runnable): after it left the idle list, it
+// wakes the monitor if the monitor sleeps. A fence and a load when it does not.
+void RuntimeImpl::wake_monitor() {
+  rt::store_load_fence();
+  if (!monitor_sleeping.load(std::memory_order_relaxed)) return;
+  if (!monitor_sleeping.exchange(false, std::memory_order_relaxed)) return;  // another did
+  monitor_wake.store(1, std::memory_order_release);
+  rt::os::wake_one(monitor_wake);
+}
+
 void RuntimeImpl::wake_worker(Worker& worker) {
   // release: pairs with wait_for_wake's acquire exchange.
   worker.wake_word.store(1, std::memory_order_release);

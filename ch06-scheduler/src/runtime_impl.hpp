@@ -264,6 +264,14 @@ struct RuntimeImpl {
   void monitor();
   std::atomic<std::uint32_t> monitor_stop{0};
   rt::os::Thread monitor_thread;
+  // The monitor's sleep while every worker is idle (runtime.cpp): it raises monitor_sleeping,
+  // looks at `idle` again, and sleeps on monitor_wake; a worker leaving its sleep lowers the
+  // flag and stores 1 there (wake_monitor), as does the stop.
+  bool sleep_while_all_idle();
+  void wake_monitor();
+  std::atomic<bool> monitor_sleeping{false};
+  std::atomic<std::uint32_t> monitor_wake{0};
+  std::atomic<std::uint64_t> monitor_sleeps{0};  // for the tests
   bool machine_refused = false;  // the monitor's: it said once that the OS refused a thread
 };
 

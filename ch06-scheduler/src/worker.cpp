@@ -164,7 +164,9 @@ Fiber* Worker::find_runnable() {
       }
     }
     // 5. Nothing anywhere: sleep (or find the work that arrived while we looked).
-    if (Fiber* fiber = sleep()) return fiber;
+    Fiber* fiber = sleep();
+    runtime.wake_monitor();  // not idle any more: a monitor asleep for that must look again
+    if (fiber != nullptr) return fiber;
   }
 }
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "rt/chan/channel.hpp"
@@ -39,12 +40,18 @@ std::uint64_t total_preempted(const rt::sched::Stats& stats) {
 // One spinner per worker, spawned before 100 others: each makes itself a check point with
 // `make_check_point()` and calls it in a loop that never parks until the others have all run.
 // Without preemption the spinners hold every worker for good. Returns the preemptions counted.
+// With `monitor_asleep_first`, nothing is spawned before the monitor has gone to sleep, every
+// worker being idle: the first worker to get a fiber must wake it.
 template <typename MakeCheckPoint>
-std::uint64_t spinners_beside_100_others(int workers, MakeCheckPoint make_check_point) {
+std::uint64_t spinners_beside_100_others(int workers, MakeCheckPoint make_check_point,
+                                         bool monitor_asleep_first = false) {
   constexpr int kOthers = 100;
   rt::sched::Options o;
   o.workers = workers;
   Runtime runtime(o);
+  if (monitor_asleep_first) {
+    while (runtime.impl().monitor_sleeps.load() == 0) std::this_thread::yield();
+  }
   std::atomic<int> others_done{0};
   std::vector<rt::sched::JoinHandle> handles;
   for (int i = 0; i < workers; ++i) {
@@ -101,6 +108,49 @@ TEST_P(Preemption, NoFiberIsAskedBeforeItsSliceIsSpent) {
              })
       .join();
   EXPECT_EQ(total_preempted(runtime.stats()), 0u);
+}
+
+// The monitor sleeps while every worker is idle (Go's sysmonwait; model/monitor_sleep.pml), and
+// the first worker that leaves its sleep wakes it: spinners spawned after it fell asleep are
+// still preempted. A worker that did not wake it would leave the others starved (on one worker
+// the test then hangs until ctest's timeout fails it).
+TEST_P(Preemption, SpinnersSpawnedWhileTheMonitorSleepsAreStillPreempted) {
+  using Loopback = rt::chan::Channel<int, rt::sched::MnFiber, rt::sched::MnFiber>;
+  const std::uint64_t preempted = spinners_beside_100_others(
+      GetParam(),
+      [] {
+        return [loopback = std::make_shared<Loopback>(1)] {
+          ASSERT_EQ(loopback->send(1), rt::chan::Status::ok);
+          ASSERT_TRUE(loopback->receive());
+        };
+      },
+      /*monitor_asleep_first=*/true);
+  if (GetParam() == 1) {
+    EXPECT_GE(preempted, 1u);
+  }
+}
+
+// The stop reaches the monitor wherever it is: in a round, asleep while every worker is idle,
+// or on its way into either. Runtimes made and destroyed in a row, with no fiber, stop at many
+// points of the monitor's first rounds and first sleep; a stop that did not wake a sleeping
+// monitor hangs here (until ctest's timeout). The order of the stop's two stores matters too
+// (the word, then the wake), but its window is a preemption of the stopping thread between
+// them: model/monitor_sleep.pml checks that one.
+TEST(Monitor, ARuntimeStoppedAnywhereAroundItsMonitorsSleepEnds) {
+#if defined(RT_CH06_SLOW_TARGET)
+  constexpr int kRuntimes = 300;
+#else
+  constexpr int kRuntimes = 3000;
+#endif
+  std::uint64_t slept = 0;
+  for (int i = 0; i < kRuntimes; ++i) {
+    rt::sched::Options o;
+    o.workers = 1 + i % 2;
+    Runtime runtime(o);
+    for (int spin = 0; spin < i % 64; ++spin) std::this_thread::yield();  // a varied moment
+    slept += runtime.impl().monitor_sleeps.load();
+  }
+  EXPECT_GT(slept, 0u) << "the monitor never slept: the test did not test the stop of a sleep";
 }
 
 // Off: a fiber's run ends only where it parks, yields or finishes, however long it takes. The

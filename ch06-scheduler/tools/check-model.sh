@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Chapter 6's workers' sleep and wakeup protocol (ch06-scheduler/model/workers.pml) and the
-# handoff of a blocked fiber's worker (model/handoff.pml), checked
+# Chapter 6's workers' sleep and wakeup protocol (ch06-scheduler/model/workers.pml), the
+# handoff of a blocked fiber's worker (model/handoff.pml) and the monitor's sleep while every
+# worker is idle (model/monitor_sleep.pml), checked
 # by spin the way chapter 5's script checks its models: each protocol run must find no error,
 # and each mutant must be caught. The rows "before the fix" are the two lost-wakeup bugs this
 # model found in src/runtime.cpp, now worker.cpp and runtime.cpp (model/README.md), kept as mutants. Needs spin and a C
@@ -39,6 +40,13 @@ runs=(
   "handoff mutant: the monitor loads, then stores|handoff.pml|-DMUTANT_MONITOR_WITHOUT_CAS|fail"
   "handoff mutant: a spare ignores the stop|handoff.pml|-DMUTANT_SPARE_IGNORES_STOPPING|fail"
   "handoff mutant: the lost fiber's push wakes nobody|handoff.pml|-DMUTANT_LOST_NO_WAKEP|fail"
+  "monitor sleep: 2 workers, 2 rounds each|monitor_sleep.pml||pass"
+  "monitor sleep: 3 workers, 2 rounds each|monitor_sleep.pml|-DWORKERS=3|pass"
+  "monitor sleep mutant: no worker wakes it|monitor_sleep.pml|-DMUTANT_NO_HOOK|fail"
+  "monitor sleep mutant: it looks, then raises its flag|monitor_sleep.pml|-DMUTANT_MONITOR_LOOKS_FIRST|fail"
+  "monitor sleep mutant: the worker looks, then leaves|monitor_sleep.pml|-DMUTANT_HOOK_BEFORE_LEAVING|fail"
+  "monitor sleep: 2 workers, then the stop|monitor_sleep.pml|-DSTOP|pass"
+  "monitor sleep mutant: the stop wakes, then says stop|monitor_sleep.pml|-DSTOP -DMUTANT_STOP_WAKES_FIRST|fail"
 )
 failed=0
 spin_runs "$models" "${runs[@]}" || failed=1
@@ -46,4 +54,4 @@ if [ "$failed" -ne 0 ]; then
   echo "model check FAILED" >&2
   exit 1
 fi
-echo "model check passed: chapter 6's workers and handoff hold; every mutant was caught"
+echo "model check passed: chapter 6's workers, handoff and monitor sleep hold; every mutant was caught"
