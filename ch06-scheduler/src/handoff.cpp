@@ -68,8 +68,9 @@ namespace detail {
 
 // Go's retake, for one worker seen in a blocking region: the first round that sees a region
 // notes when; a later round, handoff_after or more after, hands the worker off if Go's rules
-// say it is worth it. The region's number (blocking_regions) tells a long region from two short
-// ones that the monitor happened to see one after the other.
+// say it is worth it. True if it noted or did something (the monitor then looks again soon). The
+// region's number (blocking_regions) tells a long region from two short ones that the monitor
+// happened to see one after the other.
 bool RuntimeImpl::retake(Worker& worker, rt::Clock::time_point now) {
   const auto handoff_after = options.handoff_after;
   if (handoff_after.count() == 0) return false;
@@ -77,7 +78,9 @@ bool RuntimeImpl::retake(Worker& worker, rt::Clock::time_point now) {
   if (count != worker.region_seen) {
     worker.region_seen = count;
     worker.region_seen_since = now;  // it lasts at least from here
-    return false;
+    // Work for the backoff: the next round comes in 20 us, not after up to 10 ms. (Go counts
+    // only a retake; then a syscall waits up to 20 ms to be noticed and retaken here.)
+    return true;
   }
   // (In microseconds: a limit of microseconds::max(), "never", would overflow nanoseconds.)
   const auto lasted =
