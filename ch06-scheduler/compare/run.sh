@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Chapter 6's scheduler beside Go's on the same machine, in one run: `spawn` (100,000 fibers or
 # goroutines alive at once) and `pingpong` (two of them over an unbuffered channel), each with
-# 1 and 2 workers (GOMAXPROCS 1 and 2); then the echo server (chapter 4's protocol, 64
+# 1 and 2 workers (GOMAXPROCS 1 and 2); `handoff` (one blocked in read(2), 100 behind it, one
+# worker); then the echo server (chapter 4's protocol, 64
 # connections x 64 B) on M:N fibers with 1 and 2 workers, beside chapter 4's event loop and
 # chapter 4's Go echo server with GOMAXPROCS 1 and 2, in one table of our bench. The chapter
 # README explains the tables.
@@ -59,6 +60,13 @@ for workers in 1 2; do
   echo "-- Go: pingpong (median min max of $runs)"
   GOMAXPROCS=$workers "$out/schedbench" -rows pingpong -round-trips "$trips" -reps "$runs"
 done
+
+# ---- handoff: a fiber or goroutine blocked 50 ms in read(2), 100 queued behind it ----
+echo "== handoff, 1 worker / GOMAXPROCS=1"
+echo "-- ours"
+"$ours" handoff --workers 1
+echo "-- Go"
+GOMAXPROCS=1 "$out/schedbench" -rows handoff
 
 # ---- echo: our bench's one table, its client pinned to CPU 0 ----
 # In the bench's process: chapter 4's events model and M:N on 1 worker, each pinned to CPU 1;

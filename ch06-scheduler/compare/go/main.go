@@ -1,16 +1,21 @@
 // Go's goroutines on the rows of ch06-scheduler's demos, for compare/run.sh: spawn (many
-// goroutines alive at once: time and resident memory per goroutine) and pingpong (two
-// goroutines over an unbuffered channel). GOMAXPROCS comes from the environment.
+// goroutines alive at once: time and resident memory per goroutine), pingpong (two
+// goroutines over an unbuffered channel) and handoff (a goroutine blocked in a read on a pipe,
+// goroutines queued behind it, and what a system call's entersyscall/exitsyscall cost).
+// GOMAXPROCS comes from the environment.
 package main
 
 import (
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -63,6 +68,76 @@ func pingpong(n int) float64 {
 	return float64(n) / elapsed.Seconds() / 1e6
 }
 
+var sink atomic.Uint64 // keeps the goroutines' arithmetic
+
+// handoff: the ch06-scheduler demo of that name. A goroutine spawns `others` goroutines (each
+// `work` iterations of arithmetic), queued on its P, then blocks in read(2) on a pipe, a raw
+// system call (os.Pipe's files would park on the netpoller instead), until a timer's goroutine
+// writes the byte `blockMs` later. Times are from the read's start: the first other's start,
+// the last other's end, and the read's return.
+func handoff(others, blockMs, work int) (firstUs, allMs, blockedMs float64) {
+	var fds [2]int
+	if err := syscall.Pipe(fds[:]); err != nil {
+		panic(err)
+	}
+	defer syscall.Close(fds[0])
+	defer syscall.Close(fds[1])
+	base := time.Now()
+	var first, last, entered, returned atomic.Int64
+	first.Store(math.MaxInt64)
+	done := make(chan struct{})
+	go func() {
+		var wg sync.WaitGroup
+		for i := 0; i < others; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				start := time.Since(base).Nanoseconds()
+				for seen := first.Load(); start < seen && !first.CompareAndSwap(seen, start); seen = first.Load() {
+				}
+				x := uint64(1)
+				for k := 0; k < work; k++ {
+					x = x*6364136223846793005 + 1
+				}
+				sink.Add(x)
+				end := time.Since(base).Nanoseconds()
+				for seen := last.Load(); end > seen && !last.CompareAndSwap(seen, end); seen = last.Load() {
+				}
+			}()
+		}
+		time.AfterFunc(time.Duration(blockMs)*time.Millisecond, func() {
+			syscall.Write(fds[1], []byte{1})
+		})
+		entered.Store(time.Since(base).Nanoseconds())
+		var b [1]byte
+		syscall.Read(fds[0], b[:])
+		returned.Store(time.Since(base).Nanoseconds())
+		wg.Wait()
+		close(done)
+	}()
+	<-done
+	e := entered.Load()
+	return math.Max(0, float64(first.Load()-e)/1e3), float64(last.Load()-e) / 1e6,
+		float64(returned.Load()-e) / 1e6
+}
+
+// syscallPair: what entersyscall and exitsyscall add to a system call, as Go's getpid through
+// syscall.Syscall (which calls them) minus the same through syscall.RawSyscall (which does not).
+func syscallPair() float64 {
+	const n = 1000000
+	t0 := time.Now()
+	for i := 0; i < n; i++ {
+		syscall.Syscall(syscall.SYS_GETPID, 0, 0, 0)
+	}
+	with := time.Since(t0)
+	t0 = time.Now()
+	for i := 0; i < n; i++ {
+		syscall.RawSyscall(syscall.SYS_GETPID, 0, 0, 0)
+	}
+	without := time.Since(t0)
+	return float64((with - without).Nanoseconds()) / n
+}
+
 func median(xs []float64) (float64, float64, float64) {
 	sort.Float64s(xs)
 	return xs[len(xs)/2], xs[0], xs[len(xs)-1]
@@ -73,6 +148,9 @@ func main() {
 	fibers := flag.Int("fibers", 100000, "goroutines alive at once (spawn)")
 	trips := flag.Int("round-trips", 1000000, "round trips (pingpong)")
 	reps := flag.Int("reps", 5, "runs per row")
+	others := flag.Int("others", 100, "goroutines queued behind the blocked one (handoff)")
+	blockMs := flag.Int("block-ms", 50, "how long the read blocks (handoff)")
+	work := flag.Int("work", 20000, "arithmetic iterations per other goroutine (handoff)")
 	flag.Parse()
 	fmt.Printf("GOMAXPROCS=%d\n", runtime.GOMAXPROCS(0))
 	for _, row := range strings.Split(*rows, ",") {
@@ -91,6 +169,14 @@ func main() {
 			}
 			m, lo, hi := median(rates)
 			fmt.Printf("pingpong          %8.2f %8.2f %8.2f M round trips/s\n", m, lo, hi)
+		case "handoff":
+			first, all, blocked := handoff(*others, *blockMs, *work)
+			fmt.Printf("handoff: a goroutine blocks %d ms in read(2) on a pipe, %d queued behind it\n",
+				*blockMs, *others)
+			fmt.Printf("  first other ran after %.0f us, all done after %.2f ms, read blocked %.1f ms\n",
+				first, all, blocked)
+			fmt.Printf("  entersyscall+exitsyscall: %.0f ns per system call (getpid: Syscall - RawSyscall)\n",
+				syscallPair())
 		default:
 			fmt.Fprintf(os.Stderr, "unknown row %q\n", row)
 			os.Exit(2)
