@@ -67,16 +67,20 @@ std::uint64_t spinners_beside_100_others(int workers, MakeCheckPoint make_check_
   return total_preempted(runtime.stats());
 }
 
-// Channel operations that never park (a send into the spinner's own channel's free slot, the
-// receive of what it sent) are check points.
-TEST_P(Preemption, FibersWhoseChannelOperationsNeverParkDoNotStarve100Others) {
+// A check point made of channel operations that never park: a send into the spinner's own
+// channel's free slot, and the receive of what it sent.
+auto loopback_check_point() {
   using Loopback = rt::chan::Channel<int, rt::sched::MnFiber, rt::sched::MnFiber>;
-  const std::uint64_t preempted = spinners_beside_100_others(GetParam(), [] {
-    return [loopback = std::make_shared<Loopback>(1)] {
-      ASSERT_EQ(loopback->send(1), rt::chan::Status::ok);
-      ASSERT_TRUE(loopback->receive());
-    };
-  });
+  return [loopback = std::make_shared<Loopback>(1)] {
+    ASSERT_EQ(loopback->send(1), rt::chan::Status::ok);
+    ASSERT_TRUE(loopback->receive());
+  };
+}
+
+// Channel operations are check points.
+TEST_P(Preemption, FibersWhoseChannelOperationsNeverParkDoNotStarve100Others) {
+  const std::uint64_t preempted =
+      spinners_beside_100_others(GetParam(), [] { return loopback_check_point(); });
   // On one worker, the only way the others ran: the spinner yielded because asked.
   if (GetParam() == 1) {
     EXPECT_GE(preempted, 1u);
@@ -115,16 +119,8 @@ TEST_P(Preemption, NoFiberIsAskedBeforeItsSliceIsSpent) {
 // still preempted. A worker that did not wake it would leave the others starved (on one worker
 // the test then hangs until ctest's timeout fails it).
 TEST_P(Preemption, SpinnersSpawnedWhileTheMonitorSleepsAreStillPreempted) {
-  using Loopback = rt::chan::Channel<int, rt::sched::MnFiber, rt::sched::MnFiber>;
   const std::uint64_t preempted = spinners_beside_100_others(
-      GetParam(),
-      [] {
-        return [loopback = std::make_shared<Loopback>(1)] {
-          ASSERT_EQ(loopback->send(1), rt::chan::Status::ok);
-          ASSERT_TRUE(loopback->receive());
-        };
-      },
-      /*monitor_asleep_first=*/true);
+      GetParam(), [] { return loopback_check_point(); }, /*monitor_asleep_first=*/true);
   if (GetParam() == 1) {
     EXPECT_GE(preempted, 1u);
   }

@@ -152,6 +152,17 @@ struct TracedRun {
   Json table;
   Json trace;
 };
+// The trace file's text; the file is removed. Empty (and a test failure) if there is none.
+std::string take_trace(const std::filesystem::path& path) {
+  std::ifstream file(path);
+  EXPECT_TRUE(file) << "no trace at " << path;
+  std::stringstream text;
+  text << file.rdbuf();
+  file.close();
+  std::filesystem::remove(path);
+  return text.str();
+}
+
 void run_traced(std::vector<std::string> args, TracedRun& traced) {
   const auto path = std::filesystem::temp_directory_path() /
                     ("ch06-trace-test-" + args.front() + "-" +
@@ -159,15 +170,11 @@ void run_traced(std::vector<std::string> args, TracedRun& traced) {
   args.insert(args.end(), {"--trace", path.string(), "--json"});
   auto result = rt::testing::run(ch06::program(), args);
   ASSERT_EQ(result.status, 0) << result.err;
-  std::ifstream file(path);
-  ASSERT_TRUE(file) << "no trace at " << path;
-  std::stringstream text;
-  text << file.rdbuf();
-  file.close();
-  std::filesystem::remove(path);
+  const std::string text = take_trace(path);
+  ASSERT_FALSE(text.empty());
   traced.out = result.out;
   traced.table = Parser(result.out).document();
-  traced.trace = Parser(text.str()).document();
+  traced.trace = Parser(text).document();
 }
 
 // The trace must agree with the runtime's own counters, which the demo prints as a table: a run
@@ -263,13 +270,9 @@ TEST(Trace, AHandoffEventForEveryHandoffNamingTheBlockedFiber) {
     runtime.wait_until_idle();
     for (const auto& worker : runtime.stats().workers) handoffs += worker.handoffs;
   }  // the trace is written as the runtime stops
-  std::ifstream file(path);
-  ASSERT_TRUE(file) << "no trace at " << path;
-  std::stringstream text;
-  text << file.rdbuf();
-  file.close();
-  std::filesystem::remove(path);
-  const Json trace = Parser(text.str()).document();
+  const std::string text = take_trace(path);
+  ASSERT_FALSE(text.empty());
+  const Json trace = Parser(text).document();
   std::vector<double> handed_off_ids;
   std::set<double> reader_ids;  // the fiber of the run spans named "reader"
   for (const Json& e : trace["traceEvents"].items) {
