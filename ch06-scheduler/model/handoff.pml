@@ -1,7 +1,7 @@
 /* Chapter 6's handoff: a fiber blocks in the OS inside a blocking region, the monitor may hand
    its worker to a spare machine meanwhile, and the runtime stops afterwards.
 
-   The code (src/blocking.cpp: enter_blocking, exit_blocking; src/monitor.cpp: hand_off;
+   The code (src/handoff.cpp: enter_blocking, exit_blocking, retake, hand_off;
    src/worker.cpp: Machine::run, wait_for_worker, execute's After::lost_worker;
    src/lifecycle.cpp: stop_workers), reduced to one worker (Go's P), one fiber F that makes
    ROUNDS blocking regions, and MACHINES machines (Go's Ms): machine 1 starts with the worker

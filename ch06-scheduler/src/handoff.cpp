@@ -54,7 +54,13 @@ void exit_blocking() {
   bool expected = true;
   if (worker.in_blocking.compare_exchange_strong(expected, false, std::memory_order_acq_rel,
                                                  std::memory_order_relaxed)) {
+    // The worker may have run other fibers meanwhile (the monitor gave it to another machine,
+    // whose fiber then entered a region of its own, and our CAS took it from that one, as Go's
+    // exitsyscall takes its old P): it names us as its running fiber again.
     machine->worker = &worker;
+    worker.machine = machine;
+    worker.running = machine->running;
+    machine->running->last_worker = worker.index;
     worker.busy.store(true, std::memory_order_relaxed);
     if (worker.runtime.tracing) machine->run_started = worker.runtime.trace_now();
     return;
@@ -68,7 +74,7 @@ namespace detail {
 
 // Go's retake, for one worker seen in a blocking region: the first round that sees a region
 // notes when; a later round, handoff_after or more after, hands the worker off if Go's rules
-// say it is worth it. True if it noted or did something (the monitor then looks again soon). The
+// say it is worth it. True if it did something (the monitor then looks again in 20 us). The
 // region's number (blocking_regions) tells a long region from two short ones that the monitor
 // happened to see one after the other.
 bool RuntimeImpl::retake(Worker& worker, rt::Clock::time_point now) {
@@ -78,9 +84,9 @@ bool RuntimeImpl::retake(Worker& worker, rt::Clock::time_point now) {
   if (count != worker.region_seen) {
     worker.region_seen = count;
     worker.region_seen_since = now;  // it lasts at least from here
-    // Work for the backoff: the next round comes in 20 us, not after up to 10 ms. (Go counts
-    // only a retake; then a syscall waits up to 20 ms to be noticed and retaken here.)
-    return true;
+    // Not work for the backoff, as in Go (only a retake is): a fiber making short regions one
+    // after another would otherwise keep the monitor at 20 us rounds, 50,000 wakeups a second.
+    return false;
   }
   // (In microseconds: a limit of microseconds::max(), "never", would overflow nanoseconds.)
   const auto lasted =
@@ -127,6 +133,7 @@ bool RuntimeImpl::hand_off(Worker& worker, rt::Clock::time_point since, rt::Cloc
                      "worker (%s); it keeps trying\n",
                      e.what());
       }
+      return false;  // nothing done: the monitor backs off before it tries again
     }
     return true;
   }

@@ -112,8 +112,12 @@ Machine& RuntimeImpl::start_machine(Worker* worker, rt::os::ThreadOptions thread
   try {
     machine.thread = rt::os::Thread(thread_options, [&machine] { machine.run(); });
   } catch (...) {
+    // The OS refused the thread: the machine goes again. It is the last one made (machines
+    // are made by the constructor, before the monitor starts, and then by the monitor alone).
     std::lock_guard guard(lock);
-    if (std::exchange(machine.started_as_spare, false)) --spares_starting;
+    if (machine.started_as_spare) --spares_starting;
+    machines.pop_back();
+    machine_count.fetch_sub(1, std::memory_order_relaxed);
     throw;
   }
   return machine;

@@ -1,6 +1,6 @@
 // The monitor thread (Go's sysmon): a thread of its own, outside the workers, that looks at
 // them every 20 us to 10 ms, asks a fiber that has run too long to yield, and hands the worker
-// of a fiber blocked in the OS to another thread (hand_off, below).
+// of a fiber blocked in the OS to another thread (retake and hand_off, in handoff.cpp).
 //
 // It does not read a clock on the workers' behalf: like Go's sysmon, it samples each
 // worker's run counter, and when the counter has not moved since a sample at least

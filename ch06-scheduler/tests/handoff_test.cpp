@@ -166,6 +166,48 @@ void run_one_fiber(void (*body)()) {
   runtime.spawn({.name = "confused"}, body).join();
 }
 
+// A fiber may take back its worker from another fiber's region (Go's exitsyscall takes its old
+// P whenever that P is in a system call): F blocks, the monitor gives F's worker to another
+// thread, which runs G; G enters a region and, inside it, lets F's read return; F's CAS then
+// finds the worker in a region again (G's) and takes it. F must still be F: the worker's idea
+// of its running fiber is F's again (once it said G, and F parked as G, for good). Stealing
+// is off so that G runs on F's worker; the second worker is idle, so the monitor does not
+// think G's region worth a handoff (Go's rule) before 10 ms.
+TEST(Handoff, AFiberThatTakesItsWorkerBackFromAnotherFibersRegionIsItselfAgain) {
+  constexpr int kRounds = 20;
+  rt::sched::Options o;
+  o.workers = 2;
+  o.knobs.steal = false;
+  Runtime runtime(o);
+  int took_back = 0;  // rounds in which F came back on its own thread: the case under test
+  for (int round = 0; round < kRounds; ++round) {
+    Pipe to_f, to_g;
+    runtime
+        .spawn({.name = "F"},
+               [&] {
+                 rt::sched::Fiber& me = this_fiber::current();
+                 auto g = this_fiber::spawn({.name = "G"}, [&] {
+                   in_blocking_region([&] {
+                     EXPECT_TRUE(to_f.write_byte(1));  // inside G's region: F's read returns
+                     return to_g.read_byte();
+                   });
+                 });
+                 const std::thread::id thread = std::this_thread::get_id();
+                 EXPECT_EQ(in_blocking_region([&] { return to_f.read_byte(); }), 1);
+                 if (std::this_thread::get_id() == thread) ++took_back;
+                 EXPECT_EQ(&this_fiber::current(), &me);
+                 EXPECT_TRUE(to_g.write_byte(2));
+                 g.join();  // parks: as G, if the worker still named G (the bug this catches)
+                 EXPECT_EQ(&this_fiber::current(), &me);
+               })
+        .join();
+  }
+  if (took_back == 0) {
+    GTEST_SKIP() << "in " << kRounds << " rounds F never took its worker back from G's region "
+                 << "(the monitor was always first): the case was not reached";
+  }
+}
+
 TEST(HandoffMisuse, ExitWithoutEnterStopsTheProcessSayingSo) {
   EXPECT_DEATH(run_one_fiber([] { exit_blocking(); }),
                "exit_blocking was called outside a blocking region");
