@@ -2,7 +2,7 @@
    its worker to a spare machine meanwhile, and the runtime stops afterwards.
 
    The code (src/handoff.cpp: enter_blocking, exit_blocking, retake, hand_off;
-   src/worker.cpp: Machine::run, wait_for_worker, execute's After::lost_worker;
+   src/machine.cpp: Machine::run, wait_for_worker, execute's After::lost_worker;
    src/lifecycle.cpp: stop_workers), reduced to one worker (Go's P), one fiber F that makes
    ROUNDS blocking regions, and MACHINES machines (Go's Ms): machine 1 starts with the worker
    and F, the others as spares (the monitor's start_machine, made ahead).

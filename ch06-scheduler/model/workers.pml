@@ -1,6 +1,7 @@
 /* workers.pml: how chapter 6's workers go to sleep and are woken, as a Promela model that
  * spin checks exhaustively (every interleaving of the processes below). The code is
- * src/worker.cpp: Worker::run, find_runnable, sleep, wait_for_wake, stop_spinning;
+ * src/machine.cpp: Machine::run; src/worker.cpp: find_runnable, sleep, wait_for_wake,
+ * stop_spinning;
  * src/runtime.cpp: RuntimeImpl::make_ready, wakep, global_push, any_work_queued.
  *
  * What is modelled. WORKERS workers, each with a local queue; the global queue; the idle

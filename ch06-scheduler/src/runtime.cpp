@@ -1,6 +1,6 @@
 // rt::sched::Runtime: what the workers share (waking one, the global queue, the timers) and
 // the runtime's public face (lifecycle.cpp makes and ends a runtime; worker.cpp has a worker's
-// loop; fiber_api.cpp what a fiber calls).
+// loop, machine.cpp the thread that runs it; fiber_api.cpp what a fiber calls).
 #include "rt/sched/runtime.hpp"
 
 #include <algorithm>

@@ -287,7 +287,7 @@ std::string schedtrace_line(const Stats& stats, std::chrono::milliseconds since_
 [[noreturn]] void fail(const char* message, const std::string& detail = "");
 // An exception ended a fiber whose handle is gone: stops the process naming both.
 [[noreturn]] void fail_unjoined(const Completion& completion);
-// The first function on a new fiber's stack (worker.cpp).
+// The first function on a new fiber's stack (machine.cpp).
 void fiber_start(void* fiber);
 
 inline constexpr std::int64_t kNoTimer = std::numeric_limits<std::int64_t>::max();

@@ -1,0 +1,174 @@
+// A machine (Go's M): the OS thread that holds a worker and runs its loop (Machine::run), the
+// switch to a fiber and back (execute: what the fiber asked for, After), a spare's sleep
+// (wait_for_worker), the first function on a fiber's stack, and which machine and worker the
+// calling thread is.
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <utility>
+
+#if defined(__linux__)
+#include <unistd.h>  // gettid
+#endif
+
+#include "rt/os/address_wait.hpp"
+#include "runtime_impl.hpp"
+
+namespace rt::sched::detail {
+
+namespace {
+thread_local Machine* this_machine = nullptr;
+}  // namespace
+
+// The first function on a new fiber's stack.
+void fiber_start(void* argument) {
+  auto* fiber = static_cast<Fiber*>(argument);
+  try {
+    fiber->body();
+  } catch (...) {
+    fiber->completion->error = std::current_exception();  // for join() to rethrow
+  }
+  fiber->body = nullptr;  // what the body captured is destroyed here, on the fiber (it may park)
+  fiber->stack.record_committed_low();
+  Machine* machine = current_machine();  // read after the body: the fiber may have moved
+  machine->after = After::finish;
+  rt::fiber::exit_context(fiber->context, machine->context);
+}
+
+[[gnu::noinline]] Machine* current_machine() noexcept {
+  return this_machine;
+}
+
+[[gnu::noinline]] Worker* current_worker() noexcept {
+  Machine* machine = this_machine;
+  return machine != nullptr ? machine->worker : nullptr;
+}
+
+// The worker running the calling fiber; `call` names the caller in the message if there is none.
+Worker& worker_of_running_fiber(const char* call) {
+  Machine* machine = current_machine();
+  if (machine != nullptr && machine->blocked_from != nullptr) {
+    fail(call, " was called inside a blocking region (enter_blocking without exit_blocking)");
+  }
+  Worker* worker = current_worker();
+  if (worker == nullptr || worker->running == nullptr) {
+    fail(call, " was called outside a fiber of a Runtime");
+  }
+  return *worker;
+}
+
+void Machine::run() {
+  this_machine = this;
+#if defined(__linux__)
+  os_thread_id = static_cast<long>(gettid());  // read by gdb only, in a stopped program
+#endif
+  thread_exceptions = std::make_unique<rt::fiber::ThreadExceptionState>();
+  for (;;) {
+    if (worker == nullptr && !wait_for_worker()) break;
+    Worker& held = *worker;
+    held.machine = this;
+    Fiber* fiber = held.find_runnable();
+    if (fiber == nullptr) break;  // the runtime stops
+    if (held.spinning) held.stop_spinning();
+    execute(fiber);
+  }
+  this_machine = nullptr;
+}
+
+// A spare sleeps on its own word until the monitor hands it a worker (hand_off) or the
+// runtime stops (stop_workers). It joins the spare list under the lock, where stop_workers
+// looks for it after raising `stopping`: one of the two sees the other.
+bool Machine::wait_for_worker() {
+  {
+    std::lock_guard guard(runtime.lock);
+    if (std::exchange(started_as_spare, false)) --runtime.spares_starting;
+    if (runtime.stopping.load(std::memory_order_acquire)) return false;
+    next_spare = runtime.spare_head;
+    runtime.spare_head = this;
+  }
+  // acquire: pairs with the release store of whoever took us off the list; `worker` is theirs.
+  while (wake_word.exchange(0, std::memory_order_acquire) == 0) {
+    rt::os::wait_on_address(wake_word, 0);
+  }
+  if (worker == nullptr) return false;  // the runtime stops
+  if (runtime.tracing) {
+    const std::int64_t now = runtime.trace_now();
+    const std::uint64_t blocked = worker->running != nullptr ? worker->running->id : 0;
+    worker->record({TraceEvent::Kind::handoff, now, now, blocked});
+  }
+  worker->running = nullptr;  // the blocked fiber's, still: it runs on the machine it left
+  return true;
+}
+
+void Machine::execute(Fiber* fiber) {
+  Worker* held = worker;
+  fiber->state.store(Fiber::State::running, std::memory_order_relaxed);  // ours now
+  held->busy.store(true, std::memory_order_relaxed);
+  held->running = fiber;
+  running = fiber;
+  fiber->last_worker = held->index;
+  held->runs.fetch_add(1, std::memory_order_relaxed);
+  after = After::nothing;
+  rt::fiber::detail::set_other_runtime_fiber_running(true);
+  // The C++ runtime's exception facts are per thread: the fiber brings its own (chapter 3).
+  rt::fiber::ExceptionState thread_state;
+  thread_exceptions->exchange(thread_state, fiber->exceptions);
+  run_started = runtime.tracing ? runtime.trace_now() : 0;
+  rt::fiber::switch_context(context, fiber->context);
+  thread_exceptions->exchange(fiber->exceptions, thread_state);
+  rt::fiber::detail::set_other_runtime_fiber_running(false);
+  running = nullptr;
+  if (after == After::lost_worker) {
+    // Its worker went to another machine while the fiber blocked (exit_blocking); this
+    // machine has none now. As Go's exitsyscall0 without an idle P: the fiber waits on the
+    // global queue for any worker, and this machine becomes a spare (run()). Its run span
+    // ended at enter_blocking, and the new holder marked the handoff in the trace.
+    fiber->state.store(Fiber::State::runnable, std::memory_order_relaxed);
+    runtime.global_push(std::span<Fiber* const>(&fiber, 1));
+    runtime.wakep();
+    return;
+  }
+  // The same worker as before the switch: a fiber keeps its worker, or loses it (above).
+  if (runtime.tracing) {
+    held->record({TraceEvent::Kind::run, run_started, runtime.trace_now(), fiber->id});
+  }
+  held->running = nullptr;
+  switch (after) {
+    case After::yield:
+      fiber->state.store(Fiber::State::runnable, std::memory_order_relaxed);
+      held->push_local(fiber);
+      break;
+    case After::preempted:
+      // As Go's gopreempt_m: to the global queue, behind every fiber there, so that it waits
+      // its turn on whichever worker, and a worker is woken to take it if none spins.
+      held->preempted.fetch_add(1, std::memory_order_relaxed);
+      if (runtime.tracing) {
+        const std::int64_t now = runtime.trace_now();
+        held->record({TraceEvent::Kind::preempt, now, now, fiber->id});
+      }
+      fiber->state.store(Fiber::State::runnable, std::memory_order_relaxed);
+      runtime.global_push(std::span<Fiber* const>(&fiber, 1));
+      runtime.wakep();
+      // Go's sysmon also polls the network when nobody has for 10 ms. Here the worker that
+      // preempted a fiber looks (rarely: once a slice), so that sockets wait no longer for a
+      // fiber that never parks than the others do.
+      if (runtime.net->anyone_waiting()) {
+        if (Fiber* ready = held->poll_network(std::chrono::milliseconds(0))) {
+          held->push_local(ready);
+        }
+      }
+      break;
+    case After::park:
+      held->commit_park(fiber);
+      break;
+    case After::finish:
+      held->finish(fiber);
+      break;
+    case After::lost_worker:
+    case After::nothing:
+      fail("a fiber switched to its worker without saying why");
+  }
+}
+
+}  // namespace rt::sched::detail
