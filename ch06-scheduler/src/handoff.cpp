@@ -58,7 +58,6 @@ void exit_blocking() {
     // whose fiber then entered a region of its own, and our CAS took it from that one, as Go's
     // exitsyscall takes its old P): it names us as its running fiber again.
     machine->worker = &worker;
-    worker.machine = machine;
     worker.running = machine->running;
     machine->running->last_worker = worker.index;
     worker.busy.store(true, std::memory_order_relaxed);

@@ -67,7 +67,6 @@ void Machine::run() {
   for (;;) {
     if (worker == nullptr && !wait_for_worker()) break;
     Worker& held = *worker;
-    held.machine = this;
     Fiber* fiber = held.find_runnable();
     if (fiber == nullptr) break;  // the runtime stops
     if (held.spinning) held.stop_spinning();

@@ -84,8 +84,6 @@ struct Worker {
   LocalQueue queue;
   rt::fiber::StackPool stacks{256};
   Fiber* running = nullptr;  // the fiber this worker runs (for its fibers and for debuggers)
-  // The machine that holds it (for debuggers: its OS thread); written by that machine.
-  Machine* machine = nullptr;
   // From its first fiber until it joins the idle list (Go: its P is _Prunning), including the
   // moment between a fiber's switch back and the next pick: thieves leave its runnext alone
   // for ~3 us then, since the worker is about to run it. relaxed: a hint.
