@@ -20,6 +20,7 @@ class Fiber;
 namespace detail {
 struct RuntimeImpl;
 struct FiberList;
+struct Machine;
 
 // What join needs, shared by a fiber and its JoinHandle (either may go first), across threads.
 struct Completion {
@@ -73,6 +74,11 @@ class Fiber {
   Fiber* list_prev = nullptr;
   Fiber* list_next = nullptr;
   int last_worker = -1;
+  // Locked to a machine (lock_os_thread, ThreadLocker::lock): written by the fiber itself
+  // (under that machine's pin_lock); read by whoever queues or picks it, after it was handed
+  // to them through its state or a queue.
+  detail::Machine* locked_to = nullptr;
+  int lock_depth = 0;  // lock_os_thread() calls not undone yet (its own)
 };
 
 }  // namespace rt::sched

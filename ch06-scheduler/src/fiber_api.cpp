@@ -37,8 +37,6 @@ void fail_unjoined(const Completion& completion) {
        "\"" + completion.name + "\": " + what);
 }
 
-namespace {
-// The running fiber leaves its worker: `what` says what the worker does with it next.
 void leave_worker(After what, const char* call) {
   worker_of_running_fiber(call);  // stops the process if called off a fiber
   Machine& machine = *current_machine();
@@ -46,7 +44,6 @@ void leave_worker(After what, const char* call) {
   rt::fiber::switch_context(machine.running->context, machine.context);
   // Resumed, by this worker or another: `worker` may be stale from here on.
 }
-}  // namespace
 }  // namespace detail
 
 // ---- JoinHandle ----

@@ -108,12 +108,8 @@ bool RuntimeImpl::hand_off(Worker& worker, rt::Clock::time_point since, rt::Cloc
   bool starting = false;
   {
     std::lock_guard guard(lock);
-    machine = spare_head;
-    if (machine != nullptr) {
-      spare_head = machine->next_spare;
-    } else {
-      starting = spares_starting != 0;
-    }
+    machine = pop_spare_locked();
+    if (machine == nullptr) starting = spares_starting != 0;
   }
   if (starting) return true;  // a spare is on its way to the list: the next round
   if (machine == nullptr) {
@@ -121,9 +117,9 @@ bool RuntimeImpl::hand_off(Worker& worker, rt::Clock::time_point since, rt::Cloc
     // hands it the worker. If the OS refuses a thread, the worker stays where it is and the
     // monitor tries again, saying so once.
     try {
-      start_machine(nullptr,
-                    {.name = options.name + "-m" +
-                             std::to_string(machine_count.load(std::memory_order_relaxed))});
+      const std::string name =
+          options.name + "-m" + std::to_string(machine_count.load(std::memory_order_relaxed));
+      return start_machine(nullptr, {.name = name}) != nullptr;  // nullptr: the runtime stops
     } catch (const std::exception& e) {
       if (!machine_refused) {
         machine_refused = true;
@@ -134,7 +130,6 @@ bool RuntimeImpl::hand_off(Worker& worker, rt::Clock::time_point since, rt::Cloc
       }
       return false;  // nothing done: the monitor backs off before it tries again
     }
-    return true;
   }
   bool expected = true;
   // acq_rel: acquire takes the worker's fields from enter_blocking's release; release passes
@@ -150,6 +145,7 @@ bool RuntimeImpl::hand_off(Worker& worker, rt::Clock::time_point since, rt::Cloc
   machine->worker = &worker;
   // release: the machine's acquire (wait_for_worker) sees `worker` and, through our CAS, the
   // worker's fields as the blocked machine left them.
+  machine_wakes.fetch_add(1, std::memory_order_relaxed);
   machine->wake_word.store(1, std::memory_order_release);
   rt::os::wake_one(machine->wake_word);
   return true;

@@ -96,31 +96,35 @@ void RuntimeImpl::stop_helpers() {
   stop(trace_stop, trace_thread);
 }
 
-Machine& RuntimeImpl::start_machine(Worker* worker, rt::os::ThreadOptions thread_options) {
+Machine* RuntimeImpl::start_machine(Worker* worker, rt::os::ThreadOptions thread_options,
+                                    bool dedicated) {
   auto made = std::make_unique<Machine>(*this);
   Machine& machine = *made;
   machine.worker = worker;
-  {
+  if (dedicated) {  // a ThreadLocker's: locked for life, asleep until one of its fibers comes
+    machine.locked = machine.dedicated = machine.idle_locked = true;
+  }
+  // Under machines_lock, the thread made too: stop_workers closes the list under it and then
+  // joins every thread in it, so none is added, or half made, while it does.
+  std::lock_guard made_guard(machines_lock);
+  if (machines_closed) return nullptr;
+  if (worker == nullptr && !dedicated) {
     std::lock_guard guard(lock);
-    machines.push_back(std::move(made));
-    machine_count.fetch_add(1, std::memory_order_relaxed);
-    if (worker == nullptr) {
-      machine.started_as_spare = true;
-      ++spares_starting;
-    }
+    machine.started_as_spare = true;
+    ++spares_starting;
   }
   try {
     machine.thread = rt::os::Thread(thread_options, [&machine] { machine.run(); });
   } catch (...) {
-    // The OS refused the thread: the machine goes again. It is the last one made (machines
-    // are made by the constructor, before the monitor starts, and then by the monitor alone).
-    std::lock_guard guard(lock);
-    if (machine.started_as_spare) --spares_starting;
-    machines.pop_back();
-    machine_count.fetch_sub(1, std::memory_order_relaxed);
+    if (machine.started_as_spare) {  // the OS refused the thread: the machine goes again
+      std::lock_guard guard(lock);
+      --spares_starting;
+    }
     throw;
   }
-  return machine;
+  machines.push_back(std::move(made));
+  machine_count.fetch_add(1, std::memory_order_relaxed);
+  return &machine;
 }
 
 // No fiber is alive and the monitor has stopped: every machine holds a worker and sleeps
@@ -135,6 +139,20 @@ void RuntimeImpl::stop_workers() {
       spare->wake_word.store(1, std::memory_order_release);  // with no worker: stop
       rt::os::wake_one(spare->wake_word);
     }
+  }
+  {
+    std::lock_guard guard(machines_lock);
+    machines_closed = true;
+  }
+  // A machine asleep with its locked fibers (a ThreadLocker's, with none left): without a
+  // worker, it stops (wait_as_locked). One going to sleep after this look saw `stopping`
+  // before it slept, under `lock` (give_to_spare), and stops instead.
+  for (auto& machine : machines) {
+    std::lock_guard guard(machine->pin_lock);
+    if (!machine->idle_locked) continue;
+    machine->idle_locked = false;
+    machine->wake_word.store(1, std::memory_order_release);
+    rt::os::wake_one(machine->wake_word);
   }
   for (auto& machine : machines) {
     if (machine->thread.joinable()) machine->thread.join();

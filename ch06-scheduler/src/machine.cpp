@@ -32,6 +32,7 @@ void fiber_start(void* argument) {
   fiber->body = nullptr;  // what the body captured is destroyed here, on the fiber (it may park)
   fiber->stack.record_committed_low();
   Machine* machine = current_machine();  // read after the body: the fiber may have moved
+  if (fiber->locked_to != nullptr) unlock_finished(*fiber);  // locked.cpp
   machine->after = After::finish;
   rt::fiber::exit_context(fiber->context, machine->context);
 }
@@ -65,11 +66,30 @@ void Machine::run() {
 #endif
   thread_exceptions = std::make_unique<rt::fiber::ThreadExceptionState>();
   for (;;) {
+    if (locked) {  // it runs its own fibers only (locked.cpp)
+      Fiber* fiber = nullptr;
+      if (worker == nullptr) {
+        fiber = wait_as_locked();
+        if (fiber == nullptr) break;  // the runtime stops
+      } else if ((fiber = next_locked()) == nullptr) {
+        // None to run, or the worker's turn: the worker goes on without this machine.
+        if (!let_go_of_worker()) break;
+        continue;
+      }
+      execute(fiber);
+      continue;
+    }
     if (worker == nullptr && !wait_for_worker()) break;
     Worker& held = *worker;
     Fiber* fiber = held.find_runnable();
     if (fiber == nullptr) break;  // the runtime stops
     if (held.spinning) held.stop_spinning();
+    if (fiber->locked_to != nullptr) {
+      // Another machine's (this one is not locked): Go's startlockedm. The fiber goes to its
+      // machine, with our worker if that machine sleeps; we are a spare then.
+      if (fiber->locked_to->receive(fiber, held)) worker = nullptr;
+      continue;
+    }
     execute(fiber);
   }
   this_machine = nullptr;
@@ -91,12 +111,13 @@ bool Machine::wait_for_worker() {
     rt::os::wait_on_address(wake_word, 0);
   }
   if (worker == nullptr) return false;  // the runtime stops
-  if (runtime.tracing) {
+  // From the monitor, the worker still names the fiber that blocked (it runs on the machine it
+  // left); from a locked machine (let_go_of_worker), nobody: that one marked it "pinned".
+  if (worker->running != nullptr && runtime.tracing) {
     const std::int64_t now = runtime.trace_now();
-    const std::uint64_t blocked = worker->running != nullptr ? worker->running->id : 0;
-    worker->record({TraceEvent::Kind::handoff, now, now, blocked});
+    worker->record({TraceEvent::Kind::handoff, now, now, worker->running->id});
   }
-  worker->running = nullptr;  // the blocked fiber's, still: it runs on the machine it left
+  worker->running = nullptr;
   return true;
 }
 
@@ -118,13 +139,20 @@ void Machine::execute(Fiber* fiber) {
   thread_exceptions->exchange(fiber->exceptions, thread_state);
   rt::fiber::detail::set_other_runtime_fiber_running(false);
   running = nullptr;
+  last_ran = fiber->id;
   if (after == After::lost_worker) {
     // Its worker went to another machine while the fiber blocked (exit_blocking); this
     // machine has none now. As Go's exitsyscall0 without an idle P: the fiber waits on the
-    // global queue for any worker, and this machine becomes a spare (run()). Its run span
-    // ended at enter_blocking, and the new holder marked the handoff in the trace.
+    // global queue for any worker, and this machine becomes a spare (run()), or, locked,
+    // sleeps until a worker brings the fiber back. Its run span ended at enter_blocking, and
+    // the new holder marked the handoff in the trace.
     fiber->state.store(Fiber::State::runnable, std::memory_order_relaxed);
-    runtime.global_push(std::span<Fiber* const>(&fiber, 1));
+    if (locked) {
+      requeue_locked(fiber);
+      become_idle(nullptr);  // it and the others locked here to the global queue
+    } else {
+      runtime.global_push(std::span<Fiber* const>(&fiber, 1));
+    }
     runtime.wakep();
     return;
   }
@@ -135,6 +163,21 @@ void Machine::execute(Fiber* fiber) {
   held->running = nullptr;
   switch (after) {
     case After::yield:
+      fiber->state.store(Fiber::State::runnable, std::memory_order_relaxed);
+      if (fiber->locked_to != nullptr) {
+        requeue_locked(fiber);  // behind this machine's other locked fibers
+      } else {
+        held->push_local(fiber);
+      }
+      break;
+    case After::move_on:
+      // It locked itself to another machine (ThreadLocker::lock): there, with our worker if
+      // that machine sleeps (we are a spare then), else into its list.
+      fiber->state.store(Fiber::State::runnable, std::memory_order_relaxed);
+      if (fiber->locked_to->receive(fiber, *held)) worker = nullptr;
+      break;
+    case After::move_off:
+      // It unlocked from this machine, which stays locked: any worker may run it now.
       fiber->state.store(Fiber::State::runnable, std::memory_order_relaxed);
       held->push_local(fiber);
       break;
@@ -147,6 +190,13 @@ void Machine::execute(Fiber* fiber) {
         held->record({TraceEvent::Kind::preempt, now, now, fiber->id});
       }
       fiber->state.store(Fiber::State::runnable, std::memory_order_relaxed);
+      if (fiber->locked_to != nullptr) {
+        // It can run nowhere else: behind this machine's other locked fibers, and the worker's
+        // queue and the global queue get their turn first if they have work (next_locked).
+        requeue_locked(fiber);
+        check_slice = true;
+        break;
+      }
       runtime.global_push(std::span<Fiber* const>(&fiber, 1));
       runtime.wakep();
       // Go's sysmon also polls the network when nobody has for 10 ms. Here the worker that

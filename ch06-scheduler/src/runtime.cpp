@@ -22,6 +22,9 @@ namespace detail {
 // ---- the runtime ----
 
 bool RuntimeImpl::make_ready(Fiber* fiber) {
+  // Locked to a machine that is awake (it runs another of its fibers, or is on its way to
+  // sleep): into its own list, no worker involved and no OS wakeup (locked.cpp).
+  if (fiber->locked_to != nullptr && fiber->locked_to->take_if_running(fiber)) return false;
   Worker* worker = current_worker();
   if (worker != nullptr && &worker->runtime == this) {
     worker->ready_next(fiber);  // Go's ready(gp, next=true): the readier's P runs it next
@@ -99,6 +102,9 @@ void RuntimeImpl::wake_monitor() {
 }
 
 void RuntimeImpl::wake_worker(Worker& worker) {
+  // Counted before the wake (and so before whatever the woken worker does next, through the
+  // release below): a fiber that reads the count sees every wake that led to it.
+  worker_wakes.fetch_add(1, std::memory_order_relaxed);
   // release: pairs with wait_for_wake's acquire exchange.
   worker.wake_word.store(1, std::memory_order_release);
   // The word, then where it sleeps; the worker sets in_poller, then reads the word (the same
@@ -110,7 +116,6 @@ void RuntimeImpl::wake_worker(Worker& worker) {
   } else {
     rt::os::wake_one(worker.wake_word);
   }
-  worker_wakes.fetch_add(1, std::memory_order_relaxed);
   if (tracing) {
     Worker* waker = current_worker();
     if (waker != nullptr && &waker->runtime == this) {
@@ -300,6 +305,7 @@ Stats Runtime::stats() const {
     w.finished = worker->finished.load(std::memory_order_relaxed);
     w.preempted = worker->preempted.load(std::memory_order_relaxed);
     w.handoffs = worker->handoffs.load(std::memory_order_relaxed);
+    w.pinned = worker->pinned.load(std::memory_order_relaxed);
     w.queued = worker->queue.size();
     stats.workers.push_back(w);
   }
@@ -311,6 +317,7 @@ Stats Runtime::stats() const {
   stats.io_waiters = impl.net->io_waiters();
   stats.blocking_threads = impl.blocking->threads_started();
   stats.machines = impl.machine_count.load(std::memory_order_relaxed);
+  stats.machine_wakes = impl.machine_wakes.load(std::memory_order_relaxed);
   stats.sleeping_in_poller = impl.net->sleeping_in_poller();
   stats.net_events = impl.net->events_handled();
   return stats;

@@ -53,6 +53,8 @@ enum class After {
   park,
   finish,
   lost_worker,  // it left a blocking region and found its worker handed to another machine
+  move_on,      // it locked itself to another machine (ThreadLocker::lock): take it there
+  move_off,     // it unlocked from a machine that stays locked: back to any worker
 };
 
 // A worker (Go's P): a run queue, the right to run fibers, and the state of its loop. One
@@ -128,7 +130,7 @@ struct Worker {
   FiberList fibers;  // the fibers spawned on this worker (for debuggers)
 
   std::atomic<std::uint64_t> runs{0}, steals{0}, stolen{0}, from_global{0}, sleeps{0}, finished{0},
-      preempted{0}, handoffs{0};
+      preempted{0}, handoffs{0}, pinned{0};
   WorkerTrace trace;  // only its holding machine writes it; read after the machines stopped
   void record(TraceEvent event) { trace.events.push_back(event); }
 };
@@ -163,6 +165,41 @@ struct Machine {
   bool started_as_spare = false;  // under RuntimeImpl::lock: counted in spares_starting
   long os_thread_id = 0;          // Linux: the thread's id (gdb's LWP), for gdb/sched.py
   rt::os::Thread thread;
+
+  // ---- fibers locked to it (lock_os_thread, ThreadLocker; locked.cpp) ----
+  // A locked machine runs only its own fibers: the next one readied (next_locked) while it
+  // holds a worker; when there is none, it hands the worker on (let_go_of_worker) and sleeps
+  // (wait_as_locked) until a machine that takes one of its fibers from a run queue hands it
+  // a worker with the fiber (receive).
+  Fiber* next_locked();     // nullptr: none, or the worker's turn (it is idle_locked now)
+  bool let_go_of_worker();  // to a spare (false: the runtime stops); marks a pin if one parked
+  Fiber* wait_as_locked();  // asleep until handed a worker and a fiber; nullptr: the stop
+  bool receive(Fiber* fiber, Worker& from);  // true: it took `from` (the caller lets go)
+  bool take_if_running(Fiber* fiber);        // into `ready` unless idle_locked
+  void requeue_locked(Fiber* fiber);         // into `ready`, by this machine
+  // idle_locked, and what waits in `ready` to `holding`'s queue, or the global queue.
+  void become_idle(Worker* holding);
+  void push_ready(Fiber* fiber);  // under pin_lock
+
+  std::mutex pin_lock;
+  // Written by this machine only, under pin_lock; read by it anywhere, by others under it.
+  bool locked = false;     // pinned != 0 || dedicated: it runs only fibers locked to it
+  int pinned = 0;          // under pin_lock: fibers locked to it
+  bool dedicated = false;  // a ThreadLocker's own thread: locked for life, even with no fiber
+  // Under pin_lock: asleep without a worker (or about to be); its runnable fibers are all on
+  // run queues then, where a worker finds them. While it is not, they wait in `ready`.
+  bool idle_locked = false;
+  Fiber* ready_head = nullptr;  // under pin_lock, linked by Fiber::next
+  Fiber* ready_tail = nullptr;
+  // What a machine that woke it hands it (receive): written under pin_lock before the release
+  // store of wake_word, read after the acquire.
+  Worker* handed_worker = nullptr;
+  Fiber* handed_fiber = nullptr;
+  // The slice: since when it has kept its worker for locked fibers only, counted in runs.
+  rt::Clock::time_point locked_since{};
+  std::uint32_t locked_runs = 0;
+  bool check_slice = false;    // look at the clock at the next pick (after a preemption)
+  std::uint64_t last_ran = 0;  // the id of the fiber it ran last (a "pinned" event's)
 };
 
 struct RuntimeImpl {
@@ -190,16 +227,26 @@ struct RuntimeImpl {
   // to a spare machine if Go's conditions for it hold. True if either did something.
   bool retake(Worker& worker, rt::Clock::time_point now);
   bool hand_off(Worker& worker, rt::Clock::time_point since, rt::Clock::time_point now);
-  // A new machine and its thread, holding `worker` (nullptr: a spare); throws rt::OsError.
-  Machine& start_machine(Worker* worker, rt::os::ThreadOptions thread_options);
+  // A new machine and its thread, holding `worker` (nullptr: a spare, or a ThreadLocker's
+  // dedicated machine); throws rt::OsError. nullptr: the runtime stops (stop_workers).
+  Machine* start_machine(Worker* worker, rt::os::ThreadOptions thread_options,
+                         bool dedicated = false);
+  // `worker` to a spare machine, or to one started for it (locked.cpp); false: the runtime
+  // stops. The OS refusing the thread stops the process, as it does Go's.
+  bool give_to_spare(Worker& worker);
+  Machine* pop_spare_locked();                  // under lock; nullptr if none
+  std::atomic<std::uint64_t> machine_wakes{0};  // OS wakeups of a spare or a locked machine
 
   Runtime& owner;
   const Options options;
   const int worker_count;
   const int max_spinning;
   std::vector<std::unique_ptr<Worker>> workers;
-  // Every machine made, under lock (the monitor adds to it while the workers run).
+  // Every machine made, under machines_lock (the monitor and locked machines add to it while
+  // the workers run; stop_workers closes it).
+  std::mutex machines_lock;
   std::vector<std::unique_ptr<Machine>> machines;
+  bool machines_closed = false;       // under machines_lock
   Machine* spare_head = nullptr;      // under lock
   std::atomic<int> machine_count{0};  // machines.size(), for stats() without the lock
   // Spares the monitor started that have not joined the spare list yet (under lock): it starts
@@ -287,6 +334,11 @@ std::string schedtrace_line(const Stats& stats, std::chrono::milliseconds since_
 [[noreturn]] void fail_unjoined(const Completion& completion);
 // The first function on a new fiber's stack (machine.cpp).
 void fiber_start(void* fiber);
+// The running fiber switches to its machine's loop, which does `what` with it; `call` names
+// the caller in the message if it is not on a fiber (fiber_api.cpp).
+void leave_worker(After what, const char* call);
+// A fiber that finishes locked to its machine unlocks (locked.cpp).
+void unlock_finished(Fiber& fiber);
 
 inline constexpr std::int64_t kNoTimer = std::numeric_limits<std::int64_t>::max();
 inline std::int64_t to_ns(rt::Clock::time_point t) {

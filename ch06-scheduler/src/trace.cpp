@@ -89,10 +89,12 @@ std::string chrome_trace_json(const std::vector<WorkerTrace>& workers,
           break;
         case TraceEvent::Kind::netpoll:
         case TraceEvent::Kind::preempt:
-        case TraceEvent::Kind::handoff: {
+        case TraceEvent::Kind::handoff:
+        case TraceEvent::Kind::pinned: {
           const std::string name = e.kind == TraceEvent::Kind::netpoll   ? "netpoll"
                                    : e.kind == TraceEvent::Kind::preempt ? "preempt"
-                                                                         : "handoff";
+                                   : e.kind == TraceEvent::Kind::handoff ? "handoff"
+                                                                         : "pinned";
           add("{\"ph\": \"i\", \"s\": \"t\", \"cat\": \"" + name + "\", \"name\": \"" + name +
               "\"" + where + ", \"args\": {\"fiber\": " + std::to_string(e.fiber) + "}}");
           break;

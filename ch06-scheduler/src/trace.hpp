@@ -22,11 +22,14 @@ struct TraceEvent {
     netpoll,  // a poll readied `fiber`, whose socket operation finished (an instant)
     preempt,  // `fiber` yielded at a check point because the monitor asked it to (an instant)
     handoff,  // another thread took the worker over while `fiber` blocked (an instant)
+    // `fiber`, locked to its thread, parked; the thread sleeps with it and hands the worker to
+    // another thread (Java's virtual threads call a blocked carrier "pinned"; an instant)
+    pinned,
   };
   Kind kind;
   std::int64_t start;
   std::int64_t end;
-  std::uint64_t fiber = 0;  // run, netpoll, preempt, handoff: the fiber's id
+  std::uint64_t fiber = 0;  // run, netpoll, preempt, handoff, pinned: the fiber's id
   std::int32_t other = -1;  // steal: the victim; wake: the woken worker
   std::uint32_t count = 0;  // steal: how many fibers
 };

@@ -273,7 +273,11 @@ void Worker::commit_park(Fiber* fiber) {
   }
   if (expected != Fiber::State::unpark_pending) fail("a parking fiber was in an impossible state");
   fiber->state.store(Fiber::State::runnable, std::memory_order_relaxed);
-  ready_next(fiber);
+  if (fiber->locked_to != nullptr) {
+    fiber->locked_to->requeue_locked(fiber);  // its machine (the caller's) runs it next
+  } else {
+    ready_next(fiber);
+  }
 }
 
 void Worker::finish(Fiber* fiber) {

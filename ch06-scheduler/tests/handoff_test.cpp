@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "os_pipe.hpp"  // app/
+#include "os_thread.hpp"
 #include "rt/sched/blocking.hpp"
 #include "rt/sched/runtime.hpp"
 
@@ -22,6 +23,7 @@ using rt::sched::enter_blocking;
 using rt::sched::exit_blocking;
 using rt::sched::in_blocking_region;
 using rt::sched::Runtime;
+using rt::sched::testing::os_thread;
 
 using Pipe = ch06::OsPipe;
 
@@ -77,12 +79,12 @@ TEST(Handoff, OffTheFiberKeepsItsWorkerAndThread) {
   runtime
       .spawn({.name = "reader"},
              [&] {
-               const std::thread::id before = std::this_thread::get_id();
+               const std::thread::id before = os_thread();
                enter_blocking();
                const int got = pipe.read_byte();
                exit_blocking();
                EXPECT_EQ(got, 7);
-               EXPECT_EQ(std::this_thread::get_id(), before);
+               EXPECT_EQ(os_thread(), before);
              })
       .join();
   EXPECT_EQ(total_handoffs(runtime.stats()), 0u);
@@ -192,9 +194,9 @@ TEST(Handoff, AFiberThatTakesItsWorkerBackFromAnotherFibersRegionIsItselfAgain) 
                      return to_g.read_byte();
                    });
                  });
-                 const std::thread::id thread = std::this_thread::get_id();
+                 const std::thread::id thread = os_thread();
                  EXPECT_EQ(in_blocking_region([&] { return to_f.read_byte(); }), 1);
-                 if (std::this_thread::get_id() == thread) ++took_back;
+                 if (os_thread() == thread) ++took_back;
                  EXPECT_EQ(&this_fiber::current(), &me);
                  EXPECT_TRUE(to_g.write_byte(2));
                  g.join();  // parks: as G, if the worker still named G (the bug this catches)

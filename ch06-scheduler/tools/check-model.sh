@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Chapter 6's workers' sleep and wakeup protocol (ch06-scheduler/model/workers.pml), the
-# handoff of a blocked fiber's worker (model/handoff.pml) and the monitor's sleep while every
-# worker is idle (model/monitor_sleep.pml), checked
-# by spin the way chapter 5's script checks its models: each protocol run must find no error,
-# and each mutant must be caught. The rows "before the fix" are the two lost-wakeup bugs this
-# model found in src/runtime.cpp, now worker.cpp and runtime.cpp (model/README.md), kept as mutants. Needs spin and a C
-# compiler (Debian: spin, gcc). About a minute on one CPU. CI runs every ch*/tools/check-*.sh.
+# handoff of a blocked fiber's worker (model/handoff.pml), the monitor's sleep while every
+# worker is idle (model/monitor_sleep.pml) and the fibers locked to a thread (model/locked.pml),
+# checked by spin the way chapter 5's script checks its models: each protocol run must find no
+# error, and each mutant must be caught. The rows "before the fix" are the two lost-wakeup bugs
+# this model found in src/runtime.cpp, now worker.cpp and runtime.cpp (model/README.md), kept
+# as mutants. Needs spin and a C compiler (Debian: spin, gcc). About a minute on one CPU. CI
+# runs every ch*/tools/check-*.sh.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 models="$root/ch06-scheduler/model"
@@ -47,6 +48,13 @@ runs=(
   "monitor sleep mutant: the worker looks, then leaves|monitor_sleep.pml|-DMUTANT_HOOK_BEFORE_LEAVING|fail"
   "monitor sleep: 2 workers, then the stop|monitor_sleep.pml|-DSTOP|pass"
   "monitor sleep mutant: the stop wakes, then says stop|monitor_sleep.pml|-DSTOP -DMUTANT_STOP_WAKES_FIRST|fail"
+  "locked: 2 fibers on a thread, 2 parks each|locked.pml||pass"
+  "locked: 2 fibers, 3 parks each|locked.pml|-DROUNDS=3|pass"
+  "locked: 3 fibers, 2 parks each|locked.pml|-DNF=3|pass"
+  "locked mutant: the readier looks, then pushes|locked.pml|-DMUTANT_READY_WITHOUT_PIN|fail"
+  "locked mutant: asleep with fibers in its list|locked.pml|-DMUTANT_IDLE_KEEPS_READY|fail"
+  "locked mutant: a picker never hands its worker|locked.pml|-DMUTANT_RECEIVE_NEVER_HANDS|fail"
+  "locked mutant: the stop leaves it asleep|locked.pml|-DMUTANT_STOP_LEAVES_LOCKED|fail"
 )
 failed=0
 spin_runs "$models" "${runs[@]}" || failed=1
@@ -54,4 +62,4 @@ if [ "$failed" -ne 0 ]; then
   echo "model check FAILED" >&2
   exit 1
 fi
-echo "model check passed: chapter 6's workers, handoff and monitor sleep hold; every mutant was caught"
+echo "model check passed: chapter 6's workers, handoff, monitor sleep and locked fibers hold; every mutant was caught"

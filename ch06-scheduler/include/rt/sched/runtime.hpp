@@ -152,6 +152,8 @@ struct WorkerStats {
   std::uint64_t finished = 0;     // fibers that finished here
   std::uint64_t preempted = 0;    // fibers that yielded here at a check point because asked
   std::uint64_t handoffs = 0;     // times the monitor gave it to another thread (a fiber blocked)
+  std::uint64_t pinned = 0;       // times a fiber locked to its thread parked and the thread
+                                  // gave the worker to another (locked.hpp)
   std::uint32_t queued = 0;       // the local ring's length now
 };
 
@@ -167,6 +169,7 @@ struct Stats {
   std::uint64_t net_events = 0;     // events the netpoller handled
   int blocking_threads = 0;         // threads rt::sched::blocking started (they live on)
   int machines = 0;                 // OS threads that run workers: one per worker, plus spares
+  std::uint64_t machine_wakes = 0;  // OS wakeups of a spare thread or of a locked fiber's thread
 };
 
 class Runtime {
