@@ -115,6 +115,22 @@ void add_commands(CLI::App& app, rt::Output& out) {
     c->callback([&out, options] { handoff(*options, out); });
   }
   {
+    auto options = std::make_shared<LockedOptions>();
+    auto* c = app.add_subcommand(
+        "locked", "A syscall server: unlocked, locked to its thread (1:1), its clients too (N:1)");
+    c->add_option("--workers", options->workers, "Worker threads")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
+    c->add_option("--clients", options->clients, "Client fibers")
+        ->check(CLI::Range(1, 10'000))
+        ->capture_default_str();
+    c->add_option("--requests", options->requests, "Round trips per client")
+        ->check(CLI::Range(1, 100'000'000))
+        ->capture_default_str();
+    rt::cli::add_json_flag(c, &options->json);
+    c->callback([&out, options] { locked(*options, out); });
+  }
+  {
     auto options = std::make_shared<PingPongOptions>();
     auto* c = app.add_subcommand("pingpong", "Two fibers over an unbuffered channel");
     c->add_option("--round-trips", options->round_trips, "Round trips")

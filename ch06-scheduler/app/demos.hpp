@@ -115,6 +115,19 @@ struct HandoffOptions {
 };
 void handoff(const HandoffOptions& options, rt::Output& out);
 
+// `locked`: Go issue 21827's situation. A "syscall server" (one fiber that serves requests over
+// a channel) and `clients` fibers that each make `requests` round trips to it: with the server
+// unlocked, locked 1:1 to its thread (Go's LockOSThread), and with the clients moved onto the
+// server's thread too (N:1, a ThreadLocker). Requests per second, round-trip latency and OS
+// wakeups per request.
+struct LockedOptions {
+  int workers = 2;
+  int clients = 4;
+  int requests = 5'000;  // per client
+  bool json = false;
+};
+void locked(const LockedOptions& options, rt::Output& out);
+
 void tour(rt::Output& out);
 
 }  // namespace ch06

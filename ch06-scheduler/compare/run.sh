@@ -2,7 +2,8 @@
 # Chapter 6's scheduler beside Go's on the same machine, in one run: `spawn` (100,000 fibers or
 # goroutines alive at once) and `pingpong` (two of them over an unbuffered channel), each with
 # 1 and 2 workers (GOMAXPROCS 1 and 2); `handoff` (one blocked in read(2), 100 behind it, one
-# worker); then the echo server (chapter 4's protocol, 64
+# worker); `locked` (a syscall server locked to its thread, Go's LockOSThread, with 1 and 4
+# clients); then the echo server (chapter 4's protocol, 64
 # connections x 64 B) on M:N fibers with 1 and 2 workers, beside chapter 4's event loop and
 # chapter 4's Go echo server with GOMAXPROCS 1 and 2, in one table of our bench. The chapter
 # README explains the tables.
@@ -67,6 +68,15 @@ echo "-- ours"
 "$ours" handoff --workers 1
 echo "-- Go"
 GOMAXPROCS=1 "$out/schedbench" -rows handoff
+
+# ---- locked: a syscall server locked to its thread (Go's LockOSThread) or not ----
+echo "== locked, 2 workers / GOMAXPROCS=2, 1 client and 4"
+for clients in 1 4; do
+  echo "-- ours, $clients client(s)"
+  "$ours" locked --workers 2 --clients "$clients"
+  echo "-- Go, $clients client(s)"
+  GOMAXPROCS=2 "$out/schedbench" -rows locked -clients "$clients"
+done
 
 # ---- echo: our bench's one table, its client pinned to CPU 0 ----
 # In the bench's process: chapter 4's events model and M:N on 1 worker, each pinned to CPU 1;

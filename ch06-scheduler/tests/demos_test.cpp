@@ -78,6 +78,20 @@ TEST(Demos, HandoffComparesTheOthersWithTheHandoffAndWithout) {
   EXPECT_TRUE(contains_regex(result.out, "a region with nothing inside +[0-9]+ ns")) << result.out;
 }
 
+// The three forms' rows; a fiber locked 1:1 is the baseline its own "x 1:1" column says.
+TEST(Demos, LockedComparesTheSyscallServersThreeForms) {
+  auto result = run(ch06::program(), {"locked", "--clients", "2", "--requests", "200"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  const std::string numbers = " +[0-9,]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+\n";
+  EXPECT_TRUE(contains_regex(result.out, "unlocked \\(M:N\\)" + numbers)) << result.out;
+  EXPECT_TRUE(contains_regex(result.out,
+                             "locked 1:1 \\(lock_os_thread\\) +[0-9,]+ +1\\.0 +[0-9.]+ +[0-9.]+ "
+                             "+[0-9.]+\n"))
+      << result.out;
+  EXPECT_TRUE(contains_regex(result.out, "N:1, clients on its thread \\(ThreadLocker\\)" + numbers))
+      << result.out;
+}
+
 TEST(Demos, PingPongReportsRoundTrips) {
   for (const char* steal : {"never", "last-pass", "always"}) {
     auto result = run(ch06::program(), {"pingpong", "--round-trips", "2000", "--workers", "2",
@@ -150,7 +164,9 @@ TEST(Demos, BenchHasARowPerWorkerCountBesideChapter4sModel) {
 }
 
 TEST(Demos, BadFlagsAreRefused) {
-  const std::array<rt::testing::Refusal, 12> refusals{{
+  const std::array<rt::testing::Refusal, 14> refusals{{
+      {{"locked", "--clients", "0"}, "--clients"},
+      {{"locked", "--workers", "0"}, "--workers"},
       {{"blocking", "--callers", "0"}, "--callers"},
       {{"handoff", "--block-ms", "0"}, "--block-ms"},
       {{"handoff", "--others", "0"}, "--others"},

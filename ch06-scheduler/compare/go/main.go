@@ -1,7 +1,8 @@
 // Go's goroutines on the rows of ch06-scheduler's demos, for compare/run.sh: spawn (many
 // goroutines alive at once: time and resident memory per goroutine), pingpong (two
-// goroutines over an unbuffered channel) and handoff (a goroutine blocked in a read on a pipe,
-// goroutines queued behind it, and what a system call's entersyscall/exitsyscall cost).
+// goroutines over an unbuffered channel), handoff (a goroutine blocked in a read on a pipe,
+// goroutines queued behind it, and what a system call's entersyscall/exitsyscall cost) and
+// locked (a syscall server goroutine, with runtime.LockOSThread and without).
 // GOMAXPROCS comes from the environment.
 package main
 
@@ -138,6 +139,59 @@ func syscallPair() float64 {
 	return float64((with - without).Nanoseconds()) / n
 }
 
+// locked: the ch06-scheduler demo of that name, Go's half (Go has no N:1 form). A syscall
+// server goroutine, locked to its thread with runtime.LockOSThread or not, serves requests
+// over an unbuffered channel; `clients` goroutines each make `requests` round trips, a reply
+// channel each. Requests per second, and the round trip's 50th and 99th percentiles in us.
+func locked(lock bool, clients, requests int) (perSecond, p50, p99 float64) {
+	type request struct{ client, value int }
+	reqs := make(chan request)
+	replies := make([]chan int, clients)
+	for c := range replies {
+		replies[c] = make(chan int, 1)
+	}
+	ready := make(chan struct{})
+	go func() {
+		if lock {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+		}
+		close(ready)
+		for r := range reqs {
+			replies[r.client] <- r.value + 1
+		}
+	}()
+	<-ready
+	latencies := make([][]time.Duration, clients)
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			mine := make([]time.Duration, 0, requests)
+			for i := 0; i < requests; i++ {
+				sent := time.Now()
+				reqs <- request{c, i}
+				<-replies[c]
+				mine = append(mine, time.Since(sent))
+			}
+			latencies[c] = mine
+		}(c)
+	}
+	wg.Wait()
+	elapsed := time.Since(t0)
+	close(reqs)
+	var all []float64
+	for _, mine := range latencies {
+		for _, d := range mine {
+			all = append(all, float64(d.Nanoseconds())/1e3)
+		}
+	}
+	sort.Float64s(all)
+	return float64(len(all)) / elapsed.Seconds(), all[len(all)/2], all[len(all)*99/100]
+}
+
 func median(xs []float64) (float64, float64, float64) {
 	sort.Float64s(xs)
 	return xs[len(xs)/2], xs[0], xs[len(xs)-1]
@@ -151,6 +205,8 @@ func main() {
 	others := flag.Int("others", 100, "goroutines queued behind the blocked one (handoff)")
 	blockMs := flag.Int("block-ms", 50, "how long the read blocks (handoff)")
 	work := flag.Int("work", 20000, "arithmetic iterations per other goroutine (handoff)")
+	clients := flag.Int("clients", 4, "client goroutines (locked)")
+	requests := flag.Int("requests", 5000, "round trips per client (locked)")
 	flag.Parse()
 	fmt.Printf("GOMAXPROCS=%d\n", runtime.GOMAXPROCS(0))
 	for _, row := range strings.Split(*rows, ",") {
@@ -177,6 +233,18 @@ func main() {
 				first, all, blocked)
 			fmt.Printf("  entersyscall+exitsyscall: %.0f ns per system call (getpid: Syscall - RawSyscall)\n",
 				syscallPair())
+		case "locked":
+			fmt.Printf("locked: a syscall server and %d client goroutine(s), %d round trips each\n",
+				*clients, *requests)
+			for _, lock := range []bool{false, true} {
+				name := "unlocked"
+				if lock {
+					name = "LockOSThread"
+				}
+				perSecond, p50, p99 := locked(lock, *clients, *requests)
+				fmt.Printf("  %-12s %10.0f requests/s, round trip p50 %.2f us, p99 %.2f us\n",
+					name, perSecond, p50, p99)
+			}
 		default:
 			fmt.Fprintf(os.Stderr, "unknown row %q\n", row)
 			os.Exit(2)
