@@ -14,6 +14,7 @@
 // empties it, or finds the machine asleep: never left in a list nobody looks at.
 #include "rt/sched/locked.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -294,5 +295,59 @@ void ThreadLocker::lock() const {
   detail::leave_worker(After::move_on, "ThreadLocker::lock");
   // Resumed on the target's thread.
 }
+
+// ---- lock_to_receiver_thread (locked.hpp) ----
+
+namespace detail {
+
+ReceiverLock::ReceiverLock(const char* channel_mode)
+    : caller_(*worker_of_running_fiber("lock_to_receiver_thread").running), mode_(channel_mode) {
+  if (caller_.locked_to != nullptr) {
+    fail("lock_to_receiver_thread: the fiber is locked to a thread already: ",
+         "\"" + caller_.name() + "\"");
+  }
+}
+
+void ReceiverLock::closed() const {
+  fail("lock_to_receiver_thread: the channel is closed; the fiber: ",
+       "\"" + caller_.name() + "\" (a " + mode_ + " channel)");
+}
+
+void ReceiverLock::pin_to(Fiber& receiver) {
+  // The receiver set locked_to before it registered (under the list's lock, which we hold),
+  // and cannot unlock before it leaves its receive (it unlinks first, under the same lock):
+  // its machine stays locked while we take our pin.
+  Machine* machine = receiver.locked_to;
+  if (machine == nullptr) {
+    receiver_unlocked_ = true;
+    return;
+  }
+  std::lock_guard guard(machine->pin_lock);
+  ++machine->pinned;
+  caller_.locked_to = machine;
+  caller_.lock_depth = 1;
+  target_ = machine;
+}
+
+void ReceiverLock::wait_a_little() {
+  this_fiber::sleep_for(pause_);
+  pause_ = std::min(pause_ * 2, std::chrono::microseconds(1000));
+}
+
+void ReceiverLock::move() {
+  if (receiver_unlocked_) {
+    fail(
+        "lock_to_receiver_thread: the fiber receiving on the channel is not locked to a thread; "
+        "the fiber: ",
+        "\"" + caller_.name() + "\" (a " + mode_ + " channel)");
+  }
+  if (&target_->runtime != &caller_.runtime) {
+    fail("lock_to_receiver_thread: the receiver belongs to another runtime; the fiber: ",
+         "\"" + caller_.name() + "\"");
+  }
+  leave_worker(After::move_on, "lock_to_receiver_thread");  // resumed on the receiver's thread
+}
+
+}  // namespace detail
 
 }  // namespace rt::sched

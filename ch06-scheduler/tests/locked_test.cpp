@@ -260,7 +260,85 @@ TEST_P(Locked, FibersMovingOnAndOffAThreadLoseNothing) {
   EXPECT_EQ(served.load(), kClients * kRounds);
 }
 
+// The proposal's form (Go issue 49848): a client joins the thread of the locked fiber receiving
+// on a channel; started before anyone receives, it waits until someone does. Then their round
+// trips cost no OS wakeup, and unlock_os_thread takes the client off the thread again.
+TEST_P(Locked, LockToReceiverThreadJoinsTheReceiversThreadWaitingForOneIfNeeded) {
+  Runtime runtime(options());
+  Buffered requests(1);
+  Buffered replies(1);
+  std::atomic<bool> client_started{false};
+  std::atomic<std::thread::id> server_thread{};
+  auto client = runtime.spawn({.name = "client"}, [&] {
+    client_started = true;
+    rt::sched::lock_to_receiver_thread(requests);  // nobody receives yet, mostly: it waits
+    ASSERT_TRUE(this_fiber::locked_to_thread());
+    ASSERT_EQ(os_thread(), server_thread.load());
+    const rt::sched::Stats before = runtime.stats();
+    for (int i = 0; i < kRounds; ++i) {
+      ASSERT_EQ(requests.send(i), Status::ok);
+      ASSERT_EQ(*replies.receive().value, i + 1);
+      ASSERT_EQ(os_thread(), server_thread.load());
+    }
+    const rt::sched::Stats after = runtime.stats();
+    EXPECT_EQ(after.worker_wakes + after.machine_wakes, before.worker_wakes + before.machine_wakes);
+    this_fiber::unlock_os_thread();
+    EXPECT_NE(os_thread(), server_thread.load());
+    requests.close();
+  });
+  while (!client_started.load()) std::this_thread::yield();
+  auto server = runtime.spawn({.name = "server"}, [&] {
+    this_fiber::lock_os_thread();
+    server_thread = os_thread();
+    while (auto got = requests.receive()) ASSERT_EQ(replies.send(*got.value + 1), Status::ok);
+    this_fiber::unlock_os_thread();
+  });
+  client.join();
+  server.join();
+}
+
 // The rules, each a checked error (the process stops with a message).
+TEST(LockedMisuse, LockToReceiverThreadOnAClosedChannelStopsTheProcess) {
+  EXPECT_DEATH(
+      {
+        Runtime runtime({.workers = 1});
+        Buffered requests(1);
+        requests.close();
+        runtime.spawn({.name = "late"}, [&] { rt::sched::lock_to_receiver_thread(requests); })
+            .join();
+      },
+      "lock_to_receiver_thread: the channel is closed; the fiber: \"late\"");
+}
+
+TEST(LockedMisuse, LockToReceiverThreadFromALockedFiberStopsTheProcess) {
+  EXPECT_DEATH(
+      {
+        Runtime runtime({.workers = 1});
+        Buffered requests(1);
+        runtime
+            .spawn({.name = "locked"},
+                   [&] {
+                     this_fiber::lock_os_thread();
+                     rt::sched::lock_to_receiver_thread(requests);
+                   })
+            .join();
+      },
+      "lock_to_receiver_thread: the fiber is locked to a thread already: \"locked\"");
+}
+
+TEST(LockedMisuse, LockToReceiverThreadOfAnUnlockedReceiverStopsTheProcess) {
+  EXPECT_DEATH(
+      {
+        Runtime runtime({.workers = 2});
+        Buffered requests(1);
+        auto receiver = runtime.spawn({.name = "free"}, [&] { (void)requests.receive(); });
+        runtime.spawn({.name = "joiner"}, [&] { rt::sched::lock_to_receiver_thread(requests); })
+            .join();
+      },
+      "lock_to_receiver_thread: the fiber receiving on the channel is not locked to a thread; "
+      "the fiber: \"joiner\"");
+}
+
 TEST(LockedMisuse, LockingALockedFiberOntoAThreadStopsTheProcess) {
   EXPECT_DEATH(
       {

@@ -157,6 +157,22 @@ class WaitList {
     return std::nullopt;
   }
 
+  // Calls `look(node)` for the oldest registration whose wait is still `waiting`, under the
+  // lock, and returns true; false if there is none. Its owner cannot leave meanwhile (it must
+  // unlink first, which takes the lock), so `look` may read what the owner wrote before it
+  // registered. For chapter 6's lock_to_receiver_thread, which asks who is receiving.
+  template <typename Look>
+  bool look_at_oldest(WaitState waiting, Look look) {
+    Guard guard(lock_);
+    for (WaitNode* node = head_; node != nullptr; node = node->next) {
+      // acquire: a timeout or cancel that ended the wait first is seen as such.
+      if (node->word->load(std::memory_order_acquire) != raw(waiting)) continue;
+      look(*node);
+      return true;
+    }
+    return false;
+  }
+
   // Ends every registered wait (close). `wake` is called for each node whose CAS it won,
   // under the lock: the owner cannot unlink (and leave) before it returns.
   template <typename Wake>

@@ -22,12 +22,33 @@
 // global queue has work, so that the others run.
 #pragma once
 
+#include <chrono>
+
+#include "rt/chan/channel.hpp"
+#include "rt/sched/endpoint.hpp"
 #include "rt/sched/runtime.hpp"
 
 namespace rt::sched {
 
 namespace detail {
 struct Machine;
+
+// lock_to_receiver_thread's steps, apart from the channel's type (locked.cpp).
+class ReceiverLock {
+ public:
+  explicit ReceiverLock(const char* channel_mode);  // checks the caller: a fiber, not locked
+  [[noreturn]] void closed() const;
+  // Under the receivers' list lock: the receiver's thread, if it is locked (a pin taken on it).
+  void pin_to(Fiber& receiver);
+  void wait_a_little();  // nobody receives yet: a sleep, longer each time (1 us to 1 ms)
+  void move();           // onto the receiver's thread; or the rule it broke, and stop
+ private:
+  Fiber& caller_;
+  const char* mode_;
+  Machine* target_ = nullptr;
+  bool receiver_unlocked_ = false;
+  std::chrono::microseconds pause_{1};
+};
 }  // namespace detail
 
 namespace this_fiber {
@@ -63,5 +84,29 @@ class ThreadLocker {
   explicit ThreadLocker(detail::Machine& machine) : machine_(&machine) {}
   detail::Machine* machine_;
 };
+
+// The proposal's form (Go issue 49848, LockToRecvOSThread), on ThreadLocker's machinery: the
+// calling fiber joins the thread of the fiber receiving on `channel` now (parked in a receive
+// or in a select with a receive case on it), which must be locked to it; undo with
+// unlock_os_thread(). Nobody receiving yet: it waits until someone is (polling, a sleep of
+// 1 us growing to 1 ms between looks). Checked errors (the process stops with a message): the
+// channel is closed (before or while it waits); the caller is locked already; the receiver is
+// not locked.
+template <typename T, rt::chan::EndpointKind SenderKind, typename Storage, typename WhenFull,
+          typename Notifier>
+void lock_to_receiver_thread(
+    rt::chan::Channel<T, SenderKind, MnFiber, Storage, WhenFull, Notifier>& channel) {
+  detail::ReceiverLock lock(channel.kMode);
+  for (;;) {
+    if (channel.closed()) lock.closed();
+    const bool someone = channel.select_receivers().look_at_oldest(
+        MnFiber::kWaiting, [&lock](rt::chan::WaitNode& node) {
+          lock.pin_to(*static_cast<MnFiber::Parker*>(node.parker)->fiber);
+        });
+    if (someone) break;
+    lock.wait_a_little();
+  }
+  lock.move();
+}
 
 }  // namespace rt::sched
