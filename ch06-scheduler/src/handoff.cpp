@@ -40,6 +40,7 @@ void enter_blocking() {
   }
   machine.blocked_from = &worker;
   machine.worker = nullptr;
+  worker.blocked_fiber = machine.running->id;
   // release: a machine that takes the worker (the monitor's acq_rel CAS) sees everything the
   // worker's loop wrote before.
   worker.in_blocking.store(true, std::memory_order_release);

@@ -100,15 +100,35 @@ void Machine::become_idle(Worker* holding) {
 
 // While it holds a worker: the next of its fibers, first come first served, unless the worker
 // has spent Knobs::runnext_slice on locked fibers only while its own queue or the global queue
-// has work (looked at every 16th pick, as take_local's streak, and after a preemption).
+// has work (looked at every 16th pick, as take_local's streak, and after a preemption). It
+// does what find_runnable would have done meanwhile: fires due timers (one load when none
+// is), and at each look polls the network if fibers wait on it, so that a machine that keeps
+// its worker holds back no sleep and no socket.
 Fiber* Machine::next_locked() {
   Worker& held = *worker;
+  slice_over = false;
+  runtime.fire_due_timers();
   if (check_slice || ++locked_runs % 16 == 0) {
     check_slice = false;
+    if (runtime.net->anyone_waiting()) {
+      if (Fiber* polled = held.poll_network(std::chrono::milliseconds(0))) {
+        if (polled->locked_to == this) {
+          requeue_locked(polled);
+        } else {
+          held.push_local(polled);
+        }
+      }
+    }
     const bool others_wait = held.queue.size() != 0 || held.queue.has_runnext() ||
                              runtime.global_size.load(std::memory_order_relaxed) != 0;
     if (others_wait && rt::Clock::now() - locked_since >= runtime.options.knobs.runnext_slice) {
-      become_idle(&held);  // its fibers queue behind the others, on this worker
+      // Behind whatever waits on the global queue: the machine that takes the worker runs the
+      // worker's queue and the global queue's head before it meets one of ours (on the
+      // worker's own queue, ours would be picked first and the worker handed straight back:
+      // the global queue would wait ~61 slices, a reviewer measured).
+      slice_over = true;
+      become_idle(nullptr);
+      runtime.wakep();
       return nullptr;
     }
   }
@@ -128,7 +148,7 @@ Fiber* Machine::next_locked() {
 // its fibers. If the last one parked, the thread is blocked with it: "pinned" (Java's word).
 bool Machine::let_go_of_worker() {
   Worker& held = *std::exchange(worker, nullptr);
-  if (after == After::park) {
+  if (after == After::park && !slice_over) {  // it parked, and nothing else here could run
     held.pinned.fetch_add(1, std::memory_order_relaxed);
     if (runtime.tracing) {
       const std::int64_t now = runtime.trace_now();
@@ -211,8 +231,12 @@ void lock_os_thread() {
   // The machine runs an unlocked fiber, so it is not locked: it becomes locked, to us.
   Machine& machine = *detail::current_machine();
   std::lock_guard guard(machine.pin_lock);
+  if (machine.locked || machine.pinned != 0)
+    fail("lock_os_thread: an unlocked fiber on a locked thread");
   machine.pinned = 1;
   machine.locked = true;
+  ++machine.lock_period;  // handles from an earlier period (ThreadLocker::current) are stale
+  machine.check_slice = false;
   machine.locked_since = rt::Clock::now();
   machine.locked_runs = 0;
   fiber.locked_to = &machine;
@@ -261,7 +285,9 @@ ThreadLocker ThreadLocker::current() {
     fail("ThreadLocker::current: the fiber is not locked to a thread: ",
          "\"" + worker.running->name() + "\"");
   }
-  return ThreadLocker(*worker.running->locked_to);
+  Machine& machine = *worker.running->locked_to;
+  std::lock_guard guard(machine.pin_lock);
+  return ThreadLocker(machine, machine.lock_period);
 }
 
 void ThreadLocker::lock() const {
@@ -279,7 +305,9 @@ void ThreadLocker::lock() const {
   bool target_locked;
   {
     std::lock_guard guard(target.pin_lock);
-    target_locked = target.locked;
+    // Locked, and in the period the handle was made in: a 1:1 thread whose fiber unlocked
+    // and that another fiber then locked is not the thread the handle named.
+    target_locked = target.locked && target.lock_period == period_;
     if (target_locked) {
       ++target.pinned;
       fiber.locked_to = &target;

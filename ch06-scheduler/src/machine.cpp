@@ -115,7 +115,7 @@ bool Machine::wait_for_worker() {
   // left); from a locked machine (let_go_of_worker), nobody: that one marked it "pinned".
   if (worker->running != nullptr && runtime.tracing) {
     const std::int64_t now = runtime.trace_now();
-    worker->record({TraceEvent::Kind::handoff, now, now, worker->running->id});
+    worker->record({TraceEvent::Kind::handoff, now, now, worker->blocked_fiber});
   }
   worker->running = nullptr;
   return true;
@@ -177,9 +177,11 @@ void Machine::execute(Fiber* fiber) {
       if (fiber->locked_to->receive(fiber, *held)) worker = nullptr;
       break;
     case After::move_off:
-      // It unlocked from this machine, which stays locked: any worker may run it now.
+      // It unlocked from this machine, which stays locked and runs only its own: to the
+      // global queue, and a worker woken to take it now.
       fiber->state.store(Fiber::State::runnable, std::memory_order_relaxed);
-      held->push_local(fiber);
+      runtime.global_push(std::span<Fiber* const>(&fiber, 1));
+      runtime.wakep();
       break;
     case After::preempted:
       // As Go's gopreempt_m: to the global queue, behind every fiber there, so that it waits

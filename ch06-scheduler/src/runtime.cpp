@@ -27,7 +27,13 @@ bool RuntimeImpl::make_ready(Fiber* fiber) {
   if (fiber->locked_to != nullptr && fiber->locked_to->take_if_running(fiber)) return false;
   Worker* worker = current_worker();
   if (worker != nullptr && &worker->runtime == this) {
-    worker->ready_next(fiber);  // Go's ready(gp, next=true): the readier's P runs it next
+    if (current_machine()->locked) {
+      // The readier's machine runs only its own fibers: not runnext, where only it would look
+      // (and, with RunnextSteal::never, nobody else), but the ring, which a woken worker steals.
+      worker->push_local(fiber);
+    } else {
+      worker->ready_next(fiber);  // Go's ready(gp, next=true): the readier's P runs it next
+    }
   } else {
     global_push(std::span<Fiber* const>(&fiber, 1));
   }

@@ -102,6 +102,9 @@ struct Worker {
   // Go's syscalltick: counts blocking regions, so that the monitor tells a long one from two
   // short ones. Written by the holding machine, read by the monitor.
   std::atomic<std::uint64_t> blocking_regions{0};
+  // The id of the fiber in the blocking region (for the handoff's trace event: the fiber may
+  // be gone by the time its new holder records it). Published by in_blocking's release.
+  std::uint64_t blocked_fiber = 0;
   std::uint64_t region_seen = 0;  // the monitor's: the last region it saw, and since when
   rt::Clock::time_point region_seen_since{};
 
@@ -198,7 +201,11 @@ struct Machine {
   // The slice: since when it has kept its worker for locked fibers only, counted in runs.
   rt::Clock::time_point locked_since{};
   std::uint32_t locked_runs = 0;
-  bool check_slice = false;    // look at the clock at the next pick (after a preemption)
+  bool check_slice = false;  // look at the clock at the next pick (after a preemption)
+  bool slice_over = false;   // next_locked gave the worker its turn (not: nothing to run)
+  // Under pin_lock: counts the times it became locked by lock_os_thread, so that a handle to
+  // it from one such period (ThreadLocker::current) is refused in the next.
+  std::uint64_t lock_period = 0;
   std::uint64_t last_ran = 0;  // the id of the fiber it ran last (a "pinned" event's)
 };
 

@@ -155,6 +155,40 @@ TEST(LockedRules, ALockedSpinnerDoesNotStarveItsWorkersQueue) {
   EXPECT_EQ(finished.load(), 100);
 }
 
+// A thread that keeps its worker for its own fibers still fires the timers that come due (a
+// reviewer's finding: it did not, and a sleeper waited for the ping-pong to end). On one
+// worker, two fibers on a ThreadLocker ping-pong until a sleeping fiber wakes: without the
+// timers fired from the locked thread, it never does, and ctest's timeout fails the test.
+TEST(LockedRules, TimersFireWhileFibersOnOneThreadKeepItsWorker) {
+  Runtime runtime({.workers = 1});
+  ThreadLocker blessed(runtime);
+  Unbuffered ping, pong;
+  std::atomic<bool> slept{false};
+  auto server = runtime.spawn({.name = "server"}, [&] {
+    blessed.lock();
+    while (auto got = ping.receive()) ASSERT_EQ(pong.send(*got.value), Status::ok);
+    this_fiber::unlock_os_thread();
+  });
+  auto client = runtime.spawn({.name = "client"}, [&] {
+    blessed.lock();
+    while (!slept.load()) {
+      ASSERT_EQ(ping.send(1), Status::ok);
+      ASSERT_EQ(*pong.receive().value, 1);
+    }
+    this_fiber::unlock_os_thread();
+    ping.close();
+  });
+  runtime
+      .spawn({.name = "sleeper"},
+             [&] {
+               this_fiber::sleep_for(std::chrono::milliseconds(1));
+               slept = true;
+             })
+      .join();
+  client.join();
+  server.join();
+}
+
 // N:1: fibers moved onto one thread run there only, and a ping-pong among them over a channel
 // costs no OS wakeup at all (same-thread C2C), while a fiber that unlocks leaves the thread.
 TEST_P(Locked, FibersOnOneThreadLockerPingPongWithoutOsWakeups) {
@@ -378,6 +412,38 @@ TEST(LockedMisuse, LockingOntoAThreadWhoseFibersAllUnlockedStopsTheProcess) {
                    })
             .join();
         runtime.spawn({.name = "late"}, [&] { was->lock(); }).join();
+      },
+      "ThreadLocker::lock: the thread locks no fiber any more \\(its fibers unlocked\\); the "
+      "fiber: \"late\"");
+}
+
+// A handle names a 1:1 thread for one lock: after its fiber unlocked, another fiber's 1:1 lock
+// of the same thread is not the one it named ("that thread runs nothing else" would break).
+TEST(LockedMisuse, AHandleFromAnEarlierOneToOneLockIsRefused) {
+  EXPECT_DEATH(
+      {
+        Runtime runtime({.workers = 1});
+        std::optional<ThreadLocker> was;
+        Unbuffered go;
+        std::atomic<bool> relocked{false};
+        runtime
+            .spawn({.name = "first"},
+                   [&] {
+                     this_fiber::lock_os_thread();
+                     was = ThreadLocker::current();
+                     this_fiber::unlock_os_thread();
+                   })
+            .join();
+        auto second = runtime.spawn({.name = "second"}, [&] {
+          this_fiber::lock_os_thread();  // one worker: the thread "first" was locked to
+          relocked = true;
+          (void)go.receive();
+          this_fiber::unlock_os_thread();
+        });
+        while (!relocked.load()) std::this_thread::yield();
+        runtime.spawn({.name = "late"}, [&] { was->lock(); }).join();
+        runtime.spawn({.name = "release"}, [&] { (void)go.send(1); }).join();  // not reached
+        second.join();
       },
       "ThreadLocker::lock: the thread locks no fiber any more \\(its fibers unlocked\\); the "
       "fiber: \"late\"");

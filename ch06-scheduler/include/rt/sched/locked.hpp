@@ -23,6 +23,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 
 #include "rt/chan/channel.hpp"
 #include "rt/sched/endpoint.hpp"
@@ -77,12 +78,15 @@ class ThreadLocker {
 
   // On a fiber of the same runtime, not locked: moves the calling fiber onto the thread, locked
   // to it, and returns running there. Checked errors (the process stops with a message): the
-  // caller is locked already; the thread locks no fiber any more (all its fibers unlocked).
+  // caller is locked already; the thread locks no fiber any more (all its fibers unlocked,
+  // even if another fiber has locked it 1:1 since: the handle named the earlier lock).
   void lock() const;
 
  private:
-  explicit ThreadLocker(detail::Machine& machine) : machine_(&machine) {}
+  ThreadLocker(detail::Machine& machine, std::uint64_t period)
+      : machine_(&machine), period_(period) {}
   detail::Machine* machine_;
+  std::uint64_t period_ = 0;  // the machine's lock period the handle names (a 1:1 thread's)
 };
 
 // The proposal's form (Go issue 49848, LockToRecvOSThread), on ThreadLocker's machinery: the
