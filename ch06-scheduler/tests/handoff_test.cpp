@@ -15,6 +15,7 @@
 #include "os_thread.hpp"
 #include "rt/sched/blocking.hpp"
 #include "rt/sched/runtime.hpp"
+#include "worker_counts.hpp"
 
 namespace {
 
@@ -28,9 +29,7 @@ using rt::sched::testing::os_thread;
 using Pipe = ch06::OsPipe;
 
 std::uint64_t total_handoffs(const rt::sched::Stats& stats) {
-  std::uint64_t sum = 0;
-  for (const auto& worker : stats.workers) sum += worker.handoffs;
-  return sum;
+  return rt::sched::testing::total(stats, &rt::sched::WorkerStats::handoffs);
 }
 
 // The test, Go's TestGoroutineParallelism-like check for syscalls: on one worker, a

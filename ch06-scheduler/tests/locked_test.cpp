@@ -42,12 +42,6 @@ class Locked : public rt::sched::testing::OverWorkerCounts {};
 INSTANTIATE_TEST_SUITE_P(Counts, Locked, rt::sched::testing::kWorkerCounts,
                          rt::sched::testing::WorkerCountName{});
 
-std::uint64_t total_pinned(const rt::sched::Stats& stats) {
-  std::uint64_t sum = 0;
-  for (const auto& worker : stats.workers) sum += worker.pinned;
-  return sum;
-}
-
 // Go's LockOSThread: the fiber parks (100 receives), yields and sleeps and always comes back on
 // the thread it locked; meanwhile 100 other fibers run, and none of them ever runs on that
 // thread while it is locked (each checks at every step, before its one send).
@@ -88,7 +82,8 @@ TEST_P(Locked, ALockedFiberStaysOnItsThreadAndItsThreadRunsNothingElse) {
              })
       .join();
   EXPECT_EQ(trespasses.load(), 0);
-  EXPECT_GE(total_pinned(runtime.stats()), 1u) << "the locked fiber never parked with a pin";
+  EXPECT_GE(rt::sched::testing::total(runtime.stats(), &rt::sched::WorkerStats::pinned), 1u)
+      << "the locked fiber never parked with a pin";
 }
 
 // Go's rule: locks nest; unlock without a lock does nothing.
@@ -398,20 +393,26 @@ TEST(LockedMisuse, CurrentOnAFiberThatIsNotLockedStopsTheProcess) {
       "ThreadLocker::current: the fiber is not locked to a thread: \"free\"");
 }
 
+// A handle to the thread of a fiber that locked it 1:1 and then unlocked.
+ThreadLocker handle_of_an_unlocked_thread(Runtime& runtime) {
+  std::optional<ThreadLocker> was;
+  runtime
+      .spawn({.name = "first"},
+             [&] {
+               this_fiber::lock_os_thread();
+               was = ThreadLocker::current();
+               this_fiber::unlock_os_thread();
+             })
+      .join();
+  return *was;
+}
+
 TEST(LockedMisuse, LockingOntoAThreadWhoseFibersAllUnlockedStopsTheProcess) {
   EXPECT_DEATH(
       {
         Runtime runtime({.workers = 1});
-        std::optional<ThreadLocker> was;
-        runtime
-            .spawn({.name = "first"},
-                   [&] {
-                     this_fiber::lock_os_thread();
-                     was = ThreadLocker::current();
-                     this_fiber::unlock_os_thread();
-                   })
-            .join();
-        runtime.spawn({.name = "late"}, [&] { was->lock(); }).join();
+        const ThreadLocker was = handle_of_an_unlocked_thread(runtime);
+        runtime.spawn({.name = "late"}, [&] { was.lock(); }).join();
       },
       "ThreadLocker::lock: the thread locks no fiber any more \\(its fibers unlocked\\); the "
       "fiber: \"late\"");
@@ -423,17 +424,9 @@ TEST(LockedMisuse, AHandleFromAnEarlierOneToOneLockIsRefused) {
   EXPECT_DEATH(
       {
         Runtime runtime({.workers = 1});
-        std::optional<ThreadLocker> was;
+        const ThreadLocker was = handle_of_an_unlocked_thread(runtime);
         Unbuffered go;
         std::atomic<bool> relocked{false};
-        runtime
-            .spawn({.name = "first"},
-                   [&] {
-                     this_fiber::lock_os_thread();
-                     was = ThreadLocker::current();
-                     this_fiber::unlock_os_thread();
-                   })
-            .join();
         auto second = runtime.spawn({.name = "second"}, [&] {
           this_fiber::lock_os_thread();  // one worker: the thread "first" was locked to
           relocked = true;
@@ -441,7 +434,7 @@ TEST(LockedMisuse, AHandleFromAnEarlierOneToOneLockIsRefused) {
           this_fiber::unlock_os_thread();
         });
         while (!relocked.load()) std::this_thread::yield();
-        runtime.spawn({.name = "late"}, [&] { was->lock(); }).join();
+        runtime.spawn({.name = "late"}, [&] { was.lock(); }).join();
         runtime.spawn({.name = "release"}, [&] { (void)go.send(1); }).join();  // not reached
         second.join();
       },

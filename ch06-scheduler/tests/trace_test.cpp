@@ -22,6 +22,7 @@
 #include "rt/sched/locked.hpp"
 #include "rt/sched/runtime.hpp"
 #include "rt/testing.hpp"
+#include "worker_counts.hpp"
 
 namespace {
 
@@ -270,7 +271,7 @@ TEST(Trace, AHandoffEventForEveryHandoffNamingTheBlockedFiber) {
                })
         .join();
     runtime.wait_until_idle();
-    for (const auto& worker : runtime.stats().workers) handoffs += worker.handoffs;
+    handoffs = rt::sched::testing::total(runtime.stats(), &rt::sched::WorkerStats::handoffs);
   }  // the trace is written as the runtime stops
   const std::string text = take_trace(path);
   ASSERT_FALSE(text.empty());
@@ -314,7 +315,7 @@ TEST(Trace, APinnedEventForEveryParkOfALockedFiberNamingIt) {
                })
         .join();
     runtime.wait_until_idle();
-    for (const auto& worker : runtime.stats().workers) pins += worker.pinned;
+    pins = rt::sched::testing::total(runtime.stats(), &rt::sched::WorkerStats::pinned);
   }
   const std::string text = take_trace(path);
   ASSERT_FALSE(text.empty());

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 
 #include "rt/sched/runtime.hpp"
@@ -30,5 +31,13 @@ struct WorkerCountName {
     return std::to_string(info.param) + "w";
   }
 };
+
+// One counter summed over the workers: total(runtime.stats(), &WorkerStats::handoffs).
+inline std::uint64_t total(const rt::sched::Stats& stats,
+                           std::uint64_t rt::sched::WorkerStats::*counter) {
+  std::uint64_t sum = 0;
+  for (const auto& worker : stats.workers) sum += worker.*counter;
+  return sum;
+}
 
 }  // namespace rt::sched::testing
