@@ -62,7 +62,7 @@ def _threads_by_lwp():
 class _Entry:
     """One fiber, with what `info fibers` and `fiber bt` say about it."""
 
-    def __init__(self, fiber, machine, threads):
+    def __init__(self, fiber, machine, threads, machines):
         self.fiber = fiber
         self.id = int(fiber["id"])
         self.name = saved_frame.std_string(fiber["name_"])
@@ -72,6 +72,10 @@ class _Entry:
         self.blocking = self.running and int(machine["blocked_from"]) != 0
         self.worker = int(fiber["last_worker"])
         self.thread = threads.get(int(machine["os_thread_id"])) if self.running else None
+        # Locked to a thread (lock_os_thread, ThreadLocker): that machine's gdb thread.
+        locked_to = machines.get(int(fiber["locked_to"]))
+        self.locked_thread = (threads.get(int(locked_to["os_thread_id"]))
+                              if locked_to is not None else None)
 
 
 def _entries():
@@ -83,10 +87,12 @@ def _entries():
         # A fiber runs on a machine (an OS thread), with a worker or, inside a blocking
         # region, without one: the machine is where its registers are.
         running = {int(m["running"]): m for m in machines if int(m["running"]) != 0}
+        by_address = {int(m.address): m for m in machines}
         lists = [runtime["outside_fibers"]] + [w["fibers"] for w in workers]
         for fiber_list in lists:
             for fiber in _list(fiber_list):
-                entries.append(_Entry(fiber, running.get(int(fiber.address)), threads))
+                entries.append(
+                    _Entry(fiber, running.get(int(fiber.address)), threads, by_address))
     return sorted(entries, key=lambda entry: entry.id)
 
 
@@ -94,6 +100,7 @@ class InfoFibers(gdb.Command):
     """List every live fiber of every rt::sched::Runtime: id, state, worker, saved sp, name.
 
     Worker: the one running it now ("now", with its gdb thread), or the one that ran it last.
+    A fiber locked to a thread (lock_os_thread, ThreadLocker) says which, after its name.
     """
 
     def __init__(self):
@@ -110,9 +117,12 @@ class InfoFibers(gdb.Command):
                 where = "%d last" % entry.worker
             else:
                 where = "none yet"
-            print("%s %4d  %-14s  %-22s  %-18s  %s"
+            locked = ("  [locked to thread %s]" % entry.locked_thread
+                      if entry.locked_thread is not None else "")
+            print("%s %4d  %-14s  %-22s  %-18s  %s%s"
                   % ("*" if entry.running else " ", entry.id, entry.state, where,
-                     "(on its worker)" if entry.running else hex(entry.saved), entry.name))
+                     "(on its worker)" if entry.running else hex(entry.saved), entry.name,
+                     locked))
 
 
 class FiberBacktrace(gdb.Command):
