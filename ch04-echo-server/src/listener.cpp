@@ -17,7 +17,7 @@ using rt::poll::Operation;
 // The listening socket is the part close() ends (`socket`, retired through the reactor); the
 // rest lives as long as the Listener, so that a close() on another thread than accept() (under
 // chapter 6's runtime) never frees what the accepting fiber is using. `socket`, `in_accept` and
-// `accepting` are read and written under reactor.guard(key).
+// `accepting` are read and written under reactor.guard(key) (a SocketGuard).
 struct Listener::State {
   State(Reactor& owner, rt::poll::Socket listening)
       : reactor(owner),
@@ -62,7 +62,7 @@ std::uint16_t Listener::port() const noexcept {
 
 bool Listener::is_open() const noexcept {
   if (state_ == nullptr) return false;
-  auto guard = state_->reactor.guard(state_->key);
+  const SocketGuard guard(state_->reactor, state_->key);
   return !state_->accepting.closed;
 }
 
@@ -74,7 +74,7 @@ Stream Listener::accept(Deadline deadline) {
   reactor.check_on_fiber("Listener::accept");
   rt::poll::IoSocket* io = nullptr;
   {
-    auto guard = reactor.guard(state.key);
+    const SocketGuard guard(reactor, state.key);
     // Closed before this accept began: the same end as a close during it. Under chapter 6's
     // runtime the two are one race (a close on another worker), so they cannot differ.
     if (state.accepting.closed) throw Cancelled("accept", "the listener was closed");
@@ -87,7 +87,7 @@ Stream Listener::accept(Deadline deadline) {
   auto leave = [&state, &reactor] {
     std::unique_ptr<SocketState> closing;
     {
-      auto guard = reactor.guard(state.key);
+      const SocketGuard guard(reactor, state.key);
       state.in_accept = false;
       if (state.accepting.closed) closing = std::move(state.socket);
     }
@@ -112,7 +112,7 @@ void Listener::close() noexcept {
   State& state = *state_;
   std::unique_ptr<SocketState> closing;
   {
-    auto guard = state.reactor.guard(state.key);
+    const SocketGuard guard(state.reactor, state.key);
     if (state.accepting.closed) return;
     state.accepting.closed = true;
     if (state.in_accept) {

@@ -81,6 +81,11 @@ class Reactor {
   // its fiber. `socket` is the IoSocket's address, used as a key only: it may be gone. The
   // Loop, whose fibers all run on one thread, returns no lock.
   virtual std::unique_lock<std::mutex> guard(const void* socket) = 0;
+  // Chapter 6's runtime may preempt a fiber between any two instructions of its own code
+  // (asynchronous preemption): a fiber that holds guard() must not be, or another fiber of its
+  // worker that wants the lock would stop that worker's thread. Raises and lowers that
+  // region, around guard() (SocketGuard). The Loop preempts nothing: nothing to do.
+  virtual void hold_still(bool) noexcept {}
   // Destroys a socket's state (deregisters, then closes the socket): at once, or, when polls
   // run on other threads, once no poll that began before this call is still running.
   virtual void retire(std::unique_ptr<SocketState> state) noexcept = 0;
@@ -90,6 +95,26 @@ class Reactor {
   ~Reactor() = default;
   Reactor(const Reactor&) = delete;
   Reactor& operator=(const Reactor&) = delete;
+};
+
+// guard() held for this object's life, inside the reactor's region that must not be
+// preempted.
+class SocketGuard {
+ public:
+  SocketGuard(Reactor& reactor, const void* socket) : reactor_(reactor) {
+    reactor_.hold_still(true);
+    lock_ = reactor_.guard(socket);
+  }
+  ~SocketGuard() {
+    if (lock_.owns_lock()) lock_.unlock();
+    reactor_.hold_still(false);
+  }
+  SocketGuard(const SocketGuard&) = delete;
+  SocketGuard& operator=(const SocketGuard&) = delete;
+
+ private:
+  Reactor& reactor_;
+  std::unique_lock<std::mutex> lock_;
 };
 
 // The reactor of the calling fiber: its thread's Loop, or the one the lookup below finds.

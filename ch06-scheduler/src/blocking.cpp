@@ -101,6 +101,7 @@ void BlockingPool::serve() {
 }
 
 void run_blocking(void (*call)(void* context) noexcept, void* context) {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   if (!this_fiber::on_fiber()) {
     fail(
         "blocking: called off an M:N fiber (it parks the caller: call it on a fiber of a "

@@ -18,6 +18,7 @@ void on_deadline(void* context) {
 }  // namespace
 
 void MnFiber::park(rt::chan::WaitWord& word, Parker& parker, rt::chan::Deadline deadline) {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   DeadlineContext context{&word, parker.fiber};
   Alarm alarm;  // cancelled when this returns: it never ends a later wait
   if (!deadline.is_never()) alarm.set(deadline.at, &on_deadline, &context);

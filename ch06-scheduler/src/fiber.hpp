@@ -79,6 +79,28 @@ class Fiber {
   // to them through its state or a queue.
   detail::Machine* locked_to = nullptr;
   int lock_depth = 0;  // lock_os_thread() calls not undone yet (its own)
+  // Regions asynchronous preemption must leave alone that the fiber is in (preempt.hpp): the
+  // runtime's calls, channel operations, this_fiber::NoPreemption. 1 until its body starts,
+  // and again once it returned. Written by the fiber, read by the signal handler on its thread
+  // (or by the monitor while its thread is suspended, on Windows): atomic, but only the fiber
+  // writes it, so a load and a store do (no read-modify-write).
+  std::atomic<int> no_preempt{1};
 };
+
+namespace detail {
+// A region that must not be preempted, entered and left by the fiber itself. Only it changes
+// the count (a load and a store), and the handler that reads it runs on its thread: the
+// signal fences keep the compiler from moving the region's code across the change.
+inline void enter_no_preemption(Fiber& fiber) noexcept {
+  fiber.no_preempt.store(fiber.no_preempt.load(std::memory_order_relaxed) + 1,
+                         std::memory_order_relaxed);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+}
+inline void leave_no_preemption(Fiber& fiber) noexcept {
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  fiber.no_preempt.store(fiber.no_preempt.load(std::memory_order_relaxed) - 1,
+                         std::memory_order_relaxed);
+}
+}  // namespace detail
 
 }  // namespace rt::sched

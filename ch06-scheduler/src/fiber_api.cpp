@@ -38,7 +38,8 @@ void fail_unjoined(const Completion& completion) {
 }
 
 void leave_worker(After what, const char* call) {
-  worker_of_running_fiber(call);  // stops the process if called off a fiber
+  const this_fiber::NoPreemption region;  // (a preemption before it: the fiber is the same)
+  worker_of_running_fiber(call);          // stops the process if called off a fiber
   Machine& machine = *current_machine();
   machine.after = what;
   rt::fiber::switch_context(machine.running->context, machine.context);
@@ -64,6 +65,7 @@ JoinHandle::~JoinHandle() {
 }
 
 void JoinHandle::release() noexcept {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   if (completion_ == nullptr) return;
   const std::uint32_t before =
       completion_->state.fetch_or(Completion::kDetached, std::memory_order_acq_rel);
@@ -74,6 +76,7 @@ void JoinHandle::release() noexcept {
 }
 
 void JoinHandle::join() {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   if (completion_ == nullptr)
     detail::fail("join: the handle is empty (joined, moved from or default)");
   Completion& completion = *completion_;
@@ -119,7 +122,7 @@ void park() {
   detail::leave_worker(After::park, "this_fiber::park");
 }
 
-void preemption_point() {
+RT_SCHED_NO_PREEMPT void preemption_point() {
   Worker& worker = detail::worker_of_running_fiber("this_fiber::preemption_point");
   if (worker.preempt_run.load(std::memory_order_relaxed) !=
       worker.runs.load(std::memory_order_relaxed)) {
@@ -128,7 +131,7 @@ void preemption_point() {
   detail::leave_worker(After::preempted, "this_fiber::preemption_point");
 }
 
-Fiber& current() {
+RT_SCHED_NO_PREEMPT Fiber& current() {
   return *detail::worker_of_running_fiber("this_fiber::current").running;
 }
 
@@ -144,7 +147,7 @@ Runtime& runtime() {
   return detail::worker_of_running_fiber("this_fiber::runtime").runtime.owner;
 }
 
-bool on_fiber() noexcept {
+RT_SCHED_NO_PREEMPT bool on_fiber() noexcept {
   Worker* worker = current_worker();
   return worker != nullptr && worker->running != nullptr;
 }
@@ -156,6 +159,7 @@ void unpark_sleeper(void* fiber) {
 }  // namespace
 
 void sleep_until(rt::Clock::time_point at) {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   if (at <= rt::Clock::now()) {
     yield();
     return;
@@ -174,6 +178,7 @@ void sleep_for(rt::Clock::duration d) {
 // ---- Alarm ----
 
 void Alarm::set(rt::Clock::time_point at, void (*on_fire)(void* context), void* context) {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   Worker& worker = detail::worker_of_running_fiber("Alarm::set");
   if (timer_.queued()) detail::fail("Alarm::set: the alarm is armed already");
   runtime_ = &worker.runtime;
@@ -184,6 +189,7 @@ void Alarm::set(rt::Clock::time_point at, void (*on_fire)(void* context), void* 
 }
 
 void Alarm::cancel() noexcept {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   if (runtime_ != nullptr) runtime_->remove_timer(timer_);
 }
 

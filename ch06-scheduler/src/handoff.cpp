@@ -29,6 +29,7 @@ using detail::Worker;
 // loop (After::lost_worker), and this machine becomes a spare.
 
 void enter_blocking() {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   Worker& worker = detail::worker_of_running_fiber("rt::sched::enter_blocking");
   Machine& machine = *detail::current_machine();
   worker.blocking_regions.store(worker.blocking_regions.load(std::memory_order_relaxed) + 1,
@@ -47,6 +48,7 @@ void enter_blocking() {
 }
 
 void exit_blocking() {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   Machine* machine = detail::current_machine();
   if (machine == nullptr || machine->blocked_from == nullptr) {
     fail("rt::sched::exit_blocking was called outside a blocking region");

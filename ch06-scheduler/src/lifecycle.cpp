@@ -73,6 +73,8 @@ RuntimeImpl::RuntimeImpl(Runtime& owner_, Options options_)
   workers.reserve(static_cast<std::size_t>(worker_count));
   for (int i = 0; i < worker_count; ++i) workers.push_back(std::make_unique<Worker>(*this, i));
   net = std::make_unique<NetPoller>(*this);
+  async_preempt =
+      options.async_preempt && options.preempt_after.count() > 0 && prepare_async_preemption();
   blocking = std::make_unique<BlockingPool>(options.name, options.blocking_threads);
 }
 

@@ -222,6 +222,7 @@ void unlock_finished(Fiber& fiber) {
 namespace this_fiber {
 
 void lock_os_thread() {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   Worker& worker = detail::worker_of_running_fiber("this_fiber::lock_os_thread");
   Fiber& fiber = *worker.running;
   if (fiber.locked_to != nullptr) {
@@ -244,6 +245,7 @@ void lock_os_thread() {
 }
 
 void unlock_os_thread() {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   Worker& worker = detail::worker_of_running_fiber("this_fiber::unlock_os_thread");
   Fiber& fiber = *worker.running;
   if (fiber.locked_to == nullptr) return;  // as Go: not locked, nothing to undo
@@ -263,6 +265,7 @@ void unlock_os_thread() {
 }
 
 bool locked_to_thread() {
+  const NoPreemption region;  // runtime code (preempt.hpp)
   return detail::worker_of_running_fiber("this_fiber::locked_to_thread").running->locked_to !=
          nullptr;
 }
@@ -272,6 +275,7 @@ bool locked_to_thread() {
 // ---- ThreadLocker ----
 
 ThreadLocker::ThreadLocker(Runtime& runtime) {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   detail::RuntimeImpl& impl = runtime.impl();
   const std::string name =
       impl.options.name + "-locked" + std::to_string(impl.machine_count.load());
@@ -280,6 +284,7 @@ ThreadLocker::ThreadLocker(Runtime& runtime) {
 }
 
 ThreadLocker ThreadLocker::current() {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   Worker& worker = detail::worker_of_running_fiber("ThreadLocker::current");
   if (worker.running->locked_to == nullptr) {
     fail("ThreadLocker::current: the fiber is not locked to a thread: ",
@@ -291,6 +296,7 @@ ThreadLocker ThreadLocker::current() {
 }
 
 void ThreadLocker::lock() const {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   Worker& worker = detail::worker_of_running_fiber("ThreadLocker::lock");
   Fiber& fiber = *worker.running;
   if (fiber.locked_to != nullptr) {

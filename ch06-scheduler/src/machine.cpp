@@ -24,11 +24,17 @@ thread_local Machine* this_machine = nullptr;
 // The first function on a new fiber's stack.
 void fiber_start(void* argument) {
   auto* fiber = static_cast<Fiber*>(argument);
+  // Its own code from here to the body's end: preemptible (Fiber::no_preempt).
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  fiber->no_preempt.store(0, std::memory_order_relaxed);
   try {
     fiber->body();
   } catch (...) {
+    fiber->no_preempt.store(1, std::memory_order_relaxed);
     fiber->completion->error = std::current_exception();  // for join() to rethrow
   }
+  fiber->no_preempt.store(1, std::memory_order_relaxed);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
   fiber->body = nullptr;  // what the body captured is destroyed here, on the fiber (it may park)
   fiber->stack.record_committed_low();
   Machine* machine = current_machine();  // read after the body: the fiber may have moved
@@ -37,17 +43,17 @@ void fiber_start(void* argument) {
   rt::fiber::exit_context(fiber->context, machine->context);
 }
 
-[[gnu::noinline]] Machine* current_machine() noexcept {
+RT_SCHED_NO_PREEMPT Machine* current_machine() noexcept {
   return this_machine;
 }
 
-[[gnu::noinline]] Worker* current_worker() noexcept {
+RT_SCHED_NO_PREEMPT Worker* current_worker() noexcept {
   Machine* machine = this_machine;
   return machine != nullptr ? machine->worker : nullptr;
 }
 
 // The worker running the calling fiber; `call` names the caller in the message if there is none.
-Worker& worker_of_running_fiber(const char* call) {
+RT_SCHED_NO_PREEMPT Worker& worker_of_running_fiber(const char* call) {
   Machine* machine = current_machine();
   if (machine != nullptr && machine->blocked_from != nullptr) {
     fail(call, " was called inside a blocking region (enter_blocking without exit_blocking)");
@@ -61,6 +67,7 @@ Worker& worker_of_running_fiber(const char* call) {
 
 void Machine::run() {
   this_machine = this;
+  if (runtime.async_preempt) target.capture();
 #if defined(__linux__)
   os_thread_id = static_cast<long>(gettid());  // read by gdb only, in a stopped program
 #endif
@@ -129,6 +136,7 @@ void Machine::execute(Fiber* fiber) {
   running = fiber;
   fiber->last_worker = held->index;
   held->runs.fetch_add(1, std::memory_order_relaxed);
+  held->run_by.store(this, std::memory_order_release);
   after = After::nothing;
   rt::fiber::detail::set_other_runtime_fiber_running(true);
   // The C++ runtime's exception facts are per thread: the fiber brings its own (chapter 3).

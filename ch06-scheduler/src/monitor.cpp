@@ -66,6 +66,8 @@ void RuntimeImpl::monitor() {
         // (In microseconds: a slice of microseconds::max(), "never", would overflow the
         // clock's nanoseconds.)
         worker.preempt_run.store(count, std::memory_order_relaxed);
+        preempt_requests.fetch_add(1, std::memory_order_relaxed);
+        if (async_preempt) interrupt(worker);  // a fiber without check points (preempt.cpp)
       }
     }
     rounds_without_work = worked ? 0 : rounds_without_work + 1;

@@ -21,7 +21,7 @@ namespace {
 constexpr std::size_t kEventsPerWait = 256;
 
 // The runtime's reactor, for rt::net's calls made on one of its fibers (reactor.hpp).
-rt::net::Reactor* reactor_of_running_fiber() noexcept {
+RT_SCHED_NO_PREEMPT rt::net::Reactor* reactor_of_running_fiber() noexcept {
   Worker* worker = current_worker();
   if (worker == nullptr || worker->running == nullptr) return nullptr;
   return worker->runtime.net.get();
@@ -43,7 +43,7 @@ std::mutex& NetPoller::stripe(const void* socket) noexcept {
   return stripes_[static_cast<std::size_t>((bits * 0x9e3779b97f4a7c15ULL) >> 58)];
 }
 
-bool NetPoller::on_own_fiber() const noexcept {
+RT_SCHED_NO_PREEMPT bool NetPoller::on_own_fiber() const noexcept {
   Worker* worker = current_worker();
   return worker != nullptr && worker->running != nullptr && worker->runtime.net.get() == this;
 }
@@ -56,6 +56,18 @@ void NetPoller::check_on_fiber(const char* call) const {
 
 std::unique_lock<std::mutex> NetPoller::guard(const void* socket) {
   return std::unique_lock(stripe(socket));
+}
+
+// The fiber holds still while it holds a stripe (the Listener's calls): it does not switch
+// in between, so the fiber that raised the count is the one that lowers it.
+void NetPoller::hold_still(bool start) noexcept {
+  Machine* machine = current_machine();
+  if (machine == nullptr || machine->running == nullptr) return;
+  if (start) {
+    enter_no_preemption(*machine->running);
+  } else {
+    leave_no_preemption(*machine->running);
+  }
 }
 
 // ---- parking on an operation ----
@@ -131,6 +143,7 @@ void NetPoller::spend_budget() {
 void NetPoller::await(rt::poll::IoSocket& io, rt::poll::Operation& operation,
                       rt::net::Deadline deadline, std::string_view call,
                       rt::net::Publication* published) {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   if (!on_own_fiber()) {
     rt::net::fail_misuse(std::string(call) + " called off a fiber of the Runtime it belongs to");
   }
@@ -201,6 +214,7 @@ void NetPoller::await(rt::poll::IoSocket& io, rt::poll::Operation& operation,
 }
 
 void NetPoller::sleep_until(rt::Clock::time_point deadline) {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   check_on_fiber("sleep");
   if (cancelled()) throw rt::net::Cancelled("sleep");
   if (deadline <= rt::Clock::now()) {
@@ -223,6 +237,7 @@ void NetPoller::sleep_until(rt::Clock::time_point deadline) {
 }
 
 void NetPoller::cancel_closed(rt::net::Publication& published) {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   // Under the stripe (Listener::close holds guard()): the fiber is parked, or parks later and
   // sees `closed` itself (await above).
   if (published.parked == nullptr) return;
@@ -231,6 +246,7 @@ void NetPoller::cancel_closed(rt::net::Publication& published) {
 }
 
 void NetPoller::cancel_all() {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   cancelling_.store(true, std::memory_order_release);
   // Under the list's lock: a waiter cannot unlink (and leave) while we look at it; one that
   // links after this walk sees cancelling_ (both under the lock).
@@ -313,6 +329,7 @@ bool NetPoller::sleep_in_poll(std::optional<std::chrono::milliseconds> timeout,
 }
 
 void NetPoller::retire(std::unique_ptr<rt::net::SocketState> state) noexcept {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   std::lock_guard lock(retire_lock_);
   if (in_wait_) {
     graveyard_.push_back(std::move(state));  // the running poll may report it: after it

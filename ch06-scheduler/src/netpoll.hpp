@@ -78,6 +78,7 @@ class NetPoller final : public rt::net::Reactor {
   void sleep_until(rt::Clock::time_point deadline) override;
   void cancel_closed(rt::net::Publication& published) override;
   std::unique_lock<std::mutex> guard(const void* socket) override;
+  void hold_still(bool start) noexcept override;
   void retire(std::unique_ptr<rt::net::SocketState> state) noexcept override;
 
   // Fibers parked on I/O now (Go's netpollWaiters): nobody polls while it is 0.

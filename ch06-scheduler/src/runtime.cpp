@@ -255,6 +255,7 @@ const char* to_string(RunnextSteal steal) noexcept {
 }
 
 JoinHandle Runtime::spawn_function(rt::fiber::FiberOptions options, std::function<void()> body) {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   detail::RuntimeImpl& impl = *impl_;
   Worker* worker = current_worker();
   if (worker != nullptr && &worker->runtime != &impl) worker = nullptr;
@@ -283,6 +284,7 @@ void Runtime::wait_until_idle() {
 }
 
 void Runtime::cancel_all() {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   impl_->net->cancel_all();
 }
 
@@ -299,6 +301,7 @@ const Knobs& Runtime::knobs() const noexcept {
 }
 
 Stats Runtime::stats() const {
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   const detail::RuntimeImpl& impl = *impl_;
   Stats stats;
   for (const auto& worker : impl.workers) {
@@ -310,6 +313,7 @@ Stats Runtime::stats() const {
     w.sleeps = worker->sleeps.load(std::memory_order_relaxed);
     w.finished = worker->finished.load(std::memory_order_relaxed);
     w.preempted = worker->preempted.load(std::memory_order_relaxed);
+    w.interrupted = worker->interrupted.load(std::memory_order_relaxed);
     w.handoffs = worker->handoffs.load(std::memory_order_relaxed);
     w.pinned = worker->pinned.load(std::memory_order_relaxed);
     w.queued = worker->queue.size();
@@ -330,7 +334,8 @@ Stats Runtime::stats() const {
 }
 
 bool unpark(Fiber& fiber) {
-  detail::RuntimeImpl& runtime = fiber.runtime;  // read while the fiber is surely parked
+  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
+  detail::RuntimeImpl& runtime = fiber.runtime;      // read while the fiber is surely parked
   Worker* worker = current_worker();
   if (worker != nullptr && &worker->runtime == &runtime) {
     return detail::claim_parked(fiber) && runtime.make_ready(&fiber);  // ~Runtime joins us

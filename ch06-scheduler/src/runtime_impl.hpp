@@ -18,6 +18,7 @@
 
 #include "fiber.hpp"
 #include "netpoll.hpp"
+#include "preempt.hpp"
 #include "rt/clock.hpp"
 #include "rt/fiber/exception_state.hpp"
 #include "rt/fiber/stack.hpp"
@@ -133,7 +134,11 @@ struct Worker {
   FiberList fibers;  // the fibers spawned on this worker (for debuggers)
 
   std::atomic<std::uint64_t> runs{0}, steals{0}, stolen{0}, from_global{0}, sleeps{0}, finished{0},
-      preempted{0}, handoffs{0}, pinned{0};
+      preempted{0}, interrupted{0}, handoffs{0}, pinned{0};
+  // The machine that runs its fiber now, or ran its last (the monitor's target for an
+  // interruption, preempt.cpp): stored by that machine before each run. release: the machine's
+  // ThreadTarget, taken before, comes with it.
+  std::atomic<Machine*> run_by{nullptr};
   WorkerTrace trace;  // only its holding machine writes it; read after the machines stopped
   void record(TraceEvent event) { trace.events.push_back(event); }
 };
@@ -167,6 +172,7 @@ struct Machine {
   Machine* next_spare = nullptr;  // under RuntimeImpl::lock
   bool started_as_spare = false;  // under RuntimeImpl::lock: counted in spares_starting
   long os_thread_id = 0;          // Linux: the thread's id (gdb's LWP), for gdb/sched.py
+  ThreadTarget target;            // for the monitor's interruptions (preempt.hpp), if on
   rt::os::Thread thread;
 
   // ---- fibers locked to it (lock_os_thread, ThreadLocker; locked.cpp) ----
@@ -324,6 +330,10 @@ struct RuntimeImpl {
   std::atomic<bool> monitor_sleeping{false};
   std::atomic<std::uint32_t> monitor_wake{0};
   std::atomic<std::uint64_t> monitor_sleeps{0};  // for the tests
+  // Options::async_preempt, where this build can (preempt.hpp): the monitor interrupts a run
+  // it asked to end, besides asking.
+  bool async_preempt = false;
+  std::atomic<std::uint64_t> preempt_requests{0};  // runs asked to end, per round (the tests')
   bool machine_refused = false;  // the monitor's: it said once that the OS refused a thread
 };
 

@@ -85,6 +85,7 @@ class Channel {
   // (`stop` was requested while full); Under DropNewest, dropped. A send that can complete at
   // once completes, whatever its deadline or stop token say.
   Status send(T value, Deadline deadline = {}, const std::stop_token& stop = {}) {
+    [[maybe_unused]] const NoPreemption<SenderKind> region;
     check_caller<SenderKind>("send");
     if constexpr (kRendezvous) {
       return send_to_a_receiver(value, deadline, stop);
@@ -115,6 +116,7 @@ class Channel {
   // value goes straight into its hands, and full means nobody was waiting (Go's non-blocking
   // send on an unbuffered channel).
   Status try_send(T& value) {
+    [[maybe_unused]] const NoPreemption<SenderKind> region;
     check_caller<SenderKind>("try_send");
     if constexpr (kRendezvous) {
       return hand_over_now(value);
@@ -127,6 +129,7 @@ class Channel {
   // Receives a value: ok (with the value), closed (closed and drained), timed_out or
   // cancelled (nothing taken).
   Received<T> receive(Deadline deadline = {}, const std::stop_token& stop = {}) {
+    [[maybe_unused]] const NoPreemption<ReceiverKind> region;
     check_caller<ReceiverKind>("receive");
     note_receiver();
     Received<T> received;
@@ -153,6 +156,7 @@ class Channel {
 
   // Receives only if a value is there now: ok, empty, or closed (closed and drained).
   Received<T> try_receive() {
+    [[maybe_unused]] const NoPreemption<ReceiverKind> region;
     check_caller<ReceiverKind>("try_receive");
     note_receiver();
     Received<T> received;
@@ -165,6 +169,8 @@ class Channel {
   // here several producers may each close when they finish, with no agreement on who is last,
   // and the return value tells the one that did.) Any thread or fiber.
   bool close() noexcept {
+    [[maybe_unused]] const NoPreemption<SenderKind> sender_side;  // either kind may close
+    [[maybe_unused]] const NoPreemption<ReceiverKind> receiver_side;
     if constexpr (!kOtherPartyMayRunElsewhere) check_caller<SenderKind>("close");
     if (!storage_.close()) return false;
     // seq_cst: the closed bit, then the lists (pairs with the waiters' fence, as a put does).
@@ -357,6 +363,8 @@ class Channel {
     return capacity;
   }
 
+  // Every operation's first step, inside its region (endpoint.hpp, NoPreemption): the caller
+  // checked, then a preemption check point.
   template <typename Kind>
   static void check_caller(const char* call) {
     if (!Kind::caller_is_this_kind()) fail_wrong_caller(call, kMode, Kind::kName);

@@ -19,6 +19,7 @@
 #include <concepts>
 #include <cstdint>
 #include <optional>
+#include <type_traits>
 
 #include "rt/chan/waiter.hpp"
 #include "rt/clock.hpp"
@@ -86,6 +87,26 @@ template <typename K>
 void checkpoint() {
   if constexpr (requires { K::checkpoint(); }) K::checkpoint();
 }
+
+// A region its scheduler must not preempt asynchronously: chapter 6's M:N fiber may be stopped
+// by a signal between any two instructions of its own code, but not inside a channel
+// operation, which holds spin locks and registers waiters whose wakeup a preemption would
+// lose. Optional: a default-constructible `K::NoPreemption` whose lifetime is the region (it
+// must do nothing off its kind's parties: close() holds both kinds'). `NoPreemption<K>` is it,
+// or an empty struct for kinds that have none.
+namespace detail {
+struct Preemptible {};
+template <typename K>
+auto no_preemption_of() {
+  if constexpr (requires { typename K::NoPreemption; }) {
+    return std::type_identity<typename K::NoPreemption>{};
+  } else {
+    return std::type_identity<Preemptible>{};
+  }
+}
+}  // namespace detail
+template <typename K>
+using NoPreemption = typename decltype(detail::no_preemption_of<K>())::type;
 
 struct Thread {
   static constexpr const char* kName = "thread";

@@ -145,6 +145,7 @@ SelectResult select(const SelectOptions& options, Cases... cases) {
   using Kind = typename std::tuple_element_t<0, std::tuple<Cases...>>::Kind;
   static_assert((std::is_same_v<typename Cases::Kind, Kind> && ...),
                 "every case of a select must wait on the caller's kind of party");
+  [[maybe_unused]] const NoPreemption<Kind> region;  // as a channel operation (endpoint.hpp)
   if (!Kind::caller_is_this_kind())
     fail_misuse("select called by the wrong kind of party: its cases wait on a ", Kind::kName);
   checkpoint<Kind>();

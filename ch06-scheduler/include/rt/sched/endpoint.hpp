@@ -27,6 +27,8 @@ struct MnFiber {
   static bool caller_is_this_kind() noexcept { return this_fiber::on_fiber(); }
   // Every channel operation is a preemption check point (runtime.hpp, Options::preempt_after).
   static void checkpoint() { this_fiber::preemption_point(); }
+  // And a region asynchronous preemption leaves alone (Options::async_preempt).
+  using NoPreemption = this_fiber::NoPreemption;
   static void prepare(Parker& parker) noexcept { parker.fiber = &this_fiber::current(); }
   static void park(rt::chan::WaitWord& word, Parker& parker, rt::chan::Deadline deadline);
   static void take_stale_unpark(Parker&) { this_fiber::park(); }

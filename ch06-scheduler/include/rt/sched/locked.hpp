@@ -100,6 +100,7 @@ template <typename T, rt::chan::EndpointKind SenderKind, typename Storage, typen
           typename Notifier>
 void lock_to_receiver_thread(
     rt::chan::Channel<T, SenderKind, MnFiber, Storage, WhenFull, Notifier>& channel) {
+  const this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   detail::ReceiverLock lock(channel.kMode);
   for (;;) {
     if (channel.closed()) lock.closed();

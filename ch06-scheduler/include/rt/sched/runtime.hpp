@@ -93,9 +93,16 @@ struct Options {
   // Preemption, as Go's sysmon does it: a monitor thread asks a fiber that has run this long
   // without parking or yielding to yield, and it does at its next check point: a channel
   // operation, an rt::net call, this_fiber::preemption_point() (Go's forcePreemptNS: 10 ms).
-  // The fiber goes to the global queue, as Go's does. A fiber that reaches no check point is
-  // not preempted (asynchronous preemption is still to come). Zero: off.
+  // The fiber goes to the global queue, as Go's does. Zero: off.
   std::chrono::microseconds preempt_after{10'000};
+  // Asynchronous preemption (Go 1.14's), for a fiber that reaches no check point (a loop such
+  // as `for (;;) ++x;`): with the request, the monitor interrupts the worker's thread (a
+  // signal on Linux and macOS, SuspendThread on Windows; preempt.cpp), and the fiber is
+  // switched out where it stands if that is a safe point: in its own code (the executable's,
+  // not a library's), outside every runtime call and every this_fiber::NoPreemption region.
+  // Elsewhere the request waits for the next round or check point. Off: check points only.
+  // Not available under ThreadSanitizer (async_preemption_available()).
+  bool async_preempt = true;
   // The handoff, as Go's sysmon does it (retake): a fiber inside a blocking region
   // (enter_blocking, blocking.hpp) for this long loses its worker, run queue and all, to
   // another OS thread (a spare machine, started if none is left), so that the fibers queued
@@ -150,7 +157,8 @@ struct WorkerStats {
   std::uint64_t from_global = 0;  // fibers taken from the global queue
   std::uint64_t sleeps = 0;       // times the worker slept in the OS address wait
   std::uint64_t finished = 0;     // fibers that finished here
-  std::uint64_t preempted = 0;    // fibers that yielded here at a check point because asked
+  std::uint64_t preempted = 0;    // fibers that yielded here because asked (both ways below)
+  std::uint64_t interrupted = 0;  // ... of which were switched out where they stood (async)
   std::uint64_t handoffs = 0;     // times the monitor gave it to another thread (a fiber blocked)
   std::uint64_t pinned = 0;       // times a fiber locked to its thread parked and the thread
                                   // gave the worker to another (locked.hpp)
@@ -217,7 +225,9 @@ class Runtime {
 // finished fiber stops the process). Between announcing its park (publishing current()) and
 // calling park(), a fiber must not switch: no yield(), and no preemption check point (a
 // channel operation, an rt::net call, preemption_point()), since a preemption there would
-// lose an unpark that came first, or see one come while the fiber is queued. Returns true if
+// lose an unpark that came first, or see one come while the fiber is queued. With
+// asynchronous preemption on (Options::async_preempt), hold a this_fiber::NoPreemption across
+// that window, or a preemption may fall between its two ends. Returns true if
 // that woke a sleeping worker (an OS wakeup).
 bool unpark(Fiber& fiber);
 
@@ -240,7 +250,28 @@ JoinHandle spawn(rt::fiber::FiberOptions options, Body&& body) {
 }
 // True on a fiber of a Runtime (any thread may ask).
 bool on_fiber() noexcept;
+
+// A region of a fiber's own code that asynchronous preemption must leave alone (the runtime's
+// calls and chapter 5's channel operations are such regions already): one that holds an OS
+// lock another fiber of its worker may wait for (a std::mutex, a function-local static's
+// initialisation), or a park window of its own (between publishing current() and park()).
+// Regions nest; check points inside still yield. Off a fiber: does nothing.
+class NoPreemption {
+ public:
+  NoPreemption() noexcept;
+  ~NoPreemption();
+  NoPreemption(const NoPreemption&) = delete;
+  NoPreemption& operator=(const NoPreemption&) = delete;
+
+ private:
+  Fiber* fiber_;
+};
 }  // namespace this_fiber
+
+// Whether this build can preempt asynchronously (Options::async_preempt): Linux, macOS and
+// Windows on x86-64 and ARM64, except under ThreadSanitizer, which delivers a signal late, at a
+// point of its own choosing, where the interrupted code can no longer be switched out.
+bool async_preemption_available() noexcept;
 
 // A call at a time, made by a worker between fibers: what a channel's deadline needs. The
 // callback runs at most once, never before `at`, and never after cancel() returned or the
