@@ -76,9 +76,14 @@ void add_commands(CLI::App& app, rt::Output& out) {
   {
     auto options = std::make_shared<PreemptOptions>();
     auto* c = app.add_subcommand(
-        "preempt", "A fiber that never parks, with the monitor's preemption and without");
+        "preempt",
+        "A fiber that never parks: preempted by an interruption, at check points, or not");
     c->add_option("--workers", options->workers, "Worker threads, a hog on each")
         ->check(CLI::Range(1, 256))
+        ->capture_default_str();
+    c->add_option("--hog", options->hog,
+                  "spin: arithmetic, no check point; channel: a send and a receive, two")
+        ->check(CLI::IsMember({"spin", "channel"}))
         ->capture_default_str();
     c->add_option("--hog-ms", options->hog_ms, "How long each hog runs")
         ->check(CLI::Range(1, 60'000))

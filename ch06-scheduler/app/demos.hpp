@@ -86,12 +86,14 @@ struct FibersOptions {
 };
 void fibers(const FibersOptions& options, rt::Output& out);
 
-// `preempt`: on each worker a "hog" fiber sends to and receives from its own channel for
-// `hog_ms`, never parking; once every hog runs, `others` short fibers are spawned. Run with
-// preemption (the monitor asks the hog to yield after `preempt_after_us`) and without: how long the
-// others waited to run, and how often a hog was preempted.
+// `preempt` (preempt_demo.cpp): on each worker a "hog" fiber that never parks for `hog_ms`
+// (`spin`: arithmetic, no check point; `channel`: a send and a receive on its own channel);
+// once every hog runs, `others` short fibers are spawned. Run with asynchronous preemption,
+// with the monitor's request only (honoured at check points), and without preemption: how long
+// the others waited to run, and how often a hog was preempted, and interrupted.
 struct PreemptOptions {
   int workers = 1;
+  std::string hog = "spin";
   int hog_ms = 100;
   int others = 100;
   int preempt_after_us = 10'000;

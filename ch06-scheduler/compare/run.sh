@@ -78,6 +78,14 @@ for clients in 1 4; do
   GOMAXPROCS=2 "$out/schedbench" -rows locked -clients "$clients"
 done
 
+# ---- preempt: a spinning hog per worker, and who waits behind it ----
+echo "== preempt, a spinning hog of 100 ms, 1 worker / GOMAXPROCS=1"
+echo "-- ours"
+"$ours" preempt --workers 1
+echo "-- Go, asynchronous preemption on (the default), then GODEBUG=asyncpreemptoff=1"
+GOMAXPROCS=1 "$out/schedbench" -rows preempt -reps "$runs"
+GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1 "$out/schedbench" -rows preempt -reps "$runs"
+
 # ---- echo: our bench's one table, its client pinned to CPU 0 ----
 # In the bench's process: chapter 4's events model and M:N on 1 worker, each pinned to CPU 1;
 # M:N on 2 workers, unpinned. Outside it: Go's server with GOMAXPROCS=1 on CPU 1, and with

@@ -224,14 +224,15 @@ TEST(Trace, TheFileIsJsonAndAgreesWithTheCountersWorkerByWorker) {
 // CPU for 200 ms.
 TEST(Trace, APreemptEventForEveryPreemption) {
   TracedRun run;
-  ASSERT_NO_FATAL_FAILURE(
-      run_traced({"preempt", "--hog-ms", "200", "--others", "10", "--preempt-after", "1000"}, run));
+  ASSERT_NO_FATAL_FAILURE(run_traced({"preempt", "--hog", "channel", "--hog-ms", "200", "--others",
+                                      "10", "--preempt-after", "1000"},
+                                     run));
   const Json& table = run.table;
-  ASSERT_EQ(table["rows"].items.size(), 2u) << run.out;
-  const Json& on = table["rows"].items[0];
-  ASSERT_EQ(on["preemption"].text, "after 1000 us") << run.out;
-  EXPECT_GE(on["preemptions"].number, 1.0) << run.out;
-  EXPECT_EQ(table["rows"].items[1]["preemptions"].number, 0.0) << run.out;
+  ASSERT_EQ(table["rows"].items.size(), 3u) << run.out;
+  const Json& on = table["rows"].items[0];  // the traced run
+  ASSERT_EQ(on["preemption"].text, "asks, interrupts") << run.out;
+  EXPECT_GE(on["preempted"].number, 1.0) << run.out;
+  EXPECT_EQ(table["rows"].items[2]["preempted"].number, 0.0) << run.out;
   std::set<double> hog_ids;  // the run spans named "hog"
   std::vector<double> preempted_ids;
   for (const Json& e : run.trace["traceEvents"].items) {
@@ -240,7 +241,7 @@ TEST(Trace, APreemptEventForEveryPreemption) {
       preempted_ids.push_back(e["args"]["fiber"].number);
     }
   }
-  EXPECT_EQ(static_cast<double>(preempted_ids.size()), on["preemptions"].number) << run.out;
+  EXPECT_EQ(static_cast<double>(preempted_ids.size()), on["preempted"].number) << run.out;
   for (double id : preempted_ids) EXPECT_EQ(hog_ids.count(id), 1u) << "fiber " << id;
 }
 

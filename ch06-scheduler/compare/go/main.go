@@ -2,7 +2,8 @@
 // goroutines alive at once: time and resident memory per goroutine), pingpong (two
 // goroutines over an unbuffered channel), handoff (a goroutine blocked in a read on a pipe,
 // goroutines queued behind it, and what a system call's entersyscall/exitsyscall cost) and
-// locked (a syscall server goroutine, with runtime.LockOSThread and without).
+// locked (a syscall server goroutine, with runtime.LockOSThread and without) and preempt (a
+// goroutine readied behind goroutines that spin without a check point).
 // GOMAXPROCS comes from the environment.
 package main
 
@@ -18,7 +19,13 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	_ "unsafe" // go:linkname
 )
+
+// runtime.nanotime is nosplit: a call to it has no stack check, so it is no preemption point.
+//
+//go:linkname nanotime runtime.nanotime
+func nanotime() int64
 
 // residentBytes reads the resident set from /proc/self/statm (Linux), as the C++ side does.
 func residentBytes() float64 {
@@ -192,6 +199,36 @@ func locked(lock bool, clients, requests int) (perSecond, p50, p99 float64) {
 	return float64(len(all)) / elapsed.Seconds(), all[len(all)/2], all[len(all)*99/100]
 }
 
+// preempt: the ch06-scheduler demo of that name, with its spinning hog. One goroutine per P
+// computes for hogMs with no call but nanotime (no check point at all), and the main
+// goroutine, asleep for 1 ms from the hogs' start, becomes runnable behind them: how long it
+// then waited for a P. GODEBUG=asyncpreemptoff=1 leaves Go only its check points: none here.
+func preempt(hogMs int) (waitMs float64) {
+	procs := runtime.GOMAXPROCS(0)
+	var done sync.WaitGroup
+	done.Add(procs)
+	t0 := time.Now()
+	for p := 0; p < procs; p++ {
+		go func() {
+			defer done.Done()
+			until := nanotime() + int64(hogMs)*1e6
+			x := uint64(0)
+			for i := uint64(1); ; i++ {
+				x = x*6364136223846793005 + i
+				if i&0xffff == 0 && nanotime() >= until {
+					break
+				}
+			}
+			sink.Add(x)
+		}()
+	}
+	time.Sleep(time.Millisecond) // the hogs take the P(s); main's timer fires 1 ms in
+
+	waitMs = float64(time.Since(t0).Microseconds())/1000 - 1
+	done.Wait()
+	return waitMs
+}
+
 func median(xs []float64) (float64, float64, float64) {
 	sort.Float64s(xs)
 	return xs[len(xs)/2], xs[0], xs[len(xs)-1]
@@ -207,6 +244,7 @@ func main() {
 	work := flag.Int("work", 20000, "arithmetic iterations per other goroutine (handoff)")
 	clients := flag.Int("clients", 4, "client goroutines (locked)")
 	requests := flag.Int("requests", 5000, "round trips per client (locked)")
+	hogMs := flag.Int("hog-ms", 100, "how long each spinning goroutine runs (preempt)")
 	flag.Parse()
 	fmt.Printf("GOMAXPROCS=%d\n", runtime.GOMAXPROCS(0))
 	for _, row := range strings.Split(*rows, ",") {
@@ -245,6 +283,15 @@ func main() {
 				fmt.Printf("  %-12s %10.0f requests/s, round trip p50 %.2f us, p99 %.2f us\n",
 					name, perSecond, p50, p99)
 			}
+		case "preempt":
+			var waits []float64
+			for r := 0; r < *reps; r++ {
+				waits = append(waits, preempt(*hogMs))
+			}
+			m, lo, hi := median(waits)
+			fmt.Printf("preempt: %d spinning goroutine(s) of %d ms; a goroutine readied 1 ms in "+
+				"waited %.2f ms (median of %d; %.2f-%.2f)\n",
+				runtime.GOMAXPROCS(0), *hogMs, m, *reps, lo, hi)
 		default:
 			fmt.Fprintf(os.Stderr, "unknown row %q\n", row)
 			os.Exit(2)
