@@ -340,27 +340,23 @@ namespace {
 
 struct sigaction previous_action;
 
-std::uintptr_t interrupted_pc(const ucontext_t& uc) noexcept {
+// Where the signal stopped the thread: its pc and stack pointer.
+struct Interrupted {
+  std::uintptr_t pc, sp;
+};
+Interrupted interrupted_at(const ucontext_t& uc) noexcept {
 #if defined(__APPLE__) && defined(__aarch64__)
-  return static_cast<std::uintptr_t>(__darwin_arm_thread_state64_get_pc(uc.uc_mcontext->__ss));
+  return {static_cast<std::uintptr_t>(__darwin_arm_thread_state64_get_pc(uc.uc_mcontext->__ss)),
+          static_cast<std::uintptr_t>(__darwin_arm_thread_state64_get_sp(uc.uc_mcontext->__ss))};
 #elif defined(__APPLE__)
-  return static_cast<std::uintptr_t>(uc.uc_mcontext->__ss.__rip);
+  return {static_cast<std::uintptr_t>(uc.uc_mcontext->__ss.__rip),
+          static_cast<std::uintptr_t>(uc.uc_mcontext->__ss.__rsp)};
 #elif defined(__aarch64__)
-  return static_cast<std::uintptr_t>(uc.uc_mcontext.pc);
+  return {static_cast<std::uintptr_t>(uc.uc_mcontext.pc),
+          static_cast<std::uintptr_t>(uc.uc_mcontext.sp)};
 #else
-  return static_cast<std::uintptr_t>(uc.uc_mcontext.gregs[REG_RIP]);
-#endif
-}
-
-std::uintptr_t interrupted_sp(const ucontext_t& uc) noexcept {
-#if defined(__APPLE__) && defined(__aarch64__)
-  return static_cast<std::uintptr_t>(__darwin_arm_thread_state64_get_sp(uc.uc_mcontext->__ss));
-#elif defined(__APPLE__)
-  return static_cast<std::uintptr_t>(uc.uc_mcontext->__ss.__rsp);
-#elif defined(__aarch64__)
-  return static_cast<std::uintptr_t>(uc.uc_mcontext.sp);
-#else
-  return static_cast<std::uintptr_t>(uc.uc_mcontext.gregs[REG_RSP]);
+  return {static_cast<std::uintptr_t>(uc.uc_mcontext.gregs[REG_RIP]),
+          static_cast<std::uintptr_t>(uc.uc_mcontext.gregs[REG_RSP])};
 #endif
 }
 
@@ -379,9 +375,8 @@ void on_interrupt(int signal, siginfo_t* info, void* context) {
   const int saved_errno = errno;
   auto& uc = *static_cast<ucontext_t*>(context);
   Machine* machine = current_machine();
-  Fiber* fiber = machine != nullptr
-                     ? preemptible_at(*machine, interrupted_pc(uc), interrupted_sp(uc))
-                     : nullptr;
+  const Interrupted at = interrupted_at(uc);
+  Fiber* fiber = machine != nullptr ? preemptible_at(*machine, at.pc, at.sp) : nullptr;
   if (fiber == nullptr) {
     forward(signal, info, context);  // not ours, or not a safe point: the fiber carries on
     errno = saved_errno;
