@@ -59,8 +59,9 @@ std::unique_lock<std::mutex> NetPoller::guard(const void* socket) {
 }
 
 // The fiber holds still while it holds a stripe (the Listener's calls): it does not switch
-// in between, so the fiber that raised the count is the one that lowers it.
-void NetPoller::hold_still(bool start) noexcept {
+// in between, so the fiber that raised the count is the one that lowers it. Its reads of the
+// machine and its fiber must not be torn by a preemption: RT_SCHED_NO_PREEMPT.
+RT_SCHED_NO_PREEMPT void NetPoller::hold_still(bool start) noexcept {
   Machine* machine = current_machine();
   if (machine == nullptr || machine->running == nullptr) return;
   if (start) {

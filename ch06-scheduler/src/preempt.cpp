@@ -42,20 +42,23 @@ extern "C" void* __emutls_get_address(void* control);  // libgcc's (no header de
 #endif
 #endif
 
+// Builds that cannot preempt asynchronously (async_preemption_available): ThreadSanitizer,
+// and clang's AddressSanitizer, whose runtime (allocator, interceptors) clang links into the
+// executable, where it would count as the program's own code (GCC's is a shared library).
 #if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define RT_SCHED_TSAN 1
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define RT_SCHED_NO_ASYNC_PREEMPTION 1
 #endif
 #endif
 #if defined(__SANITIZE_THREAD__)
-#define RT_SCHED_TSAN 1
+#define RT_SCHED_NO_ASYNC_PREEMPTION 1
 #endif
 
 namespace rt::sched {
 
 bool async_preemption_available() noexcept {
-#if defined(RT_SCHED_TSAN)
-  return false;  // TSan runs a handler late, at its own safe point (runtime.hpp)
+#if defined(RT_SCHED_NO_ASYNC_PREEMPTION)
+  return false;  // a sanitizer's (above, and runtime.hpp)
 #elif (defined(__linux__) || defined(__APPLE__) || defined(_WIN32)) && \
     (defined(__x86_64__) || defined(_M_X64) || defined(__aarch64__) || defined(_M_ARM64))
   return true;
@@ -151,6 +154,13 @@ bool in_fibers_own_code(std::uintptr_t pc) noexcept {
 // on Windows the injected call's copy of the CONTEXT).
 constexpr std::uintptr_t kRoomNeeded = 8 * 1024;
 
+// errno, set on the thread the caller runs on now. glibc declares __errno_location `const`,
+// so a function that switched threads between reading errno and writing it back may write
+// through the first thread's address, computed once: a call of its own, never inlined.
+RT_SCHED_NO_PREEMPT void set_errno(int value) noexcept {
+  errno = value;
+}
+
 // The interrupted fiber, at a safe point, is switched out as a preempted one (machine.cpp:
 // After::preempted, to the global queue). Returns once a worker resumed it.
 void switch_out() {
@@ -184,13 +194,15 @@ Fiber* preemptible_at(Machine& machine, std::uintptr_t pc, std::uintptr_t sp) no
 #if defined(_M_ARM64) || defined(__aarch64__)
 // ARM64: the OS's own (user-mode on Windows): every register from the CONTEXT, pc last.
 [[noreturn]] void resume_context(CONTEXT* context) {
+  // X18 is the thread's TEB on Windows ARM64: the thread's it runs on now, not the one the
+  // fiber was interrupted on.
+  context->X18 = reinterpret_cast<DWORD64>(NtCurrentTeb());
   RtlRestoreContext(context, nullptr);
   std::abort();  // not reached
 }
 #else
-// x86-64: asm/resume_context_win64.S (RtlRestoreContext would do on Windows; Wine's, which
-// this project's tests run under, pops Wine's own handler frames that lie below the CONTEXT's
-// stack pointer, and a fiber's stack lies anywhere: it corrupted the worker's thread).
+// x86-64: asm/resume_context_win64.S, a user-mode restore of our own, so that the same
+// instructions run on Windows and under Wine (whose RtlRestoreContext is its own).
 extern "C" [[noreturn]] void rt_sched_resume_context(const CONTEXT* context);
 static_assert(offsetof(CONTEXT, EFlags) == 0x44 && offsetof(CONTEXT, Rax) == 0x78 &&
                   offsetof(CONTEXT, Rcx) == 0x80 && offsetof(CONTEXT, Rsp) == 0x98 &&
@@ -264,7 +276,7 @@ void find_program_text() {
   switch_out();
   std::atomic_signal_fence(std::memory_order_seq_cst);
   fiber.no_preempt.store(0, std::memory_order_relaxed);  // the monitor raised it
-  errno = saved_errno;
+  set_errno(saved_errno);
   SetLastError(last_error);
   resume_context(&saved);
 }
@@ -391,17 +403,20 @@ void on_interrupt(int signal, siginfo_t* info, void* context) {
   sigaddset(&urgent, SIGURG);
   pthread_sigmask(SIG_UNBLOCK, &urgent, nullptr);
   switch_out();
-  // Resumed, on this thread or another. sigreturn restores, besides the fiber's registers,
-  // the signal mask and the alternate signal stack saved in the frame: the interrupted
-  // thread's. Those must be this thread's (they are not the fiber's), so the frame gets them.
-  pthread_sigmask(SIG_SETMASK, nullptr, &uc.uc_sigmask);
+  // Resumed, on this thread or another. SIGURG blocked again until the handler returns: a
+  // second preemption from here on would resume the fiber on a third thread with this frame
+  // filled in for the second. sigreturn restores, besides the fiber's registers, the signal
+  // mask and the alternate signal stack saved in the frame: the interrupted thread's. Those
+  // must be this thread's (they are not the fiber's), so the frame gets them, SIGURG open.
+  pthread_sigmask(SIG_BLOCK, &urgent, &uc.uc_sigmask);
+  sigdelset(&uc.uc_sigmask, SIGURG);
 #if defined(__linux__)
   stack_t here{};
   if (sigaltstack(nullptr, &here) == 0) uc.uc_stack = here;
 #endif
   std::atomic_signal_fence(std::memory_order_seq_cst);
   fiber->no_preempt.store(0, std::memory_order_relaxed);
-  errno = saved_errno;  // the fiber's, on the thread it runs on now
+  set_errno(saved_errno);  // the fiber's, on the thread it runs on now
 }
 
 #if defined(__APPLE__)

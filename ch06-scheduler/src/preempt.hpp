@@ -7,9 +7,10 @@
 // the fiber had (general, flags, vector and FP control, on x86-64 below the 128-byte red zone)
 // and which sigreturn restores. The handler switches the fiber out from there; when a worker
 // resumes it, perhaps on another thread, the handler returns and the kernel puts the fiber's
-// registers back. Windows: SuspendThread, GetThreadContext, and a call made to look as if the
-// fiber had made it (SetThreadContext), which switches out and then restores the saved
-// context (RtlRestoreContext), as Go does there.
+// registers back. Windows, as Go does there: SuspendThread, GetThreadContext, and a call made
+// to look as if the fiber had made it (SetThreadContext); the call switches out, and once
+// resumed restores the saved CONTEXT (x86-64: asm/resume_context_win64.S; ARM64:
+// RtlRestoreContext). Go's injected call, asyncPreempt, saves the registers itself instead.
 #pragma once
 
 #include <cstdint>

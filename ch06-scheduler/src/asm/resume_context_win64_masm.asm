@@ -3,6 +3,11 @@
 ; that file's header for the contract and the four words stored below the stack pointer.
 ;
 ;   extern "C" [[noreturn]] void rt_sched_resume_context(const CONTEXT* context);  // rcx
+;
+; One difference: the GNU file puts the routine in RT_SCHED_NO_PREEMPT's section (.text$rtb),
+; this one in plain .text, where an interruption may land. That one is harmless: its frame
+; lies below the stack pointer, under the CONTEXT copy and the four words, and its own restore
+; returns to the middle of this routine with every register as it was.
 IFNDEF RAX
 .err <resume_context_win64_masm.asm is for x86-64 (ml64) only>
 ENDIF

@@ -101,7 +101,7 @@ struct Options {
   // switched out where it stands if that is a safe point: in its own code (the executable's,
   // not a library's), outside every runtime call and every this_fiber::NoPreemption region.
   // Elsewhere the request waits for the next round or check point. Off: check points only.
-  // Not available under ThreadSanitizer (async_preemption_available()).
+  // Not available under ThreadSanitizer and clang's ASan (async_preemption_available()).
   bool async_preempt = true;
   // The handoff, as Go's sysmon does it (retake): a fiber inside a blocking region
   // (enter_blocking, blocking.hpp) for this long loses its worker, run queue and all, to
@@ -270,7 +270,10 @@ class NoPreemption {
 
 // Whether this build can preempt asynchronously (Options::async_preempt): Linux, macOS and
 // Windows on x86-64 and ARM64, except under ThreadSanitizer, which delivers a signal late, at a
-// point of its own choosing, where the interrupted code can no longer be switched out.
+// point of its own choosing, where the interrupted code can no longer be switched out, and
+// under clang's AddressSanitizer, which links its runtime (its allocator, its interceptors)
+// into the executable, where that code would count as the program's own (GCC's is a shared
+// library: there it preempts).
 bool async_preemption_available() noexcept;
 
 // A call at a time, made by a worker between fibers: what a channel's deadline needs. The
