@@ -79,4 +79,14 @@ void interrupt(Worker& worker);
 // libc's allocator and locks, the C++ runtime's, the vDSO), nor in RT_SCHED_NO_PREEMPT code.
 Fiber* preemptible_at(Machine& machine, std::uintptr_t pc, std::uintptr_t sp) noexcept;
 
+// Between preempt.cpp and its platform files (preempt_posix.cpp, preempt_win32.cpp):
+void find_program_text();  // the platform's: the ranges of the program's own code,
+void add_program_text(std::uintptr_t begin, std::uintptr_t end);  // each given here
+void install_interrupt_handler();                                 // POSIX: SIGURG's; Windows: none
+// The interrupted fiber, at a safe point, switched out as a preempted one (machine.cpp:
+// After::preempted, to the global queue). Returns once a worker resumed it.
+void switch_out();
+// errno, written on the thread the caller runs on now (preempt.cpp says why it is a call).
+void set_errno(int value) noexcept;
+
 }  // namespace rt::sched::detail
