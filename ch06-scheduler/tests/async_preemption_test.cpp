@@ -1,8 +1,9 @@
 // Asynchronous preemption (Options::async_preempt, src/preempt.cpp): fibers that reach no
-// check point are switched out where they stand, with every register they had, and the
-// interruptions' side effect, system calls ended early (EINTR), is absorbed by the runtime.
+// check point are switched out where they stand, with every register they had, and only at
+// safe points (interrupted_calls_test.cpp: the system calls the interruptions end early).
 // On one worker the starvation test can only end if the interruption works (a starved fiber
 // hangs it until ctest's timeout fails it).
+#include "async_available.hpp"
 #include "rt/sched/runtime.hpp"
 #include "runtime_impl.hpp"
 #include "worker_counts.hpp"
@@ -16,7 +17,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
-#include <span>
 #include <thread>
 #include <vector>
 
@@ -33,14 +33,9 @@
 #endif
 #if !defined(_WIN32)
 #include <dlfcn.h>
-#include <pthread.h>
-#include <signal.h>
 #endif
 
 #include "rt/chan/channel.hpp"
-#include "rt/clock.hpp"
-#include "rt/net/listener.hpp"
-#include "rt/net/stream.hpp"
 #include "rt/sched/endpoint.hpp"
 
 namespace {
@@ -50,18 +45,10 @@ using rt::sched::Runtime;
 using rt::sched::WorkerStats;
 using rt::sched::testing::total;
 
-#define SKIP_UNLESS_AVAILABLE()                                                              \
-  if (!rt::sched::async_preemption_available())                                              \
-  GTEST_SKIP() << "no asynchronous preemption in this build (runtime.hpp): ThreadSanitizer " \
-                  "runs a signal's handler late; clang links AddressSanitizer's allocator "  \
-                  "into the executable, where it would count as the program's own code"
-
 #if defined(RT_CH06_SLOW_TARGET)
 constexpr std::uint64_t kPreemptions = 300;  // under qemu or a sanitizer
-constexpr int kInterruptionRounds = 300;
 #else
 constexpr std::uint64_t kPreemptions = 2000;
-constexpr int kInterruptionRounds = 3000;
 #endif
 
 class AsyncPreemption : public rt::sched::testing::OverWorkerCounts {};
@@ -72,7 +59,7 @@ INSTANTIATE_TEST_SUITE_P(Counts, AsyncPreemption, rt::sched::testing::kWorkerCou
 // One spinner per worker, in a loop with no check point at all (`while (not all done) {}`),
 // spawned before 100 others: without an interruption the spinners hold every worker for good.
 TEST_P(AsyncPreemption, SpinnersWithoutACheckPointDoNotStarve100Others) {
-  SKIP_UNLESS_AVAILABLE();
+  SKIP_UNLESS_ASYNC_PREEMPTION();
   constexpr int kOthers = 100;
   Runtime runtime(options());
   std::atomic<int> others_done{0};
@@ -176,7 +163,7 @@ RT_OPTIMISED Result compute(std::uint64_t seed, int steps) {
 // interruptions have switched them out mid-loop (and moved them between the two threads);
 // every round's result must equal the same computation done here, uninterrupted.
 TEST(AsyncPreemption, RegistersSurviveThousandsOfInterruptionsBitForBit) {
-  SKIP_UNLESS_AVAILABLE();
+  SKIP_UNLESS_ASYNC_PREEMPTION();
   constexpr int kFibers = 3;
   constexpr int kSteps = 20'000;
   rt::sched::Options o;
@@ -233,7 +220,7 @@ std::vector<std::uintptr_t> library_functions() {
 // stack, the runtime's RT_SCHED_NO_PREEMPT code, a NoPreemption region, a run nobody asked to
 // end are not.
 TEST(AsyncPreemption, OnlyTheFibersOwnCodeOutsideEveryRegionIsASafePoint) {
-  SKIP_UNLESS_AVAILABLE();
+  SKIP_UNLESS_ASYNC_PREEMPTION();
   rt::sched::Options o;
   o.workers = 1;
   Runtime runtime(o);
@@ -312,104 +299,6 @@ TEST(AsyncPreemption, AChannelOperationIsARegionNotPreempted) {
   EXPECT_EQ(in_body, 0);
   EXPECT_GE(during_send, 1);
   EXPECT_GE(during_receive, 1);
-}
-
-// ---- interrupted system calls ----
-
-// Every worker's thread and a thread waiting on a channel get SIGURG thousands of times while
-// fibers sleep, read a socket and wait on channels, and a spinner is interrupted for real:
-// every sleep lasts its time, every byte and every value arrives once and in order. A blocking
-// call of the runtime's that did not retry on EINTR would end a wait early or fail.
-TEST(AsyncPreemption, SleepsReadsAndChannelWaitsSurviveThousandsOfInterruptions) {
-#if defined(_WIN32)
-  GTEST_SKIP() << "Windows interrupts with SuspendThread, which ends no wait early: no EINTR";
-#else
-  SKIP_UNLESS_AVAILABLE();
-  rt::sched::Options o;
-  o.workers = 2;
-  o.preempt_after = std::chrono::microseconds(200);
-  Runtime runtime(o);
-  std::atomic<bool> stop{false};
-  std::atomic<int> short_sleeps{0};
-  std::atomic<int> sleeps{0}, messages{0}, values{0};
-  bool bytes_in_order = true, values_in_order = true;
-  using ToFiber = rt::chan::Channel<int, rt::chan::Thread, rt::sched::MnFiber>;
-  using ToThread = rt::chan::Channel<int, rt::sched::MnFiber, rt::chan::Thread>;
-  ToFiber to_fiber(1);
-  ToThread to_thread(1);
-  std::vector<rt::sched::JoinHandle> handles;
-  handles.push_back(runtime.spawn({.name = "sleeper"}, [&] {
-    while (!stop.load()) {
-      const auto until = rt::Clock::now() + std::chrono::microseconds(50);
-      this_fiber::sleep_until(until);
-      if (rt::Clock::now() < until) short_sleeps.fetch_add(1);
-      ++sleeps;
-    }
-  }));
-  handles.push_back(runtime.spawn({.name = "sockets"}, [&] {
-    auto listener = rt::net::Listener::bind("127.0.0.1", 0);
-    auto writer = this_fiber::spawn({.name = "writer"}, [&] {
-      rt::net::Stream out = rt::net::Stream::connect("127.0.0.1", listener.port());
-      for (std::uint32_t n = 0; !stop.load(); ++n) {
-        out.write_all(std::as_bytes(std::span(&n, 1)));
-        this_fiber::sleep_for(std::chrono::microseconds(20));
-      }
-    });
-    rt::net::Stream in = listener.accept();
-    std::uint32_t expected = 0, got = 0;
-    std::size_t have = 0;
-    for (;;) {
-      const std::size_t n = in.read_some(std::as_writable_bytes(std::span(&got, 1)).subspan(have));
-      if (n == 0) break;  // the writer closed
-      if ((have += n) < sizeof got) continue;
-      bytes_in_order &= got == expected++;
-      have = 0;
-      ++messages;
-    }
-    writer.join();
-  }));
-  handles.push_back(runtime.spawn({.name = "echo"}, [&] {
-    while (auto received = to_fiber.receive()) to_thread.send(*received.value);
-    to_thread.close();
-  }));
-  handles.push_back(runtime.spawn({.name = "spinner"}, [&] {
-    while (!stop.load(std::memory_order_relaxed)) {
-    }
-  }));
-  std::thread channel_thread([&] {
-    for (int n = 0; !stop.load(); ++n) {
-      to_fiber.send(n);
-      auto back = to_thread.receive();
-      values_in_order &= back && *back.value == n;
-      ++values;
-    }
-    to_fiber.close();
-    while (to_thread.receive()) {
-    }
-  });
-  // Thousands of rounds, and at least until each kind of wait has happened and the spinner
-  // was interrupted once.
-  const auto all_seen = [&] {
-    return sleeps.load() > 0 && messages.load() > 0 && values.load() > 0 &&
-           total(runtime.stats(), &WorkerStats::interrupted) > 0;
-  };
-  for (int round = 0; round < kInterruptionRounds || !all_seen(); ++round) {
-    {
-      std::lock_guard guard(runtime.impl().machines_lock);
-      for (auto& machine : runtime.impl().machines) {
-        if (machine->target.captured) pthread_kill(machine->target.thread, SIGURG);
-      }
-    }
-    pthread_kill(channel_thread.native_handle(), SIGURG);
-    std::this_thread::yield();  // (pacing: the threads run between two rounds)
-  }
-  stop = true;
-  channel_thread.join();
-  for (auto& handle : handles) handle.join();
-  EXPECT_EQ(short_sleeps.load(), 0);
-  EXPECT_TRUE(bytes_in_order);
-  EXPECT_TRUE(values_in_order);
-#endif
 }
 
 }  // namespace
