@@ -24,7 +24,7 @@
 // and clang's AddressSanitizer, whose runtime (allocator, interceptors) clang links into the
 // executable, where it would count as the program's own code (GCC's is a shared library).
 #if defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#if __has_feature(thread_sanitizer) || (defined(__clang__) && __has_feature(address_sanitizer))
 #define RT_SCHED_NO_ASYNC_PREEMPTION 1
 #endif
 #endif
