@@ -2,7 +2,9 @@
 // interrupted fiber out from the kernel's signal frame, and where the program's own code lies.
 #include <pthread.h>
 #include <signal.h>
-#include <ucontext.h>
+#if !defined(__APPLE__)
+#include <ucontext.h>  // (macOS: ucontext_t comes with signal.h; its ucontext.h wants _XOPEN_SOURCE)
+#endif
 
 #include <atomic>
 #include <cerrno>
