@@ -17,8 +17,8 @@ void on_deadline(void* context) {
 }
 }  // namespace
 
+// Called by the channel inside its region (NoPreemption, entered by every operation first).
 void MnFiber::park(rt::chan::WaitWord& word, Parker& parker, rt::chan::Deadline deadline) {
-  const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
   DeadlineContext context{&word, parker.fiber};
   Alarm alarm;  // cancelled when this returns: it never ends a later wait
   if (!deadline.is_never()) alarm.set(deadline.at, &on_deadline, &context);

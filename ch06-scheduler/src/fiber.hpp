@@ -12,6 +12,7 @@
 #include "rt/fiber/context.hpp"
 #include "rt/fiber/exception_state.hpp"
 #include "rt/fiber/stack.hpp"
+#include "rt/sched/runtime.hpp"  // detail::leave_region
 
 namespace rt::sched {
 
@@ -97,9 +98,7 @@ inline void enter_no_preemption(Fiber& fiber) noexcept {
   std::atomic_signal_fence(std::memory_order_seq_cst);
 }
 inline void leave_no_preemption(Fiber& fiber) noexcept {
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  fiber.no_preempt.store(fiber.no_preempt.load(std::memory_order_relaxed) - 1,
-                         std::memory_order_relaxed);
+  leave_region(fiber.no_preempt);
 }
 }  // namespace detail
 

@@ -189,8 +189,9 @@ void Alarm::set(rt::Clock::time_point at, void (*on_fire)(void* context), void* 
 }
 
 void Alarm::cancel() noexcept {
+  if (runtime_ == nullptr) return;  // never set (the alarm is the caller's: no region needed)
   const rt::sched::this_fiber::NoPreemption region;  // runtime code (preempt.hpp)
-  if (runtime_ != nullptr) runtime_->remove_timer(timer_);
+  runtime_->remove_timer(timer_);
 }
 
 }  // namespace rt::sched

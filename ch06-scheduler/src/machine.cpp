@@ -47,6 +47,21 @@ RT_SCHED_NO_PREEMPT Machine* current_machine() noexcept {
   return this_machine;
 }
 
+}  // namespace rt::sched::detail
+
+namespace rt::sched::this_fiber {
+// Here, beside this_machine, so that the thread-local is read without a call: every channel
+// operation and runtime call enters a region.
+RT_SCHED_NO_PREEMPT NoPreemption::NoPreemption() noexcept : count_(nullptr) {
+  detail::Machine* machine = detail::this_machine;
+  if (machine == nullptr || machine->running == nullptr) return;
+  count_ = &machine->running->no_preempt;
+  detail::enter_no_preemption(*machine->running);
+}
+}  // namespace rt::sched::this_fiber
+
+namespace rt::sched::detail {
+
 RT_SCHED_NO_PREEMPT Worker* current_worker() noexcept {
   Machine* machine = this_machine;
   return machine != nullptr ? machine->worker : nullptr;

@@ -45,21 +45,6 @@ bool async_preemption_available() noexcept {
 #endif
 }
 
-namespace this_fiber {
-
-RT_SCHED_NO_PREEMPT NoPreemption::NoPreemption() noexcept : fiber_(nullptr) {
-  detail::Machine* machine = detail::current_machine();
-  if (machine == nullptr || machine->running == nullptr) return;
-  fiber_ = machine->running;  // the fiber, wherever it runs when the region ends
-  detail::enter_no_preemption(*fiber_);
-}
-
-NoPreemption::~NoPreemption() {
-  if (fiber_ != nullptr) detail::leave_no_preemption(*fiber_);
-}
-
-}  // namespace this_fiber
-
 namespace detail {
 
 namespace {

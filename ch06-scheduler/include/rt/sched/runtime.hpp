@@ -127,6 +127,13 @@ struct Options {
 namespace detail {
 struct Completion;
 struct RuntimeImpl;
+// Leaves a region asynchronous preemption must leave alone (this_fiber::NoPreemption): `count`
+// is the fiber's own, changed only by the fiber (a load and a store) and read by the handler
+// on its thread, so the signal fence keeps the region's code from moving past the change.
+inline void leave_region(std::atomic<int>& count) noexcept {
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  count.store(count.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+}
 }  // namespace detail
 
 // The right to wait for one fiber and receive its exception (chapter 3's JoinHandle, for any
@@ -258,13 +265,16 @@ bool on_fiber() noexcept;
 // Regions nest; check points inside still yield. Off a fiber: does nothing.
 class NoPreemption {
  public:
-  NoPreemption() noexcept;
-  ~NoPreemption();
+  NoPreemption() noexcept;  // out of line: it must not itself be preempted (preempt.hpp)
+  // Inline: once in the region, nothing can move the fiber, and the count is its own.
+  ~NoPreemption() {
+    if (count_ != nullptr) detail::leave_region(*count_);
+  }
   NoPreemption(const NoPreemption&) = delete;
   NoPreemption& operator=(const NoPreemption&) = delete;
 
  private:
-  Fiber* fiber_;
+  std::atomic<int>* count_;  // the fiber's region count, wherever it runs when the region ends
 };
 }  // namespace this_fiber
 
