@@ -119,11 +119,11 @@ void bench(const BenchOptions& options, rt::Output& out) {
       table.add_row({name, "n/a", "", "", "", why_not});
     }
   }
-  table.add_row(bench_row(
-      "round trip: fibers, Scheduler yield",
-      repeat_measurement([n] { return yield_round_trip_ns(n); }), 1, 1, "ns",
-      fmt::format("median of {} runs of {} round trips, 4 switches each (via the scheduler)",
-                  kBenchRepetitions, n)));
+  table.add_row(
+      bench_row("round trip: fibers, Scheduler yield",
+                repeat_measurement([n] { return yield_round_trip_ns(n); }), 1, 1, "ns",
+                fmt::format("median of {} runs of {} round trips, 2 switches each (fiber to fiber)",
+                            kBenchRepetitions, n)));
   // Threads are three orders of magnitude slower: fewer round trips keep the bench short.
   const auto thread_round_trips = std::max<std::uint64_t>(1, n / 20);
   const char* placement = "";

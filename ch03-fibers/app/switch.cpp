@@ -16,7 +16,7 @@ void switch_demo(const SwitchOptions& options, rt::Output& out) {
   out.print("  {:<40} {:>9}  ({} per switch_context)\n", "two bare contexts (switch_context)",
             rt::format_duration_ns(context), rt::format_duration_ns(context / 2));
   double yield = yield_round_trip_ns(n);
-  out.print("  {:<40} {:>9}  (4 switches: via the scheduler)\n", "two fibers (this_fiber::yield)",
+  out.print("  {:<40} {:>9}  (2 switches: fiber to fiber)\n", "two fibers (this_fiber::yield)",
             rt::format_duration_ns(yield));
   // Threads are three orders of magnitude slower: fewer round trips keep the demo short.
   auto thread_round_trips = std::max<std::uint64_t>(1, n / 20);

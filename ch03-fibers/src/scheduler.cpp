@@ -137,12 +137,13 @@ void Scheduler::run() {
     ExceptionState thread_state;
     thread_exceptions_.exchange(thread_state, next->exceptions_);
     switch_context(context_, next->context_);
-    // Back on the thread's stack: the fiber yielded, parked or finished.
-    thread_exceptions_.exchange(next->exceptions_, thread_state);
+    // Back on the thread's stack: the fiber, or the last of the fibers it handed the thread
+    // to (suspend_running), parked or yielded with nothing else ready, or finished.
+    Fiber* last = std::exchange(running_, nullptr);
+    thread_exceptions_.exchange(last->exceptions_, thread_state);
     detail::set_running_fiber(nullptr);
-    running_ = nullptr;
     switches_ += 2;
-    if (next->state_ == Fiber::State::finished) free_fiber(next);
+    if (last->state_ == Fiber::State::finished) free_fiber(last);
   }
 }
 
@@ -152,12 +153,28 @@ void Scheduler::unpark(Fiber& fiber) {
   ready_.push_back(&fiber);
 }
 
+// The running fiber gives the thread to the next ready fiber itself: one switch, in the order
+// run() would have chosen. Only when nothing else is ready does it switch to run(), which
+// then returns (the caller, chapter 4's loop, polls for events before it runs fibers again).
 void Scheduler::suspend_running(Fiber::State next) {
   Fiber* fiber = running_;
   fiber->transition(Fiber::State::running, next);
   if (next == Fiber::State::ready) ready_.push_back(fiber);
-  switch_context(fiber->context_, context_);
-  // Resumed by run(), which set the state back to running.
+  if (ready_.empty()) {
+    switch_context(fiber->context_, context_);
+    return;  // resumed by run(), or handed the thread by another fiber
+  }
+  Fiber* to = ready_.front();
+  ready_.pop_front();
+  to->transition(Fiber::State::ready, Fiber::State::running);
+  if (to == fiber) return;  // yielded, and nothing else was ready: go on
+  running_ = to;
+  detail::set_running_fiber(to);
+  thread_exceptions_.exchange(fiber->exceptions_, to->exceptions_);
+  ++switches_;
+  switch_context(fiber->context_, to->context_);
+  // Resumed, by run() or by another fiber's handoff: either made this fiber running_ and put
+  // its exception state back.
 }
 
 void Scheduler::finish_running() {

@@ -6,15 +6,19 @@
 //   scheduler.spawn({.name = "B"}, [] { step(); });  // handle dropped: B is detached
 //   a.join();  // runs A, B, A; rethrows here whatever escaped A's body
 //
-// Every switch goes through the scheduler's own context (the thread's stack): a fiber
-// that yields switches to the scheduler, which switches to the next ready fiber. Two
-// switches per handoff buy one simple invariant: the scheduler decides, fibers only ask.
+// One queue decides who runs next, first in first out. A fiber that yields or parks hands
+// the thread straight to the front of the ready queue: one switch per handoff. Only when
+// nothing else is ready (or a fiber finished: its stack must be freed from another) does
+// the thread go back to its own stack, to run(), which then runs the next ready fiber or
+// returns. (Through run() every time would be two switches per handoff: README, "The
+// runtime", has both figures.)
 //
 // Invariants (single thread, so no locks):
 // - A fiber is in exactly one place: the ready queue (ready), running on the thread
 //   (running, at most one), nowhere but its owner's hands (parked), or gone (finished).
 // - The scheduler owns every fiber; a finished fiber is freed by run() right after the
-//   fiber's last switch away from its stack, and the stack goes back to the pool.
+//   fiber's last switch away from its stack (to run(), never to another fiber), and the
+//   stack goes back to the pool.
 //
 // Contract:
 // - A Scheduler belongs to the thread that created it: spawn, run, unpark and the
@@ -22,12 +26,12 @@
 // - run() must not be called from a fiber (checked).
 // - A fiber's body may throw and catch exceptions, and may yield or park anywhere, inside a
 //   catch handler or a destructor that runs during unwinding included: each fiber has its
-//   own copy of the C++ runtime's exception state (exception_state.hpp), which run()
-//   exchanges with the thread's around every switch. A new fiber starts with none, whatever
-//   its spawner was handling. An exception that escapes the body is
-//   kept and rethrown by JoinHandle::join. If nobody can join the fiber any more (its
-//   handle was dropped, or destroyed without join), the process stops with a message
-//   naming the fiber and the exception: an error is never silently lost.
+//   own copy of the C++ runtime's exception state (exception_state.hpp), which the
+//   scheduler exchanges at every switch (run() keeps the thread's own meanwhile). A new fiber
+//   starts with none, whatever its spawner was handling. An exception that escapes the body is kept
+//   and rethrown by JoinHandle::join. If nobody can join the fiber any more (its handle was
+//   dropped, or destroyed without join), the process stops with a message naming the fiber and the
+//   exception: an error is never silently lost.
 // - A fiber that overflows its stack hits a guard page; the process then prints
 //   "fiber "<name>" overflowed its stack (<size>)" and dies of the fault (overflow_*.cpp).
 // - Destroying a Scheduler that still has parked or ready fibers frees their stacks
@@ -221,7 +225,8 @@ class Scheduler {
   Fiber* running() const noexcept { return running_; }
   // Fibers not yet finished: ready, running or parked.
   std::size_t alive() const noexcept { return fibers_.size(); }
-  // Context switches made by run() so far (each fiber-to-fiber handoff is two).
+  // Context switches made so far: into a fiber and back to run() count one each, and a
+  // handoff from fiber to fiber one.
   std::size_t switches() const noexcept { return switches_; }
   // Where finished fibers' stacks wait for the next spawn.
   const StackPool& stack_pool() const noexcept { return stack_pool_; }
@@ -233,7 +238,7 @@ class Scheduler {
   friend class JoinHandle;
   friend void this_fiber::yield();
   friend void this_fiber::park();
-  void suspend_running(Fiber::State next);  // running fiber -> scheduler, as ready or parked
+  void suspend_running(Fiber::State next);  // running fiber -> next ready one (or run())
   [[noreturn]] void finish_running();       // running fiber -> scheduler, for good
   void free_fiber(Fiber* fiber);
 
