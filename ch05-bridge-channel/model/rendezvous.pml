@@ -29,8 +29,7 @@
  * Not modelled: a select's other cases (they end the same word with the same CAS, as the
  * deadline does here; a mover that loses the CAS touches nothing, so two cases sharing a
  * variable are safe), a send and a receive case of one select on the same channel (refused
- * at run time), the cell (a plain send waits in it for a receiver; waiter.pml's protocol with
- * a capacity of one covers its waits), several senders or receivers (each list hands one
+ * at run time), the cell (a plain send waits in it for a receiver: cell.pml), several senders or receivers (each list hands one
  * node at a time, under its lock, and the argument is per pair).
  */
 
