@@ -35,22 +35,26 @@ double process_cpu_seconds() {
 }
 
 // C2C ping-pong over two rendezvous channels on one loop: round trips per second.
-double c2c_ping_pong(std::size_t round_trips) {
+double c2c_ping_pong(std::size_t round_trips, bool pinned) {
   Channel<int, Fiber, Fiber, Rendezvous> ping, pong;
-  rt::net::Loop loop;
-  const auto start = rt::Clock::now();
-  loop.spawn({.name = "ponger"}, [&] {
-    while (auto got = ping.receive()) pong.send(*got.value);
+  double seconds = 0;
+  on_one_thread(pinned, [&] {
+    rt::net::Loop loop;
+    const auto start = rt::Clock::now();
+    loop.spawn({.name = "ponger"}, [&] {
+      while (auto got = ping.receive()) pong.send(*got.value);
+    });
+    loop.spawn({.name = "pinger"}, [&] {
+      for (std::size_t i = 0; i < round_trips; ++i) {
+        ping.send(int(i));
+        pong.receive();
+      }
+      ping.close();
+    });
+    loop.run();
+    seconds = seconds_since(start);
   });
-  loop.spawn({.name = "pinger"}, [&] {
-    for (std::size_t i = 0; i < round_trips; ++i) {
-      ping.send(int(i));
-      pong.receive();
-    }
-    ping.close();
-  });
-  loop.run();
-  return double(round_trips) / seconds_since(start);
+  return double(round_trips) / seconds;
 }
 
 // A producer and a consumer through a capacity-1024 channel: messages per second.
@@ -163,25 +167,27 @@ void bench(const BenchOptions& options, rt::Output& out) {
     return samples;
   };
   const std::size_t n = options.messages;
-  table.add_row({"C2C ping-pong, capacity 0, one loop", "one thread",
-                 spread(reps([&] { return c2c_ping_pong(n / 10) / 1e6; }), 2), "M round trips/s",
-                 rt::kNotMeasured});
+  // One-thread rows: on CPU 1 when pinning is possible, where compare/run.sh runs Go's.
+  const char* one_thread = can_pin ? "pinned 1" : "one thread";
+  table.add_row({"C2C ping-pong, capacity 0, one loop", one_thread,
+                 spread(reps([&] { return c2c_ping_pong(n / 10, can_pin) / 1e6; }), 2),
+                 "M round trips/s", rt::kNotMeasured});
   ChannelStats stats;
-  table.add_row({"C2C stream, capacity 1024, one loop", "one thread",
-                 spread(reps([&] {
-                          return stream_rate<Channel<std::size_t, Fiber, Fiber>>(n, false, &stats) /
-                                 1e6;
-                        }),
-                        1),
-                 "M msgs/s", rt::format_number(double(stats.wakeups) / double(n), 4)});
+  table.add_row(
+      {"C2C stream, capacity 1024, one loop", one_thread,
+       spread(reps([&] {
+                return stream_rate<Channel<std::size_t, Fiber, Fiber>>(n, can_pin, &stats) / 1e6;
+              }),
+              1),
+       "M msgs/s", rt::format_number(double(stats.wakeups) / double(n), 4)});
   // The same, with the notification behind a virtual call per put and per take (the Virtual
   // policy: the run-time choice of mode the chapter rejects).
   table.add_row(
-      {"C2C stream, capacity 1024, virtual notifier", "one thread",
+      {"C2C stream, capacity 1024, virtual notifier", one_thread,
        spread(reps([&] {
                 return stream_rate<
                            Channel<std::size_t, Fiber, Fiber, Buffered, Block, rt::chan::Virtual>>(
-                           n, false, &stats) /
+                           n, can_pin, &stats) /
                        1e6;
               }),
               1),
