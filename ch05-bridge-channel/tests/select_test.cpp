@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <optional>
@@ -277,6 +278,40 @@ TEST(SelectC2C, AWakeupASelectDidNotUseIsHandedOnToTheNextReceiver) {
     }
   }
   EXPECT_GT(fired_on_b, 0) << "the select never chose B: the claim was not exercised";
+}
+
+// On a rendezvous, plain senders wait in the channel's cell and a select's send case waits as
+// an offer. A receiver that is slower than the senders finds the cell refilled every time it
+// comes back (here: the sender whose value it took refills it before the receiver's next
+// turn, on one loop, deterministically). If it always looked at the cell first, the offer
+// would wait for ever; it must be taken within two receives.
+TEST(SelectC2C, PlainSendersKeepingARendezvousCellFullDoNotStarveASelectsOffer) {
+  using Channel = rt::chan::Channel<int, rt::chan::Fiber, rt::chan::Fiber, rt::chan::Rendezvous>;
+  Channel channel;
+  std::vector<int> received;
+  rt::net::Loop loop;
+  for (int sender = 1; sender <= 2; ++sender) {
+    loop.spawn({.name = "plain sender"}, [&channel, sender] {
+      while (channel.send(sender) == Status::ok) {
+      }
+    });
+  }
+  loop.spawn({.name = "select"}, [&channel] {
+    int offer = -1;
+    EXPECT_EQ(select({}, on_send(channel, offer)).status, Status::ok);
+  });
+  loop.spawn({.name = "slow receiver"}, [&] {
+    for (int i = 0; i < 6; ++i) {
+      received.push_back(*channel.receive().value);
+      for (int turn = 0; turn < 4; ++turn) rt::fiber::this_fiber::yield();  // its work
+    }
+    channel.close();
+  });
+  loop.run();
+  ASSERT_EQ(received.size(), 6u);
+  const auto offer_at = std::find(received.begin(), received.end(), -1) - received.begin();
+  EXPECT_LT(offer_at, 2) << "the select's offer waited behind plain senders for " << offer_at
+                         << " receives";
 }
 
 }  // namespace

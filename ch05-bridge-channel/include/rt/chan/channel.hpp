@@ -255,6 +255,17 @@ class Channel {
     return Status::full;
   }
   Status take_now(std::optional<T>& into) {
+    if constexpr (kRendezvous) {
+      // A value in the cell and a select's offer may both wait. Every other receive that sees
+      // an offer tries it before the cell, so that plain senders refilling the cell cannot
+      // starve a select, nor selects the plain senders (Go queues both in one list).
+      if (offers_.maybe_waiting() && offer_first_.turn()) {
+        if (const auto woken = offers_.take_offer(SenderKind::kWaiting, into)) {
+          wake<SenderKind, ReceiverKind>(*woken);
+          return Status::ok;
+        }
+      }
+    }
     switch (storage_.try_take(into)) {
       case TakeResult::ok:
         after_take();
@@ -519,6 +530,16 @@ class Channel {
   Waiters senders_;    // parked senders (send, when full; a rendezvous: the cell is taken)
   Waiters owner_;      // a rendezvous: the sender whose value is in the cell, waiting for a take
   Waiters offers_;     // a rendezvous: selects waiting to send, each node's slot their value
+  // A rendezvous: whose turn it is, the offers' or the cell's, when a receiver sees an offer.
+  // Only an order of preference: relaxed, and a lost flip between racing receivers is harmless.
+  struct Turn {
+    std::atomic<bool> offers{false};
+    bool turn() noexcept {
+      const bool mine = offers.load(std::memory_order_relaxed);
+      offers.store(!mine, std::memory_order_relaxed);
+      return mine;
+    }
+  } offer_first_;
   struct {
     std::atomic<std::uint64_t> parks{0}, notifications{0}, wakeups{0}, dropped{0};
   } stats_;
