@@ -1,5 +1,6 @@
-// Spinning: the CPU's "I am spinning" hint, and a spin lock for critical sections of a few
-// instructions (a channel's waiter list). The one platform #if of the layer lives here.
+// Spinning: the CPU's "I am spinning" hint, a backoff for waits of a few instructions (the
+// unbounded queue's), and a spin lock for critical sections of a few instructions (a
+// channel's waiter list). The one platform #if of the layer lives here.
 #pragma once
 
 #include <atomic>
@@ -25,27 +26,36 @@ inline void cpu_relax() noexcept {
 #endif
 }
 
-// Test-and-test-and-set. After kSpinsBeforeYield failed looks it yields the CPU: the holder
-// may be an OS thread the kernel preempted inside its few instructions.
+// Waiting for another party to finish a few instructions: spin, and after kSpinsBeforeYield
+// looks yield the CPU, since that party may be an OS thread the kernel preempted inside them.
+class Backoff {
+ public:
+  void wait() noexcept {
+    if (++spins_ < kSpinsBeforeYield) {
+      cpu_relax();
+    } else {
+      std::this_thread::yield();
+    }
+  }
+
+ private:
+  static constexpr int kSpinsBeforeYield = 64;
+  int spins_ = 0;
+};
+
+// Test-and-test-and-set, with the Backoff above while the lock is held.
 class SpinLock {
  public:
   void lock() noexcept {
-    for (int spins = 0;;) {
+    for (Backoff backoff;;) {
       // acquire: pairs with unlock()'s release.
       if (!locked_.exchange(true, std::memory_order_acquire)) return;
-      while (locked_.load(std::memory_order_relaxed)) {
-        if (++spins < kSpinsBeforeYield) {
-          cpu_relax();
-        } else {
-          std::this_thread::yield();
-        }
-      }
+      while (locked_.load(std::memory_order_relaxed)) backoff.wait();
     }
   }
   void unlock() noexcept { locked_.store(false, std::memory_order_release); }
 
  private:
-  static constexpr int kSpinsBeforeYield = 64;
   std::atomic<bool> locked_{false};
 };
 
