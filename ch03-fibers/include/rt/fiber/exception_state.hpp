@@ -10,9 +10,9 @@
 // A fiber that parks inside a catch handler, or in a destructor that runs during unwinding,
 // leaves its facts in the thread's copy; the next fiber on the thread would read them, and
 // change them. So every fiber keeps its own copy, and the scheduler exchanges the copies
-// whenever it switches to a fiber and back (Scheduler::run). switch_context does not: it
-// carries what the ABI makes callee-saved, and nothing of the C++ runtime (README, "What a
-// switch carries", says why).
+// whenever it switches (Scheduler::run, to a fiber and back; suspend_running, from one fiber
+// to the next). switch_context does not: it carries what the ABI makes callee-saved, and
+// nothing of the C++ runtime (README, "What a switch carries", says why).
 //
 // Where the facts live depends on the C++ runtime, one file per variant, chosen in CMake:
 // - exception_state_itanium.cpp: the Itanium C++ ABI's __cxa_get_globals() (libstdc++,
