@@ -81,8 +81,11 @@ TEST_P(Locked, ALockedFiberStaysOnItsThreadAndItsThreadRunsNothingElse) {
              })
       .join();
   EXPECT_EQ(trespasses.load(), 0);
-  EXPECT_GE(rt::sched::testing::total(runtime.stats(), &rt::sched::WorkerStats::pinned), 1u)
-      << "the locked fiber never parked with a pin";
+  // Not asked here: that a park pinned the thread. Likely, not certain: on the slow targets
+  // (10 yields before each send) every rendezvous receive may find its sender waiting, and a
+  // park while others wait for the worker may end the slice instead; under Wine it failed
+  // once in 200. Trace.APinnedEventForEveryParkOfALockedFiberNamingIt asks it where nothing
+  // else can run.
 }
 
 // Go's rule: locks nest; unlock without a lock does nothing.
