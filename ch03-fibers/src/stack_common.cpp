@@ -14,6 +14,13 @@ namespace detail {
 // Per OS (stack_posix.cpp, stack_win32.cpp): did the OS refuse for lack of memory or
 // mappings, rather than for a bad argument?
 bool is_refusal_for_lack_of_memory(const rt::OsError& error) noexcept;
+// Per OS, for StackPool's slabs (stack.hpp): maps a slab of `count` stacks of `usable_size`
+// bytes (page-rounded) with `guard`, holding one reference for the caller (nullptr where
+// slabs are not made: Windows); whether it has a stack left to carve; drops one reference
+// (the last unmaps it).
+StackSlab* new_slab(std::size_t usable_size, StackGuard guard, std::size_t count);
+bool slab_has_room(const StackSlab& slab) noexcept;
+void unref_slab(StackSlab* slab) noexcept;
 }  // namespace detail
 
 namespace {
@@ -34,13 +41,21 @@ StackRefused::StackRefused(const rt::OsError& cause, std::size_t usable_size, St
           "the price of overflow detection",
           cause.what(), usable_size / 1024, guard == StackGuard::page ? "two" : "one")) {}
 
-Stack::Stack(std::size_t usable_size, StackGuard guard) : guard_(guard) {
+namespace {
+// Runs `get_memory`, turning the OS's refusal for lack of memory or mappings into StackRefused.
+template <typename GetMemory>
+auto refusal_explained(std::size_t usable_size, StackGuard guard, GetMemory get_memory) {
   try {
-    allocate(usable_size);
+    return get_memory();
   } catch (const rt::OsError& error) {
     if (!detail::is_refusal_for_lack_of_memory(error)) throw;
     throw StackRefused(error, round_to_pages(usable_size), guard);
   }
+}
+}  // namespace
+
+Stack::Stack(std::size_t usable_size, StackGuard guard) : guard_(guard) {
+  refusal_explained(usable_size, guard, [&] { allocate(usable_size); });
 }
 
 StackPool::Bucket& StackPool::bucket(std::size_t usable_size, StackGuard guard) {
@@ -52,12 +67,29 @@ StackPool::Bucket& StackPool::bucket(std::size_t usable_size, StackGuard guard) 
 
 Stack StackPool::acquire(std::size_t usable_size, StackGuard guard) {
   Bucket& kept = bucket(round_to_pages(usable_size), guard);
-  if (kept.stacks.empty()) return Stack(usable_size, guard);
-  Stack stack = std::move(kept.stacks.back());
-  kept.stacks.pop_back();
-  --kept_;
-  ++reused_;
-  return stack;
+  if (!kept.stacks.empty()) {
+    Stack stack = std::move(kept.stacks.back());
+    kept.stacks.pop_back();
+    --kept_;
+    ++reused_;
+    return stack;
+  }
+  if (slab_ <= 1) return Stack(usable_size, guard);
+  return refusal_explained(kept.usable_size, guard, [&] {
+    if (kept.slab == nullptr || !detail::slab_has_room(*kept.slab)) {
+      if (kept.slab != nullptr) detail::unref_slab(std::exchange(kept.slab, nullptr));
+      kept.slab = detail::new_slab(kept.usable_size, guard, slab_);
+      if (kept.slab == nullptr) return Stack(usable_size, guard);  // no slabs on this OS
+    }
+    return Stack::carve(*kept.slab);
+  });
+}
+
+StackPool::~StackPool() {
+  // The kept stacks still hold their slabs: the last of them to go unmaps each.
+  for (Bucket& bucket : free_) {
+    if (bucket.slab != nullptr) detail::unref_slab(bucket.slab);
+  }
 }
 
 void StackPool::release(Stack stack) {
@@ -80,7 +112,8 @@ Stack::Stack(Stack&& other) noexcept
       usable_low_(std::exchange(other.usable_low_, nullptr)),
       usable_size_(std::exchange(other.usable_size_, 0)),
       committed_low_(std::exchange(other.committed_low_, nullptr)),
-      guard_(other.guard_) {}
+      guard_(other.guard_),
+      slab_(std::exchange(other.slab_, nullptr)) {}
 
 Stack& Stack::operator=(Stack&& other) noexcept {
   if (this != &other) {
@@ -92,6 +125,7 @@ Stack& Stack::operator=(Stack&& other) noexcept {
     usable_size_ = std::exchange(other.usable_size_, 0);
     committed_low_ = std::exchange(other.committed_low_, nullptr);
     guard_ = other.guard_;
+    slab_ = std::exchange(other.slab_, nullptr);
   }
   return *this;
 }

@@ -2,7 +2,9 @@
 // takes every right away from the guard page.
 #include <sys/mman.h>
 
+#include <atomic>
 #include <cerrno>
+#include <utility>
 
 #include "rt/error.hpp"
 #include "rt/fiber/stack.hpp"
@@ -38,6 +40,57 @@ void prefault_top_page(std::byte* top_page, std::size_t page) noexcept {
   (void)page;
 #endif
 }
+
+// MAP_NORESERVE: address space only; the kernel finds pages when they are first touched.
+std::byte* map_address_space(std::size_t size) {
+  void* memory = mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (memory == MAP_FAILED) throw_errno("mmap");
+  return static_cast<std::byte*>(memory);
+}
+
+std::size_t guard_size(StackGuard guard) noexcept {
+  return guard == StackGuard::page ? kGuardPages * page_size() : 0;
+}
+}  // namespace
+
+namespace detail {
+struct StackSlab {
+  std::byte* base;
+  std::size_t usable_size;  // page-rounded, of each stack
+  std::size_t stride;       // guard and usable bytes of each stack
+  std::size_t count;
+  std::size_t next = 0;              // the next stack to carve (the pool's thread only)
+  std::atomic<std::size_t> refs{1};  // the pool's, and one per carved stack alive
+};
+
+StackSlab* new_slab(std::size_t usable_size, StackGuard guard, std::size_t count) {
+  const std::size_t stride = guard_size(guard) + usable_size;
+  std::byte* base = map_address_space(stride * count);
+  return new StackSlab{base, usable_size, stride, count};
+}
+
+bool slab_has_room(const StackSlab& slab) noexcept {
+  return slab.next < slab.count;
+}
+
+void unref_slab(StackSlab* slab) noexcept {
+  // acq_rel: the last reference sees every other stack's last use before it unmaps them all.
+  if (slab->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  munmap(slab->base, slab->stride * slab->count);
+  delete slab;
+}
+}  // namespace detail
+
+namespace {
+// Takes every right from the guard page(s) below `usable_low`, and asks for the top page.
+void finish_stack(std::byte* usable_low, std::size_t usable_size, StackGuard guard) {
+  const std::size_t guard_bytes = guard_size(guard);
+  if (guard_bytes > 0 && mprotect(usable_low - guard_bytes, guard_bytes, PROT_NONE) != 0) {
+    throw_errno("mprotect");
+  }
+  prefault_top_page(usable_low + usable_size - page_size(), page_size());
+}
 }  // namespace
 
 // Without a guard, the stack is one read-write mapping, which the kernel merges with its
@@ -45,29 +98,45 @@ void prefault_top_page(std::byte* top_page, std::size_t page) noexcept {
 // bounds how many fibers can exist.
 void Stack::allocate(std::size_t usable_size) {
   const std::size_t page = page_size();
-  const std::size_t guard_size = guard_ == StackGuard::page ? kGuardPages * page : 0;
   usable_size_ = usable_size == 0 ? page : (usable_size + page - 1) / page * page;
-  allocation_size_ = usable_size_ + guard_size;
-  // MAP_NORESERVE: address space only; the kernel finds pages when they are first touched.
-  void* memory = mmap(nullptr, allocation_size_, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (memory == MAP_FAILED) throw_errno("mmap");
-  allocation_ = static_cast<std::byte*>(memory);
-  usable_low_ = allocation_ + guard_size;
+  allocation_size_ = usable_size_ + guard_size(guard_);
+  allocation_ = map_address_space(allocation_size_);
+  usable_low_ = allocation_ + guard_size(guard_);
   committed_low_ = usable_low_;  // no TEB to tell: the kernel commits what is touched
-  if (guard_size > 0 && mprotect(allocation_, guard_size, PROT_NONE) != 0) {
-    int error = errno;
+  try {
+    finish_stack(usable_low_, usable_size_, guard_);
+  } catch (...) {
     release();
-    throw_errno("mprotect", error);
+    throw;
   }
-  prefault_top_page(usable_low_ + usable_size_ - page, page);
+}
+
+Stack Stack::carve(detail::StackSlab& slab) {
+  std::byte* allocation = slab.base + slab.stride * slab.next++;  // a failure wastes this one
+  const std::size_t guard_bytes = slab.stride - slab.usable_size;
+  const StackGuard guard = guard_bytes > 0 ? StackGuard::page : StackGuard::none;
+  finish_stack(allocation + guard_bytes, slab.usable_size, guard);
+  Stack stack;
+  stack.allocation_ = allocation;
+  stack.allocation_size_ = slab.stride;
+  stack.usable_low_ = allocation + guard_bytes;
+  stack.usable_size_ = slab.usable_size;
+  stack.committed_low_ = stack.usable_low_;
+  stack.guard_ = guard;
+  slab.refs.fetch_add(1, std::memory_order_relaxed);  // the pool's reference keeps it alive
+  stack.slab_ = &slab;
+  return stack;
 }
 
 // Nothing to record: no context on Linux or macOS carries a committed bound of its stack.
 void Stack::record_committed_low() noexcept {}
 
 void Stack::release() noexcept {
-  if (allocation_ != nullptr) munmap(allocation_, allocation_size_);
+  if (slab_ != nullptr) {
+    detail::unref_slab(std::exchange(slab_, nullptr));
+  } else if (allocation_ != nullptr) {
+    munmap(allocation_, allocation_size_);
+  }
   allocation_ = nullptr;
   allocation_size_ = 0;
   usable_low_ = nullptr;

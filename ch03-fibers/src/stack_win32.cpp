@@ -31,6 +31,8 @@
 // system ran out of commit: that is reported as what it is.
 #include <windows.h>
 
+#include <cstdlib>
+
 #include "rt/error.hpp"
 #include "rt/fiber/stack.hpp"
 #include "rt/memory.hpp"
@@ -55,6 +57,24 @@ bool is_refusal_for_lack_of_memory(const rt::OsError& error) noexcept {
          (error.code() == ERROR_NOT_ENOUGH_MEMORY || error.code() == ERROR_COMMITMENT_LIMIT);
 }
 }  // namespace detail
+
+namespace detail {
+// No slabs on Windows (stack.hpp): a stack's reservation carries its own commit and guard
+// state, and the TEB of a context made on it names that reservation. StackPool falls back to
+// one VirtualAlloc per stack, and never carves.
+struct StackSlab {};
+StackSlab* new_slab(std::size_t, StackGuard, std::size_t) {
+  return nullptr;
+}
+bool slab_has_room(const StackSlab&) noexcept {
+  return false;
+}
+void unref_slab(StackSlab*) noexcept {}
+}  // namespace detail
+
+Stack Stack::carve(detail::StackSlab&) {
+  std::abort();  // unreachable: new_slab makes no slab here
+}
 
 void Stack::allocate(std::size_t usable_size) {
   const std::size_t page = page_size();

@@ -85,7 +85,7 @@ struct Worker {
   RuntimeImpl& runtime;
   const int index;
   LocalQueue queue;
-  rt::fiber::StackPool stacks{256};
+  rt::fiber::StackPool stacks{256, 64};
   Fiber* running = nullptr;  // the fiber this worker runs (for its fibers and for debuggers)
   // From its first fiber until it joins the idle list (Go: its P is _Prunning), including the
   // moment between a fiber's switch back and the next pick: thieves leave its runnext alone

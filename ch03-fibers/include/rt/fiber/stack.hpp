@@ -62,6 +62,13 @@ class StackRefused : public rt::OsError {
   std::string message_;
 };
 
+namespace detail {
+// Stacks in one mapping (StackPool's slabs): one mmap, and one munmap once the last of them
+// is freed. Linux and macOS only (stack_posix.cpp); on Windows a stack's VirtualAlloc carries
+// its own commit and guard state, and new_slab makes none.
+struct StackSlab;
+}  // namespace detail
+
 class Stack {
  public:
   Stack() = default;
@@ -103,8 +110,11 @@ class Stack {
   void record_committed_low() noexcept;  // per OS: stack_posix.cpp, stack_win32.cpp
 
  private:
+  friend class StackPool;
   void allocate(std::size_t usable_size);  // per OS: stack_posix.cpp, stack_win32.cpp
   void release() noexcept;
+  // The next stack of `slab` (StackPool), which has one left (per OS; never on Windows).
+  static Stack carve(detail::StackSlab& slab);
 
   std::byte* allocation_ = nullptr;  // what the OS returned: guard page(s) first
   std::size_t allocation_size_ = 0;
@@ -112,16 +122,29 @@ class Stack {
   std::size_t usable_size_ = 0;
   std::byte* committed_low_ = nullptr;  // usable_low_ .. top(): committed (Windows)
   StackGuard guard_ = StackGuard::page;
+  detail::StackSlab* slab_ = nullptr;  // the mapping this stack was carved from, if any
 };
 
 // Keeps freed stacks for reuse, so that a fiber's spawn costs no system call once the pool
 // is warm (an mmap, an mprotect and an munmap otherwise: microseconds). A reused stack
 // keeps the pages its last fiber touched resident (and on Windows committed): the pool
 // trades memory for time, and `capacity` bounds the trade. Not thread-safe: one pool per Scheduler,
-// on its thread.
+// on its thread; the stacks it hands out may be freed on any thread.
+//
+// With `slab` > 1 (Linux and macOS; ignored on Windows), a new stack comes from a slab of
+// that many, mapped at once: one mmap per `slab` new stacks, and one munmap once the last
+// of them is freed, wherever that happens. Each munmap of a process whose threads run on
+// other CPUs interrupts those CPUs to flush their TLBs, so a program that frees many stacks
+// while others run (chapter 6's workers) pays that once per slab instead of once per stack.
+// The price: a slab's memory goes back to the OS only with its last stack, so the pages
+// that freed stacks touched stay resident while any stack of their slab lives.
 class StackPool {
  public:
-  explicit StackPool(std::size_t capacity = 1024) : capacity_(capacity) {}
+  explicit StackPool(std::size_t capacity = 1024, std::size_t slab = 1)
+      : capacity_(capacity), slab_(slab) {}
+  ~StackPool();
+  StackPool(const StackPool&) = delete;
+  StackPool& operator=(const StackPool&) = delete;
 
   // A stack of at least `usable_size` bytes with `guard`: a kept one of exactly that
   // (page-rounded) size and guard if any, else a new one (may throw like Stack's
@@ -135,6 +158,7 @@ class StackPool {
 
  private:
   std::size_t capacity_;
+  std::size_t slab_;
   std::size_t kept_ = 0;
   std::size_t reused_ = 0;
   // Kept stacks, one bucket per (page-rounded size, guard). A program uses a handful of
@@ -143,6 +167,7 @@ class StackPool {
     std::size_t usable_size;
     StackGuard guard;
     std::vector<Stack> stacks;
+    detail::StackSlab* slab = nullptr;  // where this bucket's next new stacks come from
   };
   Bucket& bucket(std::size_t usable_size, StackGuard guard);
   std::vector<Bucket> free_;

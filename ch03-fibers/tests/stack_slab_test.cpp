@@ -1,0 +1,160 @@
+// StackPool's slabs (stack.hpp): many stacks from one mapping, unmapped with the last of them.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "rt/fiber/stack.hpp"
+#include "rt/memory.hpp"
+#include "rt/platform.hpp"
+
+#if !defined(RT_OS_WINDOWS)
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#endif
+
+using rt::fiber::Stack;
+using rt::fiber::StackGuard;
+using rt::fiber::StackPool;
+
+namespace {
+
+constexpr std::size_t kSlab = 4;
+constexpr std::size_t kUsable = 16 * 1024;
+
+#if !defined(RT_OS_WINDOWS)
+// Whether any page of [low, low + size) is mapped: msync fails with ENOMEM on unmapped memory.
+bool mapped(const std::byte* low, std::size_t size) {
+  errno = 0;
+  const int result = msync(const_cast<std::byte*>(low), size, MS_ASYNC);
+  return result == 0 || errno != ENOMEM;
+}
+
+// The protection /proc/self/maps gives the mapping that holds `address` ("rw-p", "---p"), or
+// nothing if no mapping holds it. Linux only.
+std::optional<std::string> protection_at(const void* address) {
+  std::FILE* maps = std::fopen("/proc/self/maps", "r");
+  if (maps == nullptr) return std::nullopt;
+  const auto at = reinterpret_cast<std::uintptr_t>(address);
+  char line[512];
+  std::optional<std::string> found;
+  while (std::fgets(line, sizeof line, maps) != nullptr) {
+    unsigned long low = 0;
+    unsigned long high = 0;
+    char perms[8] = {};
+    if (std::sscanf(line, "%lx-%lx %7s", &low, &high, perms) == 3 && at >= low && at < high) {
+      found = perms;
+      break;
+    }
+  }
+  std::fclose(maps);
+  return found;
+}
+#endif
+
+// The slab's whole range, from the lowest stack's guard to the highest stack's top.
+std::pair<const std::byte*, std::size_t> range_of(const std::vector<Stack>& stacks) {
+  const std::byte* low = stacks.front().top() - stacks.front().reserved_size();
+  const std::byte* high = stacks.front().top();
+  for (const Stack& stack : stacks) {
+    low = std::min<const std::byte*>(low, stack.top() - stack.reserved_size());
+    high = std::max<const std::byte*>(high, stack.top());
+  }
+  return {low, static_cast<std::size_t>(high - low)};
+}
+
+}  // namespace
+
+TEST(StackSlab, NewStacksOfASlabLieSideBySideInOneMapping) {
+#if defined(RT_OS_WINDOWS)
+  GTEST_SKIP() << "no slabs on Windows (stack.hpp): a stack's reservation is its own";
+#else
+  for (const StackGuard guard : {StackGuard::none, StackGuard::page}) {
+    StackPool pool(0, kSlab);
+    std::vector<Stack> stacks;
+    for (std::size_t i = 0; i < kSlab; ++i) stacks.push_back(pool.acquire(kUsable, guard));
+    const std::size_t stride = kUsable + (guard == StackGuard::page ? rt::page_size() : 0);
+    for (const Stack& stack : stacks) {
+      EXPECT_EQ(stack.usable().size(), kUsable);
+      EXPECT_EQ(stack.reserved_size(), stride);
+    }
+    const auto [low, size] = range_of(stacks);
+    EXPECT_EQ(size, kSlab * stride) << "the stacks tile one range, nothing between them";
+    Stack next = pool.acquire(kUsable, guard);  // the slab is used up: a new one
+    EXPECT_TRUE(next.top() <= low || next.top() - next.reserved_size() >= low + size);
+  }
+#endif
+}
+
+TEST(StackSlab, AGuardedStackFromASlabHasItsGuardPageWithNoAccess) {
+#if !defined(RT_OS_LINUX)
+  GTEST_SKIP() << "reads /proc/self/maps: Linux only";
+#else
+  StackPool pool(0, kSlab);
+  std::vector<Stack> stacks;
+  for (std::size_t i = 0; i < kSlab; ++i) stacks.push_back(pool.acquire(kUsable));
+  for (const Stack& stack : stacks) {
+    const std::byte* guard = stack.usable().data() - 1;
+    EXPECT_TRUE(stack.is_guard_address(guard));
+    EXPECT_EQ(protection_at(guard), std::optional<std::string>("---p"));
+    EXPECT_EQ(protection_at(stack.usable().data()), std::optional<std::string>("rw-p"));
+  }
+#endif
+}
+
+TEST(StackSlab, TheSlabIsUnmappedWithItsLastStackNotBefore) {
+#if defined(RT_OS_WINDOWS)
+  GTEST_SKIP() << "no slabs on Windows (stack.hpp)";
+#else
+  std::vector<Stack> stacks;
+  {
+    StackPool pool(0, kSlab);  // keeps nothing: each release frees its stack
+    for (std::size_t i = 0; i < kSlab; ++i) stacks.push_back(pool.acquire(kUsable));
+  }
+  const auto [low, size] = range_of(stacks);
+  // Freed on other threads, as chapter 6's workers free the stacks of fibers they finished.
+  Stack last = std::move(stacks.back());
+  stacks.pop_back();
+  const auto [freed_low, freed_size] = range_of(stacks);
+  std::thread([&stacks] { stacks.clear(); }).join();
+  // Were each stack its own mapping, the freed ones' would be gone now.
+  EXPECT_TRUE(mapped(freed_low, freed_size)) << "one stack of the slab is alive";
+  for (std::size_t offset = 0; offset < freed_size; offset += rt::page_size()) {
+    EXPECT_TRUE(mapped(freed_low + offset, rt::page_size())) << "page " << offset;
+  }
+  last.usable().back() = std::byte{1};  // and usable
+  std::thread([&last] { last = Stack(); }).join();
+  EXPECT_FALSE(mapped(low, size)) << "the last stack took its slab with it";
+#endif
+}
+
+TEST(StackSlab, KeptStacksHoldTheirSlabAfterThePoolThatCarvedThemIsGone) {
+#if defined(RT_OS_WINDOWS)
+  GTEST_SKIP() << "no slabs on Windows (stack.hpp)";
+#else
+  std::vector<Stack> stacks;
+  StackPool keeper(kSlab);  // another pool keeps them, as a worker keeps another's stacks
+  {
+    StackPool carver(0, kSlab);
+    for (std::size_t i = 0; i < kSlab; ++i) stacks.push_back(carver.acquire(kUsable));
+  }
+  const auto [low, size] = range_of(stacks);
+  for (Stack& stack : stacks) keeper.release(std::move(stack));
+  stacks.clear();
+  EXPECT_EQ(keeper.kept(), kSlab);
+  EXPECT_TRUE(mapped(low, size));
+  Stack reused = keeper.acquire(kUsable);
+  EXPECT_EQ(keeper.reused(), 1u);
+  EXPECT_GE(reused.usable().data(), low);
+  EXPECT_LE(reused.top(), low + size);
+#endif
+}
