@@ -59,7 +59,6 @@ std::optional<std::string> protection_at(const void* address) {
   std::fclose(maps);
   return found;
 }
-#endif
 
 // The slab's whole range, from the lowest stack's guard to the highest stack's top.
 std::pair<const std::byte*, std::size_t> range_of(const std::vector<Stack>& stacks) {
@@ -71,6 +70,7 @@ std::pair<const std::byte*, std::size_t> range_of(const std::vector<Stack>& stac
   }
   return {low, static_cast<std::size_t>(high - low)};
 }
+#endif
 
 }  // namespace
 
