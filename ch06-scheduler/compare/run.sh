@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Chapter 6's scheduler beside Go's on the same machine, in one run: `spawn` (100,000 fibers or
 # goroutines alive at once) and `pingpong` (two of them over an unbuffered channel), each with
-# 1 and 2 workers (GOMAXPROCS 1 and 2); `handoff` (one blocked in read(2), 100 behind it, one
-# worker); `locked` (a syscall server locked to its thread, Go's LockOSThread, with 1 and 4
+# 1 and 2 workers (GOMAXPROCS 1 and 2; with one, both pinned to CPU 1); `handoff` (one blocked
+# in read(2), 100 behind it, one worker); `locked` (a syscall server locked to its thread, Go's LockOSThread, with 1 and 4
 # clients); then the echo server (chapter 4's protocol, 64
 # connections x 64 B) on M:N fibers with 1 and 2 workers, beside chapter 4's event loop and
 # chapter 4's Go echo server with GOMAXPROCS 1 and 2, in one table of our bench. The chapter
 # README explains the tables.
 #
-#   bash ch06-scheduler/compare/run.sh            # the comparison (~1.5 minutes)
+#   bash ch06-scheduler/compare/run.sh            # the comparison (about 40 s here)
 #   bash ch06-scheduler/compare/run.sh --smoke    # small sizes: builds and runs
 #
 # Needs build/release/bin/ch06-scheduler (cmake --preset release && cmake --build --preset
@@ -47,19 +47,27 @@ mkdir -p "$out"
     go build -trimpath -o "$out/" ./echo-server
 )
 
+# One worker: both processes pinned to CPU 1 (this VM's CPU 0 runs a single-thread loop about
+# 30% slower, docs/TEACHING.md: compare two programs on the same CPU). Two: both unpinned.
 for workers in 1 2; do
   [ "$workers" -le "$(nproc)" ] || continue
-  echo "== $workers worker(s) / GOMAXPROCS=$workers; spawn: $runs runs, each in a fresh process"
+  place=()
+  where="unpinned"
+  if [ "$workers" -eq 1 ] && [ "$(nproc)" -ge 2 ]; then
+    place=(taskset -c 1)
+    where="both pinned to CPU 1"
+  fi
+  echo "== $workers worker(s) / GOMAXPROCS=$workers, $where; spawn: $runs runs, each in a fresh process"
   for run in $(seq "$runs"); do
     echo "-- ours, run $run"
-    "$ours" spawn --fibers "$fibers" --workers "$workers" --json
+    "${place[@]}" "$ours" spawn --fibers "$fibers" --workers "$workers" --json
     echo "-- Go $(go version | awk '{print $3}'), run $run"
-    GOMAXPROCS=$workers "$out/schedbench" -rows spawn -fibers "$fibers"
+    GOMAXPROCS=$workers "${place[@]}" "$out/schedbench" -rows spawn -fibers "$fibers"
   done
   echo "-- ours: pingpong"
-  "$ours" pingpong --round-trips "$trips" --workers "$workers" --json
+  "${place[@]}" "$ours" pingpong --round-trips "$trips" --workers "$workers" --json
   echo "-- Go: pingpong (median min max of $runs)"
-  GOMAXPROCS=$workers "$out/schedbench" -rows pingpong -round-trips "$trips" -reps "$runs"
+  GOMAXPROCS=$workers "${place[@]}" "$out/schedbench" -rows pingpong -round-trips "$trips" -reps "$runs"
 done
 
 # ---- handoff: a fiber or goroutine blocked 50 ms in read(2), 100 queued behind it ----
