@@ -53,9 +53,9 @@ byte cell_owner = 255;
 bool closed = false;
 
 mtype word[NS + 1];       /* each party's waiter word (one wait at a time) */
-bool in_receivers = false; /* the receiver's node in receivers_ */
-bool in_senders[NS];       /* a sender's node in senders_ (waiting for the cell) */
-bool in_owner[NS];         /* a sender's node in owner_ (waiting for its value's take) */
+bool in_receivers = false; /* the receiver's node in receivers */
+bool in_senders[NS];       /* a sender's node in senders (waiting for the cell) */
+bool in_owner[NS];         /* a sender's node in owner (waiting for its value's take) */
 byte slot = 0;             /* the receiver's slot, for a hand-over */
 bool deadline[NS + 1];     /* the party's deadline has passed */
 byte enders[NS + 1];       /* parties that ended the current wait: at most one */
@@ -79,7 +79,7 @@ byte finished = 0;
 #endif
 #define CELL_READY (cell == EMPTY || closed)
 
-/* end_one(senders_): the oldest waiting sender (any linked one here) is notified. */
+/* end_one(senders): the oldest waiting sender (any linked one here) is notified. */
 inline notify_a_sender() {
   atomic {
     do

@@ -3,7 +3,7 @@
  *
  * What is modelled (channel.hpp, waiter.hpp, select.hpp). On a rendezvous a receive waits
  * with a slot (its std::optional<T>), and a select's send case waits as an *offer* (its
- * Offer<T>, in the channel's `offers_` list). The two meet in one of two ways:
+ * Offer<T>, in the channel's `offers` list, waiting.hpp). The two meet in one of two ways:
  *   - hand_over (a sender finds a receiver registered): under the receivers' lock it takes
  *     the node out and CASes the receiver's word WAITING -> DELIVERED; only if that wins does
  *     it move the value into the slot (a loser never touches a slot it does not own);

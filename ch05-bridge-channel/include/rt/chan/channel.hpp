@@ -7,7 +7,8 @@
 //            else if (got.status == rt::chan::Status::timed_out) ...
 //
 // Storage and notification are separate. Storage is one lock-free ring (ring.hpp), or an
-// unbounded queue (unbounded.hpp). Notification is the waiter protocol (waiter.hpp): a party
+// unbounded queue (unbounded.hpp), or a rendezvous cell (rendezvous.hpp). Notification is the
+// waiter protocol (waiter.hpp; a channel's lists, wakes and counters: waiting.hpp): a party
 // that cannot go on registers, re-checks, parks; whoever changes the channel wakes a waiter
 // only if one is registered. So a sender into a receiver that is awake and draining pays no
 // wakeup at all, however long the burst, and the wake it does pay is the cheapest its mode
@@ -42,8 +43,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
-#include <cstdint>
-#include <memory>
 #include <optional>
 #include <stop_token>
 #include <type_traits>
@@ -54,10 +53,8 @@
 #include "rt/chan/policies.hpp"
 #include "rt/chan/ring.hpp"
 #include "rt/chan/status.hpp"
-#include "rt/chan/wait.hpp"
 #include "rt/chan/waiter.hpp"
-#include "rt/fence.hpp"
-#include "rt/os/address_wait.hpp"
+#include "rt/chan/waiting.hpp"
 
 namespace rt::chan {
 
@@ -69,12 +66,13 @@ class Channel {
   using Sender = SenderKind;
   using Receiver = ReceiverKind;
   static constexpr const char* kMode = mode_name<SenderKind, ReceiverKind>();
-  // False for two fibers of one loop (C2C), which share a thread: spinning before a park
-  // cannot see the other party act (wait.hpp).
-  static constexpr bool kOtherPartyMayRunElsewhere = !same_thread_wake<ReceiverKind, SenderKind>();
-  // The lists of parked parties: locked unless every party runs on one thread.
-  using Waiters = WaitList<kOtherPartyMayRunElsewhere>;
   static constexpr bool kRendezvous = std::is_same_v<Storage, Rendezvous>;  // either cell
+  // The notification half (waiting.hpp): parked parties, wakes, counters.
+  using Waiting = detail::Waiting<SenderKind, ReceiverKind, kRendezvous, Notifier>;
+  // False for two fibers of one loop (C2C), which share a thread (waiting.hpp).
+  static constexpr bool kOtherPartyMayRunElsewhere = Waiting::kShared;
+  // The lists of parked parties: locked unless every party runs on one thread.
+  using Waiters = typename Waiting::Waiters;
 
   // capacity >= 1 for Buffered (checked); ignored for Unbounded and Rendezvous.
   explicit Channel(std::size_t capacity = 1) : storage_(checked_capacity(capacity)) {}
@@ -93,18 +91,16 @@ class Channel {
       for (;;) {
         if (const Status status = put_now(value); status != Status::full) return status;
         if constexpr (std::is_same_v<WhenFull, DropNewest>) {
-          bump(stats_.dropped);
+          waiting_.count_dropped();
           return Status::dropped;
         } else if constexpr (std::is_same_v<WhenFull, DropOldest>) {
           std::optional<T> oldest;
-          if (storage_.try_take(oldest) == TakeResult::ok) {
-            bump(stats_.dropped);
-          }
+          if (storage_.try_take(oldest) == TakeResult::ok) waiting_.count_dropped();
           continue;
         } else {
           if (const auto gave_up = given_up(deadline, stop)) return *gave_up;
-          const WaitState outcome = wait<SenderKind>(
-              senders_, [this] { return storage_.has_room_or_closed(); }, deadline, stop);
+          const WaitState outcome = waiting_.wait_as_sender(
+              waiting_.senders, [this] { return storage_.has_room_or_closed(); }, deadline, stop);
           if (const auto gave_up = as_status(outcome)) return pass_on_senders(*gave_up);
         }
       }
@@ -131,7 +127,7 @@ class Channel {
   Received<T> receive(Deadline deadline = {}, const std::stop_token& stop = {}) {
     [[maybe_unused]] const NoPreemption<ReceiverKind> region;
     check_caller<ReceiverKind>("receive");
-    note_receiver();
+    waiting_.note_receiver();
     Received<T> received;
     for (;;) {
       received.status = take_now(received.value);
@@ -140,9 +136,8 @@ class Channel {
         received.status = *gave_up;
         return received;
       }
-      const WaitState outcome = wait<ReceiverKind>(
-          receivers_, [this] { return can_receive(); }, deadline, stop,
-          receive_slot(received.value));
+      const WaitState outcome = waiting_.wait_as_receiver(
+          [this] { return can_receive(); }, deadline, stop, receive_slot(received.value));
       if (outcome == WaitState::delivered) {  // a rendezvous sender handed it over
         received.status = Status::ok;
         return received;
@@ -158,7 +153,7 @@ class Channel {
   Received<T> try_receive() {
     [[maybe_unused]] const NoPreemption<ReceiverKind> region;
     check_caller<ReceiverKind>("try_receive");
-    note_receiver();
+    waiting_.note_receiver();
     Received<T> received;
     received.status = take_now(received.value);
     return received;
@@ -174,22 +169,14 @@ class Channel {
     if constexpr (!kOtherPartyMayRunElsewhere) check_caller<SenderKind>("close");
     if (!storage_.close()) return false;
     // seq_cst: the closed bit, then the lists (pairs with the waiters' fence, as a put does).
-    fence();
-    end_all<ReceiverKind>(receivers_);
-    end_all<SenderKind>(senders_);
-    end_all<SenderKind>(owner_);
-    end_all<SenderKind>(offers_);
+    Waiting::fence();
+    waiting_.wake_all();
     return true;
   }
   bool closed() const noexcept { return storage_.closed(); }
   std::size_t capacity() const noexcept { return storage_.capacity(); }
 
-  ChannelStats stats() const noexcept {
-    return {stats_.parks.load(std::memory_order_relaxed),
-            stats_.notifications.load(std::memory_order_relaxed),
-            stats_.wakeups.load(std::memory_order_relaxed),
-            stats_.dropped.load(std::memory_order_relaxed)};
-  }
+  ChannelStats stats() const noexcept { return waiting_.stats(); }
 
   // ---- For select (select.hpp): one case's steps, without waiting ----
   // Receives if a value is there (ok) or the channel is closed and drained (closed); false if
@@ -208,16 +195,16 @@ class Channel {
     }
     return status != Status::full;
   }
-  Waiters& select_receivers() noexcept { return receivers_; }
+  Waiters& select_receivers() noexcept { return waiting_.receivers; }
   // Where a rendezvous sender may hand a value straight to a receive case (as to a receive).
   static void* receive_slot(std::optional<T>& into) noexcept {
     return kRendezvous ? &into : nullptr;
   }
   // A send case waits for room; on a rendezvous, as an offer that a receiver takes from.
-  Waiters& select_senders() noexcept { return kRendezvous ? offers_ : senders_; }
+  Waiters& select_senders() noexcept { return kRendezvous ? waiting_.offers : waiting_.senders; }
   bool select_can_receive() const noexcept { return can_receive(); }
   bool select_can_send() const noexcept {
-    if constexpr (kRendezvous) return storage_.closed() || receivers_.maybe_waiting();
+    if constexpr (kRendezvous) return storage_.closed() || waiting_.receivers.maybe_waiting();
     return storage_.has_room_or_closed();
   }
   // A select that a notifier of this channel woke, and that completed another case (or gave
@@ -230,22 +217,12 @@ class Channel {
   }
 
  private:
-  // The one list a send or a receive waits on, for wait_on.
-  struct OneList {
-    static constexpr std::size_t kCount = 1;
-    Waiters* list;
-    void* receive_slot;
-    void link(std::size_t, WaitNode& node) { list->link(node); }
-    bool unlink(std::size_t, WaitNode& node) { return list->unlink(node); }
-    void* slot(std::size_t) const { return receive_slot; }
-  };
-
   // One attempt, no waiting, and the notification that follows a change: ok, closed, or
   // full (put) / empty (take: closed means closed and drained). Moves from `value` only on ok.
   Status put_now(T& value) {
     switch (storage_.try_put(value)) {
       case PutResult::ok:
-        after_put();
+        waiting_.after_put();
         return Status::ok;
       case PutResult::closed:
         return Status::closed;
@@ -259,16 +236,16 @@ class Channel {
       // A value in the cell and a select's offer may both wait. Every other receive that sees
       // an offer tries it before the cell, so that plain senders refilling the cell cannot
       // starve a select, nor selects the plain senders (Go queues both in one list).
-      if (offers_.maybe_waiting() && offer_first_.turn()) {
-        if (const auto woken = offers_.take_offer(SenderKind::kWaiting, into)) {
-          wake<SenderKind, ReceiverKind>(*woken);
+      if (waiting_.offers.maybe_waiting() && offer_first_.turn()) {
+        if (const auto woken = waiting_.offers.take_offer(SenderKind::kWaiting, into)) {
+          waiting_.wake_taken_from(*woken);
           return Status::ok;
         }
       }
     }
     switch (storage_.try_take(into)) {
       case TakeResult::ok:
-        after_take();
+        waiting_.after_take();
         return Status::ok;
       case TakeResult::closed:
         return Status::closed;
@@ -278,9 +255,9 @@ class Channel {
     if constexpr (kRendezvous) {
       // No value in the cell; a select may be waiting to send. Relaxed peek: an offer made
       // just after is seen by the fenced re-check of a receiver about to park (can_receive).
-      if (offers_.maybe_waiting()) {
-        if (const auto woken = offers_.take_offer(SenderKind::kWaiting, into)) {
-          wake<SenderKind, ReceiverKind>(*woken);
+      if (waiting_.offers.maybe_waiting()) {
+        if (const auto woken = waiting_.offers.take_offer(SenderKind::kWaiting, into)) {
+          waiting_.wake_taken_from(*woken);
           return Status::ok;
         }
       }
@@ -290,24 +267,11 @@ class Channel {
   // What a receiver waits for: a value, a close, or on a rendezvous a select offering one.
   bool can_receive() const noexcept {
     if constexpr (kRendezvous) {
-      if (offers_.maybe_waiting()) return true;
+      if (waiting_.offers.maybe_waiting()) return true;
     }
     return storage_.has_value_or_closed();
   }
 
-  // A slow-path counter: an atomic increment between threads, a plain one on one thread.
-  static void bump(std::atomic<std::uint64_t>& counter) noexcept {
-    if constexpr (kOtherPartyMayRunElsewhere) {
-      counter.fetch_add(1, std::memory_order_relaxed);
-    } else {
-      counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    }
-  }
-  // The store-load fence of the protocol (rt/fence.hpp), between two parties that may run at
-  // once; none for two fibers of one loop, which never do.
-  static void fence() noexcept {
-    if constexpr (kOtherPartyMayRunElsewhere) rt::store_load_fence();
-  }
   static_assert(!kRendezvous || std::is_same_v<WhenFull, Block>,
                 "a Rendezvous channel holds no values to drop: WhenFull must be Block");
 
@@ -325,23 +289,24 @@ class Channel {
       if (occupied == PutResult::closed) return Status::closed;
       if (occupied == PutResult::ok) break;
       if (const auto gave_up = given_up(deadline, stop)) return *gave_up;
-      const WaitState outcome = wait<SenderKind>(
-          senders_, [this] { return storage_.has_room_or_closed(); }, deadline, stop);
+      const WaitState outcome = waiting_.wait_as_sender(
+          waiting_.senders, [this] { return storage_.has_room_or_closed(); }, deadline, stop);
       if (const auto gave_up = as_status(outcome)) return pass_on_senders(*gave_up);
     }
-    after_put();
+    waiting_.after_put();
     for (;;) {
       if (storage_.taken()) return release_cell(Status::ok);
       std::optional<Status> gave_up = storage_.closed() ? Status::closed : given_up(deadline, stop);
       if (!gave_up) {
-        const WaitState outcome = wait<SenderKind>(
-            owner_, [this] { return storage_.taken() || storage_.closed(); }, deadline, stop);
+        const WaitState outcome = waiting_.wait_as_sender(
+            waiting_.owner, [this] { return storage_.taken() || storage_.closed(); }, deadline,
+            stop);
         gave_up = as_status(outcome);
         if (!gave_up) continue;
       }
       if (storage_.retract()) {
-        fence();  // the cell is free: as after_take
-        if (senders_.maybe_waiting()) notify_one<SenderKind, SenderKind>(senders_);
+        Waiting::fence();  // the cell is free: as after_take
+        if (waiting_.senders.maybe_waiting()) waiting_.wake_a_sender_from_a_sender();
         return *gave_up;
       }
       return release_cell(Status::ok);  // a receiver took it first: delivered
@@ -351,9 +316,9 @@ class Channel {
   // hands, and it is woken), full (nobody waiting; the value is left as it was) or closed.
   Status hand_over_now(T& value) {
     if (storage_.closed()) return Status::closed;
-    if (receivers_.maybe_waiting()) {
-      if (const auto woken = receivers_.hand_over(ReceiverKind::kWaiting, value)) {
-        wake<ReceiverKind, SenderKind>(*woken);
+    if (waiting_.receivers.maybe_waiting()) {
+      if (const auto woken = waiting_.receivers.hand_over(ReceiverKind::kWaiting, value)) {
+        waiting_.wake_handed_to(*woken);
         return Status::ok;
       }
     }
@@ -362,8 +327,8 @@ class Channel {
   // The owner, its value taken: frees the cell and wakes a sender waiting for it.
   Status release_cell(Status status) {
     storage_.reset();
-    fence();  // as after_take
-    if (senders_.maybe_waiting()) notify_one<SenderKind, SenderKind>(senders_);
+    Waiting::fence();  // as after_take
+    if (waiting_.senders.maybe_waiting()) waiting_.wake_a_sender_from_a_sender();
     return status;
   }
 
@@ -398,138 +363,24 @@ class Channel {
   // the CAS to its deadline or stop (then nobody was woken for that change) or, after it was
   // notified, found its deadline passed: either way, hand the chance on to the next waiter.
   Status pass_on_senders(Status status) {
-    fence();
-    if (senders_.maybe_waiting() && storage_.has_room_or_closed()) {
-      notify_one<SenderKind, SenderKind>(senders_);
+    Waiting::fence();
+    if (waiting_.senders.maybe_waiting() && storage_.has_room_or_closed()) {
+      waiting_.wake_a_sender_from_a_sender();
     }
     return status;
   }
   Status pass_on_receivers(Status status) {
-    fence();
-    if (receivers_.maybe_waiting() && can_receive()) {
-      notify_one<ReceiverKind, ReceiverKind>(receivers_);
+    Waiting::fence();
+    if (waiting_.receivers.maybe_waiting() && can_receive()) {
+      waiting_.wake_a_receiver_from_a_receiver();
     }
     return status;
-  }
-
-  // The notification after a change: Batched (and Naive) inline; Virtual through the interface.
-  void after_put() {
-    if constexpr (kVirtual) {
-      virtual_notify_->after_put();
-    } else {
-      batched_after_put();
-    }
-  }
-  void after_take() {
-    if constexpr (kVirtual) {
-      virtual_notify_->after_take();
-    } else {
-      batched_after_take();
-    }
-  }
-  void batched_after_put() {
-    // seq_cst: the put, then the receivers' list (pairs with a receiver's fence between its
-    // registration and its re-check): one of the two sees the other.
-    fence();
-    if (receivers_.maybe_waiting()) notify_one<ReceiverKind, SenderKind>(receivers_);
-    if constexpr (std::is_same_v<Notifier, Naive>) signal_receiving_side();
-  }
-  void batched_after_take() {
-    fence();  // as after_put, for senders
-    if constexpr (kRendezvous) {
-      // The value's sender waits for this take; the cell is still its until it resets it.
-      if (owner_.maybe_waiting()) notify_one<SenderKind, ReceiverKind>(owner_);
-    } else {
-      if (senders_.maybe_waiting()) notify_one<SenderKind, ReceiverKind>(senders_);
-    }
-  }
-
-  template <typename Kind, typename Ready>
-  WaitState wait(Waiters& list, Ready ready, const Deadline& deadline, const std::stop_token& stop,
-                 void* receive_slot = nullptr) {
-    std::array<bool, 1> removed;
-    return wait_on<Kind, kOtherPartyMayRunElsewhere>(OneList{&list, receive_slot}, removed, ready,
-                                                     deadline, stop, stats_.parks);
-  }
-
-  // Wakes the oldest waiter of `list`, of kind Waiter, from a party of kind Waker.
-  template <typename Waiter, typename Waker>
-  void notify_one(Waiters& list) {
-    if (const auto woken = list.end_one(Waiter::kWaiting, WaitState::notified)) {
-      wake<Waiter, Waker>(*woken);
-    }
-  }
-  // Wakes the owner of a wait that a party of kind Waker just ended.
-  template <typename Waiter, typename Waker>
-  void wake(const Woken& woken) {
-    bump(stats_.notifications);
-    auto& parker = *static_cast<typename Waiter::Parker*>(woken.parker);
-    bool paid;
-    if constexpr (same_thread_wake<Waiter, Waker>()) {
-      paid = Waiter::unpark_from_own_thread(*woken.word, parker);
-    } else {
-      paid = Waiter::unpark_from_other_thread(*woken.word, parker);
-    }
-    if (paid) bump(stats_.wakeups);
-  }
-
-  template <typename Waiter>
-  void end_all(Waiters& list) noexcept {
-    list.end_all(Waiter::kWaiting, WaitState::notified, [this](const WaitNode& node) {
-      bump(stats_.notifications);
-      auto& parker = *static_cast<typename Waiter::Parker*>(node.parker);
-      if (Waiter::unpark_from_any_thread(*node.word, parker)) {
-        bump(stats_.wakeups);
-      }
-    });
-  }
-
-  // Virtual: the rejected design, kept to measure (bench). The interface a run-time choice of
-  // mode would call on every put and take; its one implementation does what Batched does.
-  static constexpr bool kVirtual = std::is_same_v<Notifier, Virtual>;
-  struct NotifyInterface {
-    virtual void after_put() = 0;
-    virtual void after_take() = 0;
-    virtual ~NotifyInterface() = default;
-  };
-  struct NotifyBatched final : NotifyInterface {
-    explicit NotifyBatched(Channel& c) : channel(c) {}
-    void after_put() override { channel.batched_after_put(); }
-    void after_take() override { channel.batched_after_take(); }
-    Channel& channel;
-  };
-  struct NoInterface {};
-  static auto make_notify(Channel& channel) {
-    if constexpr (kVirtual) {
-      return std::unique_ptr<NotifyInterface>(std::make_unique<NotifyBatched>(channel));
-    } else {
-      return NoInterface{};
-    }
-  }
-
-  // Naive: the OS primitive of the receiving side, on every send.
-  void note_receiver() noexcept {
-    if constexpr (std::is_same_v<Notifier, Naive> && !std::is_same_v<ReceiverKind, Thread>) {
-      // release: pairs with the sender's acquire load, so the loop it reaches is constructed.
-      receiver_loop_.store(rt::net::Loop::current_or_null(), std::memory_order_release);
-    }
-  }
-  void signal_receiving_side() noexcept {
-    bump(stats_.wakeups);
-    if constexpr (std::is_same_v<ReceiverKind, Thread>) {
-      rt::os::wake_one(naive_word_);
-    } else if (auto* loop = receiver_loop_.load(std::memory_order_acquire)) {
-      loop->wake_unconditionally();
-    }
   }
 
   std::conditional_t<kOtherPartyMayRunElsewhere, typename Storage::template For<T>,
                      typename Storage::template ForOneThread<T>>
       storage_;
-  Waiters receivers_;  // parked receivers (receive)
-  Waiters senders_;    // parked senders (send, when full; a rendezvous: the cell is taken)
-  Waiters owner_;      // a rendezvous: the sender whose value is in the cell, waiting for a take
-  Waiters offers_;     // a rendezvous: selects waiting to send, each node's slot their value
+  Waiting waiting_;
   // A rendezvous: whose turn it is, the offers' or the cell's, when a receiver sees an offer.
   // Only an order of preference: relaxed, and a lost flip between racing receivers is harmless.
   struct Turn {
@@ -540,14 +391,6 @@ class Channel {
       return mine;
     }
   } offer_first_;
-  struct {
-    std::atomic<std::uint64_t> parks{0}, notifications{0}, wakeups{0}, dropped{0};
-  } stats_;
-  // Naive only: where the receiving side is (its loop), or a word to wake a thread on.
-  std::atomic<rt::net::Loop*> receiver_loop_{nullptr};
-  WaitWord naive_word_{0};
-  [[no_unique_address]] std::conditional_t<kVirtual, std::unique_ptr<NotifyInterface>, NoInterface>
-      virtual_notify_ = make_notify(*this);
 };
 
 }  // namespace rt::chan
