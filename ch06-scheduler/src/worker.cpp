@@ -137,11 +137,14 @@ Fiber* Worker::steal() {
         stolen.fetch_add(got, std::memory_order_relaxed);
         return batch[0];
       }
-      if (take_runnext && victim.queue.has_runnext()) {
+      Fiber* const seen = take_runnext ? victim.queue.peek_runnext() : nullptr;
+      if (seen != nullptr) {
         // Go's runqgrab: if the victim is busy, give it a moment to take its runnext itself,
-        // so that a ping-pong pair is not pulled apart by every thief.
+        // so that a ping-pong pair is not pulled apart by every thief; and take only the fiber
+        // seen before that moment: another one there now was readied during it.
         if (victim.busy.load(std::memory_order_relaxed)) let_the_victim_run();
-        if (Fiber* fiber = victim.queue.take_runnext()) {
+        if (victim.queue.take_runnext_if(seen)) {
+          Fiber* const fiber = seen;
           if (runtime.tracing) {
             const std::int64_t now = runtime.trace_now();
             record({TraceEvent::Kind::steal, now, now, 0, victim.index, 1});

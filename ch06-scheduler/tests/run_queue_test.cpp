@@ -61,6 +61,21 @@ TEST(LocalQueue, RunnextIsSeparateFromTheRingAndDisplacesTheOldOne) {
   EXPECT_TRUE(queue.empty());
 }
 
+// A thief that saw one fiber in runnext, then let the victim run, takes runnext only if that
+// fiber is still there: not one the victim readied meanwhile.
+TEST(LocalQueue, AThiefTakesRunnextOnlyIfItStillHoldsTheFiberItSaw) {
+  LocalQueue queue;
+  queue.set_runnext(fake(1));
+  Fiber* const seen = queue.peek_runnext();
+  EXPECT_EQ(number(seen), 1u);
+  EXPECT_EQ(number(queue.set_runnext(fake(2))), 1u);  // the victim ran 1, then readied 2
+  EXPECT_FALSE(queue.take_runnext_if(seen));
+  EXPECT_EQ(number(queue.peek_runnext()), 2u) << "left to its owner";
+  EXPECT_TRUE(queue.take_runnext_if(queue.peek_runnext()));
+  EXPECT_TRUE(queue.empty());
+  EXPECT_FALSE(queue.take_runnext_if(nullptr)) << "an empty runnext gives nothing";
+}
+
 // The owner pushes and takes while two thieves steal: every number is taken exactly once.
 TEST(LocalQueue, OwnerAndThievesTakeEveryFiberExactlyOnce) {
   constexpr std::uintptr_t kCount = 200'000;

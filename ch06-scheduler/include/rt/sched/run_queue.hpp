@@ -6,7 +6,8 @@
 //            take()       queue, take_half_for_global)
 //                         from the head
 //   thief:   steal_half(batch)  up to half of the ring with one CAS on head
-//   anyone:  runnext: set_runnext (owner), take_runnext (owner, or a thief on its last pass)
+//   anyone:  runnext: set_runnext (owner), take_runnext (owner); a thief on its last pass:
+//            peek_runnext, then take_runnext_if (only the fiber it saw)
 //
 // The ring's three operations are in src/run_queue.cpp (the lab ch06-run-queue rebuilds them);
 // runnext is here.
@@ -74,6 +75,15 @@ class LocalQueue {
     return fiber;
   }
   bool has_runnext() const noexcept { return runnext_.load(std::memory_order_relaxed) != nullptr; }
+  // A thief: what runnext holds now (a hint: stale at once), and takes it only if it still
+  // holds that one (Go's runqgrab: `pp.runnext.cas(next, 0)`).
+  Fiber* peek_runnext() const noexcept { return runnext_.load(std::memory_order_relaxed); }
+  bool take_runnext_if(Fiber* seen) noexcept {
+    // acquire: as take_runnext.
+    return seen != nullptr &&
+           runnext_.compare_exchange_strong(seen, nullptr, std::memory_order_acquire,
+                                            std::memory_order_relaxed);
+  }
 
   // Anyone: a snapshot for heuristics and traces (may be stale at once).
   std::uint32_t size() const noexcept {
