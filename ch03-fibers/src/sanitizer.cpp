@@ -77,4 +77,11 @@ void sanitizer_on_stack_free(const void* low, std::size_t size) {
   (void)low, (void)size;
 }
 
+void sanitizer_on_slab_stack_free(const void* low, std::size_t size) {
+#if defined(RT_SANITIZE_ADDRESS)
+  if (low != nullptr) __asan_poison_memory_region(low, size);
+#endif
+  (void)low, (void)size;
+}
+
 }  // namespace rt::fiber::detail

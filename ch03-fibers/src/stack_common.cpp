@@ -75,14 +75,13 @@ Stack StackPool::acquire(std::size_t usable_size, StackGuard guard) {
     return stack;
   }
   if (slab_ <= 1) return Stack(usable_size, guard);
-  return refusal_explained(kept.usable_size, guard, [&] {
-    if (kept.slab == nullptr || !detail::slab_has_room(*kept.slab)) {
-      if (kept.slab != nullptr) detail::unref_slab(std::exchange(kept.slab, nullptr));
-      kept.slab = detail::new_slab(kept.usable_size, guard, slab_);
-      if (kept.slab == nullptr) return Stack(usable_size, guard);  // no slabs on this OS
-    }
-    return Stack::carve(*kept.slab);
-  });
+  if (kept.slab == nullptr || !detail::slab_has_room(*kept.slab)) {
+    if (kept.slab != nullptr) detail::unref_slab(std::exchange(kept.slab, nullptr));
+    kept.slab = refusal_explained(kept.usable_size, guard,
+                                  [&] { return detail::new_slab(kept.usable_size, guard, slab_); });
+    if (kept.slab == nullptr) return Stack(usable_size, guard);  // no slabs on this OS
+  }
+  return refusal_explained(kept.usable_size, guard, [&] { return Stack::carve(*kept.slab); });
 }
 
 StackPool::~StackPool() {

@@ -4,9 +4,13 @@
 
 #include <atomic>
 #include <cerrno>
+#include <limits>
+#include <memory>
+#include <stdexcept>
 #include <utility>
 
 #include "rt/error.hpp"
+#include "rt/fiber/context.hpp"  // and the sanitizer hooks
 #include "rt/fiber/stack.hpp"
 #include "rt/memory.hpp"
 
@@ -56,6 +60,8 @@ std::size_t guard_size(StackGuard guard) noexcept {
 
 namespace detail {
 struct StackSlab {
+  StackSlab(std::byte* base_, std::size_t usable_size_, std::size_t stride_, std::size_t count_)
+      : base(base_), usable_size(usable_size_), stride(stride_), count(count_) {}
   std::byte* base;
   std::size_t usable_size;  // page-rounded, of each stack
   std::size_t stride;       // guard and usable bytes of each stack
@@ -66,8 +72,12 @@ struct StackSlab {
 
 StackSlab* new_slab(std::size_t usable_size, StackGuard guard, std::size_t count) {
   const std::size_t stride = guard_size(guard) + usable_size;
-  std::byte* base = map_address_space(stride * count);
-  return new StackSlab{base, usable_size, stride, count};
+  if (count > std::numeric_limits<std::size_t>::max() / stride) {
+    throw std::length_error("rt::fiber::StackPool: a slab of that many stacks is too large");
+  }
+  auto slab = std::make_unique<StackSlab>(nullptr, usable_size, stride, count);
+  slab->base = map_address_space(stride * count);
+  return slab.release();
 }
 
 bool slab_has_room(const StackSlab& slab) noexcept {
@@ -77,6 +87,7 @@ bool slab_has_room(const StackSlab& slab) noexcept {
 void unref_slab(StackSlab* slab) noexcept {
   // acq_rel: the last reference sees every other stack's last use before it unmaps them all.
   if (slab->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  sanitizer_on_stack_free(slab->base, slab->stride * slab->count);  // its freed stacks' poison
   munmap(slab->base, slab->stride * slab->count);
   delete slab;
 }
@@ -133,6 +144,7 @@ void Stack::record_committed_low() noexcept {}
 
 void Stack::release() noexcept {
   if (slab_ != nullptr) {
+    detail::sanitizer_on_slab_stack_free(usable_low_, usable_size_);  // never carved again
     detail::unref_slab(std::exchange(slab_, nullptr));
   } else if (allocation_ != nullptr) {
     munmap(allocation_, allocation_size_);

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <utility>
@@ -13,6 +14,10 @@
 #include "rt/fiber/stack.hpp"
 #include "rt/memory.hpp"
 #include "rt/platform.hpp"
+
+#if defined(RT_SANITIZE_ADDRESS)
+#include <sanitizer/asan_interface.h>
+#endif
 
 #if !defined(RT_OS_WINDOWS)
 #include <sys/mman.h>
@@ -87,6 +92,10 @@ TEST(StackSlab, NewStacksOfASlabLieSideBySideInOneMapping) {
       EXPECT_EQ(stack.usable().size(), kUsable);
       EXPECT_EQ(stack.reserved_size(), stride);
     }
+    // Carved upward, each right above the last (separate mmaps come back top-down, if at all
+    // side by side).
+    for (std::size_t i = 1; i < kSlab; ++i)
+      EXPECT_EQ(stacks[i].top(), stacks[i - 1].top() + stride);
     const auto [low, size] = range_of(stacks);
     EXPECT_EQ(size, kSlab * stride) << "the stacks tile one range, nothing between them";
     Stack next = pool.acquire(kUsable, guard);  // the slab is used up: a new one
@@ -108,6 +117,13 @@ TEST(StackSlab, AGuardedStackFromASlabHasItsGuardPageWithNoAccess) {
     EXPECT_EQ(protection_at(guard), std::optional<std::string>("---p"));
     EXPECT_EQ(protection_at(stack.usable().data()), std::optional<std::string>("rw-p"));
   }
+  // Without a guard, nothing below a stack is its guard: the next stack's top lies there.
+  StackPool unguarded(0, kSlab);
+  Stack low = unguarded.acquire(kUsable, StackGuard::none);
+  Stack high = unguarded.acquire(kUsable, StackGuard::none);
+  EXPECT_EQ(high.reserved_size(), kUsable);
+  EXPECT_FALSE(high.is_guard_address(high.usable().data() - 1));
+  EXPECT_EQ(high.usable().data(), low.top());
 #endif
 }
 
@@ -133,8 +149,61 @@ TEST(StackSlab, TheSlabIsUnmappedWithItsLastStackNotBefore) {
   }
   last.usable().back() = std::byte{1};  // and usable
   std::thread([&last] { last = Stack(); }).join();
-  EXPECT_FALSE(mapped(low, size)) << "the last stack took its slab with it";
+  for (std::size_t offset = 0; offset < size; offset += rt::page_size()) {
+    EXPECT_FALSE(mapped(low + offset, rt::page_size())) << "the last stack took its slab with it";
+  }
 #endif
+}
+
+TEST(StackSlab, APartlyCarvedSlabGoesWithItsPoolWhenItsStacksAreGone) {
+#if defined(RT_OS_WINDOWS)
+  GTEST_SKIP() << "no slabs on Windows (stack.hpp)";
+#else
+  const std::byte* low = nullptr;
+  {
+    StackPool pool(0, kSlab);
+    Stack first = pool.acquire(kUsable);
+    low = first.top() - first.reserved_size();
+  }  // the stack went first, then the pool: its reference was the slab's last
+  for (std::size_t offset = 0; offset < kSlab * (kUsable + rt::page_size());
+       offset += rt::page_size()) {
+    EXPECT_FALSE(mapped(low + offset, rt::page_size())) << "page " << offset;
+  }
+#endif
+}
+
+TEST(StackSlab, AFreedStackOfALiveSlabIsPoisonedUnderAddressSanitizer) {
+#if !defined(RT_SANITIZE_ADDRESS) || defined(RT_OS_WINDOWS)
+  GTEST_SKIP() << "AddressSanitizer on Linux or macOS only: the freed stack stays mapped, and "
+                  "only ASan's poison tells a use of it from a use of a live one";
+#else
+  StackPool pool(0, kSlab);
+  Stack freed = pool.acquire(kUsable);
+  Stack alive = pool.acquire(kUsable);
+  const std::span<std::byte> was = freed.usable();
+  freed = Stack();
+  EXPECT_TRUE(mapped(was.data(), was.size()));
+  EXPECT_NE(__asan_region_is_poisoned(was.data(), was.size()), nullptr);
+  EXPECT_EQ(__asan_region_is_poisoned(alive.usable().data(), alive.usable().size()), nullptr);
+#endif
+}
+
+// Every platform: a pool asked for slabs hands out stacks that work (on Windows, where it
+// makes none, plain ones).
+TEST(StackSlab, APoolAskedForSlabsHandsOutUsableStacksEverywhere) {
+  StackPool pool(2, 64);
+  for (int round = 0; round < 2; ++round) {
+    std::vector<Stack> stacks;
+    for (int i = 0; i < 5; ++i) stacks.push_back(pool.acquire(kUsable));
+    for (Stack& stack : stacks) {
+      EXPECT_EQ(stack.usable().size(), kUsable);
+      stack.usable().back() = std::byte{7};  // the top page: committed on every OS
+      EXPECT_EQ(stack.usable().back(), std::byte{7});
+    }
+    for (Stack& stack : stacks) pool.release(std::move(stack));
+  }
+  EXPECT_EQ(pool.kept(), 2u);
+  EXPECT_EQ(pool.reused(), 2u);
 }
 
 TEST(StackSlab, KeptStacksHoldTheirSlabAfterThePoolThatCarvedThemIsGone) {

@@ -28,6 +28,11 @@ void sanitizer_on_destroy(Context& context);
 // that the next user of those addresses does not inherit an exited context's poisoned
 // redzones.
 void sanitizer_on_stack_free(const void* low, std::size_t size);
+// A stack carved from a slab (StackPool) is freed, but its memory stays mapped until the
+// slab's last stack goes: poison it, so that a dangling pointer into a finished fiber's stack
+// is reported (a separate stack's munmap made that a fault). Unpoisoned with the whole slab
+// by sanitizer_on_stack_free, just before the munmap.
+void sanitizer_on_slab_stack_free(const void* low, std::size_t size);
 
 // Just before the stack switch from `from` to `to`; `leaving_for_good`: `from` never runs
 // again (exit_context), so its fake stack can be released. Always inlined into the function
@@ -48,6 +53,7 @@ inline void sanitizer_before_switch(Context&, Context&, bool) {}
 inline void sanitizer_after_switch(Context*) {}
 inline void sanitizer_on_destroy(Context&) {}
 inline void sanitizer_on_stack_free(const void*, std::size_t) {}
+inline void sanitizer_on_slab_stack_free(const void*, std::size_t) {}
 #endif
 
 }  // namespace rt::fiber::detail

@@ -137,7 +137,8 @@ class Stack {
 // other CPUs interrupts those CPUs to flush their TLBs, so a program that frees many stacks
 // while others run (chapter 6's workers) pays that once per slab instead of once per stack.
 // The price: a slab's memory goes back to the OS only with its last stack, so the pages
-// that freed stacks touched stay resident while any stack of their slab lives.
+// that freed stacks touched stay resident while any stack of their slab lives (and, with
+// guard pages, so do its two mappings per stack, which count against vm.max_map_count).
 class StackPool {
  public:
   explicit StackPool(std::size_t capacity = 1024, std::size_t slab = 1)
