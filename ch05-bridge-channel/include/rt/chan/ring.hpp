@@ -15,6 +15,10 @@
 // empty for now (the producer will publish and then notify), and a closed ring counts as
 // drained only when every claimed put was taken (take_position_ == put position).
 //
+// The closed bit has a copy, closed_flag_, on the line of the fields nobody writes: a party
+// spinning on has_value_or_closed() reads it there, not in put_position_, which the producer
+// writes for every value (each look would take that line away from it).
+//
 // Invariants: take_position_ <= put position <= take_position_ + capacity; the closed bit,
 // once set, stays, and no put claims a slot after it (the CAS compares the whole word).
 #pragma once
@@ -122,13 +126,18 @@ class Ring {
   bool has_value_or_closed() const noexcept {
     const std::uint64_t take = take_position_.load(std::memory_order_relaxed);
     if (slot_at(take).sequence.load(std::memory_order_acquire) == 2 * take + 1) return true;
-    return closed();
+    // Relaxed: a waiter's re-check reads it after its fence, and close() sets it before the
+    // channel's fence and its look at the waiters: one of the two sees the other.
+    return closed_flag_.load(std::memory_order_relaxed);
   }
 
   // Returns true for the call that closed it. acq_rel: a consumer that sees the bit sees
   // every put claimed before it.
   bool close() noexcept {
-    return (put_position_.fetch_or(kClosedBit, std::memory_order_acq_rel) & kClosedBit) == 0;
+    const bool closed_it =
+        (put_position_.fetch_or(kClosedBit, std::memory_order_acq_rel) & kClosedBit) == 0;
+    closed_flag_.store(true, std::memory_order_relaxed);
+    return closed_it;
   }
   bool closed() const noexcept {
     return (put_position_.load(std::memory_order_acquire) & kClosedBit) != 0;
@@ -152,6 +161,7 @@ class Ring {
 
   const std::size_t capacity_;
   const bool power_of_two_;
+  std::atomic<bool> closed_flag_{false};  // set after the bit; read by waiters only
   std::unique_ptr<Slot[]> slots_;
   alignas(kCacheLine) std::atomic<std::uint64_t> put_position_{0};  // + kClosedBit
   alignas(kCacheLine) std::atomic<std::uint64_t> take_position_{0};

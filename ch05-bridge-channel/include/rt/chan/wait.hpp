@@ -22,6 +22,9 @@ namespace rt::chan {
 // idle vCPU costs tens of microseconds on the machine the README measured; a handoff seen by
 // a spinning party, about half a microsecond.
 inline constexpr std::chrono::microseconds kSpinBeforePark{5};
+// The longest gap between two looks while spinning, in cpu_relax() calls (an x86 `pause`
+// took about 20 ns on the README's machine: some 0.3 us).
+inline constexpr int kMaxPausesBetweenLooks = 16;
 
 // Whether spinning can help: another CPU may be running the other party (the process may use
 // more than one, rt::os::usable_cpu_count()), and nobody turned the spin off.
@@ -56,15 +59,22 @@ WaitState wait_on(Lists lists, std::array<bool, Lists::kCount>& removed, Ready r
   // CPU (kMaySpin: not for two fibers of one loop, which share a thread, nor for a kind that
   // says spinning never helps it, endpoint.hpp): it may be about to put or take. Bounded, and
   // skipped on one CPU, where it only keeps the other party from running.
+  // The gap between two looks doubles, from one pause to kMaxPausesBetweenLooks: ready()
+  // reads a cache line the other party writes (a ring's slot), and each look takes it away
+  // from that party. Looking every pause, a receiver that drained a stream chases its
+  // producer slot by slot and the line crosses between the CPUs for every message; looking
+  // less often, it finds several values per line crossed (the README's T2C stream).
   if (kMaySpin && spin_before_park()) {
     const auto until = rt::Clock::now() + kSpinBeforePark;
+    int pauses = 1;
     do {
-      for (int i = 0; i < 64; ++i) {
+      for (int i = 0; i < 16; ++i) {
         if (ready()) {
           for (bool& r : removed) r = false;
           return WaitState::idle;
         }
-        cpu_relax();
+        for (int p = 0; p < pauses; ++p) cpu_relax();
+        if (pauses < kMaxPausesBetweenLooks) pauses *= 2;
       }
     } while (rt::Clock::now() < until);
   }
