@@ -126,9 +126,10 @@ class Ring {
   bool has_value_or_closed() const noexcept {
     const std::uint64_t take = take_position_.load(std::memory_order_relaxed);
     if (slot_at(take).sequence.load(std::memory_order_acquire) == 2 * take + 1) return true;
-    // Relaxed: a waiter's re-check reads it after its fence, and close() sets it before the
-    // channel's fence and its look at the waiters: one of the two sees the other.
-    return closed_flag_.load(std::memory_order_relaxed);
+    // A waiter's re-check reads it after its fence, and close() sets it before the channel's
+    // fence and its look at the waiters: one of the two sees the other. acquire: pairs with
+    // close()'s release, so the try_take that follows sees the bit in put_position_ too.
+    return closed_flag_.load(std::memory_order_acquire);
   }
 
   // Returns true for the call that closed it. acq_rel: a consumer that sees the bit sees
@@ -136,7 +137,7 @@ class Ring {
   bool close() noexcept {
     const bool closed_it =
         (put_position_.fetch_or(kClosedBit, std::memory_order_acq_rel) & kClosedBit) == 0;
-    closed_flag_.store(true, std::memory_order_relaxed);
+    closed_flag_.store(true, std::memory_order_release);  // after the bit (see above)
     return closed_it;
   }
   bool closed() const noexcept {
