@@ -46,6 +46,24 @@ TEST(Ring, AClosedRingRefusesPutsAndReportsClosedOnlyOnceDrained) {
   EXPECT_EQ(ring.try_take(out), TakeResult::closed);
 }
 
+// What a waiter re-checks: an empty open ring has no value, and once closed it has "a value
+// or a close" at once (the flag's copy of the bit), drained or not; room likewise.
+TEST(Ring, TheWaitersPredicatesSeeAClose) {
+  Ring<int> ring(1);
+  EXPECT_FALSE(ring.has_value_or_closed());
+  int value = 1;
+  ASSERT_EQ(ring.try_put(value), PutResult::ok);
+  EXPECT_TRUE(ring.has_value_or_closed());
+  EXPECT_FALSE(ring.has_room_or_closed());
+  std::optional<int> out;
+  ASSERT_EQ(ring.try_take(out), TakeResult::ok);
+  EXPECT_FALSE(ring.has_value_or_closed());
+  EXPECT_TRUE(ring.close());
+  EXPECT_TRUE(ring.has_value_or_closed());
+  EXPECT_TRUE(ring.has_room_or_closed());
+  EXPECT_EQ(ring.try_take(out), TakeResult::closed);
+}
+
 TEST(Ring, MovesValuesAndDestroysWhatIsLeft) {
   auto shared = std::make_shared<int>(5);
   {

@@ -127,8 +127,9 @@ class Ring {
     const std::uint64_t take = take_position_.load(std::memory_order_relaxed);
     if (slot_at(take).sequence.load(std::memory_order_acquire) == 2 * take + 1) return true;
     // A waiter's re-check reads it after its fence, and close() sets it before the channel's
-    // fence and its look at the waiters: one of the two sees the other. acquire: pairs with
-    // close()'s release, so the try_take that follows sees the bit in put_position_ too.
+    // fence and its look at the waiters (Channel::close): one of the two sees the other.
+    // acquire: pairs with close()'s release, so the try_take that follows sees the bit in
+    // put_position_ too.
     return closed_flag_.load(std::memory_order_acquire);
   }
 
@@ -162,7 +163,7 @@ class Ring {
 
   const std::size_t capacity_;
   const bool power_of_two_;
-  std::atomic<bool> closed_flag_{false};  // set after the bit; read by waiters only
+  std::atomic<bool> closed_flag_{false};  // set after the bit; read by has_value_or_closed
   std::unique_ptr<Slot[]> slots_;
   alignas(kCacheLine) std::atomic<std::uint64_t> put_position_{0};  // + kClosedBit
   alignas(kCacheLine) std::atomic<std::uint64_t> take_position_{0};

@@ -64,19 +64,22 @@ WaitState wait_on(Lists lists, std::array<bool, Lists::kCount>& removed, Ready r
   // from that party. Looking every pause, a receiver that drained a stream chases its
   // producer slot by slot and the line crosses between the CPUs for every message; looking
   // less often, it finds several values per line crossed (the README's T2C stream).
+  // Once the gap is at its longest, the clock (some 30 ns to read) is read after every look,
+  // so the spin ends at most one gap past kSpinBeforePark.
   if (kMaySpin && spin_before_park()) {
     const auto until = rt::Clock::now() + kSpinBeforePark;
-    int pauses = 1;
-    do {
-      for (int i = 0; i < 16; ++i) {
-        if (ready()) {
-          for (bool& r : removed) r = false;
-          return WaitState::idle;
-        }
-        for (int p = 0; p < pauses; ++p) cpu_relax();
-        if (pauses < kMaxPausesBetweenLooks) pauses *= 2;
+    for (int pauses = 1;;) {
+      if (ready()) {
+        for (bool& r : removed) r = false;
+        return WaitState::idle;
       }
-    } while (rt::Clock::now() < until);
+      for (int p = 0; p < pauses; ++p) cpu_relax();
+      if (pauses < kMaxPausesBetweenLooks) {
+        pauses *= 2;
+      } else if (rt::Clock::now() >= until) {
+        break;
+      }
+    }
   }
   typename Kind::Parker parker;
   Kind::prepare(parker);
