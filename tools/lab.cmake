@@ -321,7 +321,8 @@ function(lab_print title)
 endfunction()
 
 # lab_grade_one(<lab> <variant> <tree> [BUILT] [ALSO <variable=value>...]): grades one lab
-# (student, stub, reference or file); sets lab_score and lab_max in the caller. BUILT: the
+# (student, stub, reference or file); sets lab_score, lab_max and lab_graded_built (whether
+# a code lab's graded file built) in the caller. BUILT: the
 # tree is configured and built as needed already (prove's references); ALSO: more cache
 # values for the same configure (prove: the previous lab's stub taken out again).
 function(lab_grade_one id variant tree)
@@ -329,6 +330,7 @@ function(lab_grade_one id variant tree)
   rt_lab_read("${manifest_of_${id}}" "${platform}")
   set(title "${LAB_ID} (${LAB_CHAPTER}, ${LAB_LEVEL}): ${LAB_TITLE}")
   set(lab_rows "")
+  set(lab_built TRUE)
   if(NOT LAB_SUPPORTED)
     message("\n${title}\n  not on this platform (${platform}; the lab runs on ${LAB_PLATFORMS})")
     set(lab_score 0 PARENT_SCOPE)
@@ -385,6 +387,7 @@ function(lab_grade_one id variant tree)
   lab_print("${title}")
   set(lab_score ${lab_score} PARENT_SCOPE)
   set(lab_max ${lab_max} PARENT_SCOPE)
+  set(lab_graded_built ${lab_built} PARENT_SCOPE)
 endfunction()
 
 # ---- the commands
@@ -476,6 +479,10 @@ elseif(command STREQUAL "prove")
     lab_grade_one(${id} stub "${tree}" ALSO ${take_out})
     if(NOT lab_score EQUAL 0 OR lab_max EQUAL 0)
       list(APPEND failures "${id}: the stub scores ${lab_score} / ${lab_max}, not 0")
+    endif()
+    # A stub is the student's starting point: it must build, and score zero by its tests.
+    if(LAB_KIND STREQUAL "code" AND NOT lab_graded_built)
+      list(APPEND failures "${id}: the stub does not build")
     endif()
     if(LAB_KIND STREQUAL "code")
       rt_lab_variable(variable ${id})
