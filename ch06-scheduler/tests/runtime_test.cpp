@@ -161,10 +161,15 @@ TEST_P(Workers, AnUnparkRacingThePark) {
 // bound is per worker, on the worker that ran the probe: with more workers than CPUs, the OS
 // may stop that worker while the others go on, so a count over all workers bounds nothing.
 // The global queue must be empty when the probe arrives: it is FIFO, and fibers ahead of the
-// probe (the yielders spawned from this thread) are taken first, one per check.
+// probe (the yielders spawned from this thread) are taken first, one per check. So preemption
+// is off: the monitor sends a fiber whose run lasts a slice to the global queue, and a
+// yielder's run does when the OS stops its worker's thread that long (8 workers on 2 CPUs
+// under qemu: the probe then waited behind one, 66 schedules against the bound of 63).
 TEST_P(Workers, AFiberInTheGlobalQueueRunsWhileOthersYieldForever) {
   const auto workers = static_cast<std::size_t>(GetParam());
-  Runtime runtime(options());
+  rt::sched::Options o = options();
+  o.preempt_after = std::chrono::microseconds(0);
+  Runtime runtime(o);
   std::atomic<bool> stop{false};
   std::vector<std::atomic<std::uint64_t>> yields(workers);  // schedules of a yielder, per worker
   std::vector<rt::sched::JoinHandle> yielders;
