@@ -5,7 +5,8 @@
 # cell, where plain sends wait for a receiver to take their value (model/cell.pml); and
 # the loop's inbox and its one-wake-per-sleep flag (model/loop_inbox.pml, 3 wakers). Then it
 # checks that the check can fail: each mutant below is a real bug, and spin must find it.
-# Needs spin and a C compiler (Debian: spin, gcc). About two and a half minutes on one CPU. The 3-sender protocol
+# Needs spin and a C compiler (Debian: spin, gcc). About two and a half minutes on one CPU,
+# half that on two (tools/spin_runs.sh runs one model per CPU). The 3-sender protocol
 # (-DSENDERS=3 -DNO_DEADLINE) and the cell with deadlines and a close together are too large
 # for CI; model/README.md says how they were checked.
 set -euo pipefail

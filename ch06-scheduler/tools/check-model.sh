@@ -5,8 +5,8 @@
 # checked by spin the way chapter 5's script checks its models: each protocol run must find no
 # error, and each mutant must be caught. The rows "before the fix" are the two lost-wakeup bugs
 # this model found in src/runtime.cpp, now worker.cpp and runtime.cpp (model/README.md), kept
-# as mutants. Needs spin and a C compiler (Debian: spin, gcc). About a minute on one CPU. CI
-# runs every ch*/tools/check-*.sh.
+# as mutants. Needs spin and a C compiler (Debian: spin, gcc). About two minutes on one CPU,
+# one on two. CI runs every ch*/tools/check-*.sh.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 models="$root/ch06-scheduler/model"
