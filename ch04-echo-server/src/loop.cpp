@@ -15,10 +15,11 @@
 
 namespace rt::net {
 
+constinit thread_local Loop* detail::this_thread_loop = nullptr;
+
 namespace {
 
-// The Loop of this thread (at most one: it owns the thread's Scheduler).
-thread_local Loop* this_thread_loop = nullptr;
+using detail::this_thread_loop;
 
 // Events one wait may report; more ready sockets are reported by the next wait.
 constexpr std::size_t kEventsPerWait = 256;
@@ -45,7 +46,8 @@ void fail_misuse(std::string_view message) {
 
 Loop::Impl::Impl(int budget) : events(kEventsPerWait), budget(budget) {}
 
-Loop::Loop(LoopOptions options) : impl_(std::make_unique<Impl>(checked_budget(options.budget))) {
+Loop::Loop(LoopOptions options)
+    : impl_(std::make_unique<Impl>(checked_budget(options.budget))), scheduler_(&impl_->scheduler) {
   this_thread_loop = this;
 }
 

@@ -7,16 +7,6 @@
 
 namespace rt::chan {
 
-bool Fiber::caller_is_this_kind() noexcept {
-  return rt::fiber::this_fiber::on_fiber() && rt::net::Loop::current_or_null() != nullptr;
-}
-
-void Fiber::prepare(Parker& parker) noexcept {
-  parker.loop = rt::net::Loop::current_or_null();
-  parker.fiber = &rt::fiber::this_fiber::current();
-  parker.request.fiber = parker.fiber;
-}
-
 namespace {
 struct DeadlineContext {
   WaitWord* word;

@@ -328,6 +328,14 @@ TYPED_TEST(ChannelTest, ASideUsedByTheWrongKindStopsTheProcessNamingTheMode) {
           channel.try_send(1);
         },
         std::string("try_send called by a thread on a ") + Channel::kMode);
+    // The thread that owns a loop is not one of its fibers until the loop runs them.
+    EXPECT_DEATH(
+        {
+          Channel channel(1);
+          rt::net::Loop loop;
+          channel.try_send(1);
+        },
+        std::string("try_send called by a thread on a ") + Channel::kMode);
   }
 }
 

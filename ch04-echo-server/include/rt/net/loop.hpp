@@ -69,6 +69,13 @@ using Clock = rt::Clock;  // std::chrono::steady_clock
 // chapter 4's README measures what the extra polls cost a busy connection.
 inline constexpr int kCooperativeBudget = 32;
 
+class Loop;
+namespace detail {
+// The Loop of this thread (at most one: it owns the thread's Scheduler), or nullptr. Read
+// through Loop::current_or_null() and Loop::of_running_fiber(); loop.cpp sets it.
+extern constinit thread_local Loop* this_thread_loop;
+}  // namespace detail
+
 struct LoopOptions {
   // The cooperative budget: calls in a row that finished at once before the fiber yields one
   // turn (>= 1). A test lowers it to make a greedy connection yield on any machine; `serve
@@ -152,6 +159,15 @@ class Loop {
 
   // The Loop of the calling thread, on a fiber or not; nullptr if the thread has none.
   static Loop* current_or_null() noexcept;
+  // The Loop whose fiber is running on the calling thread; nullptr on the loop's own stack or
+  // on a thread without a Loop. Inline (a thread-local read and two loads, no call), for
+  // chapter 5's channel, which asks in every operation of a fiber endpoint (chapter 5's
+  // README measures what the calls cost). Only for code that runs on a loop's fibers, which
+  // never leave the loop's thread: a compiler may keep a thread-local's address across a
+  // call, wrong for a fiber that resumes on another thread (chapter 6).
+  static Loop* of_running_fiber() noexcept;
+  // The fiber running on this loop (precondition: of_running_fiber() == this).
+  rt::fiber::Fiber& running_fiber() noexcept { return *scheduler_->running(); }
 
   // Ctrl-C: arranges that `on_interrupt` runs once on the loop's thread (like a post()ed
   // task) when the user presses Ctrl-C, or another request to stop arrives (SIGINT,
@@ -187,6 +203,12 @@ class Loop {
   rt::fiber::JoinHandle spawn_function(rt::fiber::FiberOptions options, std::function<void()> body);
 
   std::unique_ptr<Impl> impl_;
+  rt::fiber::Scheduler* scheduler_;  // impl_'s, for the inline functions
 };
+
+inline Loop* Loop::of_running_fiber() noexcept {
+  Loop* loop = detail::this_thread_loop;
+  return loop != nullptr && loop->scheduler_->running() != nullptr ? loop : nullptr;
+}
 
 }  // namespace rt::net

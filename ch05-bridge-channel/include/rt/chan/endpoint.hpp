@@ -135,8 +135,15 @@ struct Fiber {
     rt::net::Loop::RemoteUnpark request{};  // for unparks from another thread
   };
 
-  static bool caller_is_this_kind() noexcept;
-  static void prepare(Parker& parker) noexcept;
+  // Inline: every operation asks (rt::net::Loop::of_running_fiber says why that is safe).
+  static bool caller_is_this_kind() noexcept {
+    return rt::net::Loop::of_running_fiber() != nullptr;
+  }
+  static void prepare(Parker& parker) noexcept {  // after caller_is_this_kind() said true
+    parker.loop = rt::net::Loop::of_running_fiber();
+    parker.fiber = &parker.loop->running_fiber();
+    parker.request.fiber = parker.fiber;
+  }
   static void park(WaitWord& word, Parker& parker, Deadline deadline);
   static void take_stale_unpark(Parker& parker);
   // Precondition (checked): the caller runs on the waiter's loop's thread.
