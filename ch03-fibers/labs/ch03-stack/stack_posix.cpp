@@ -9,6 +9,12 @@
 
 namespace rt::fiber {
 
+namespace {
+constexpr const char* kLabReadme = "ch03-fibers/labs/ch03-stack/README.md";
+constexpr const char* kSlabsAreGiven =
+    "StackPool's slabs (not part of this lab: src/stack_posix.cpp has them)";
+}  // namespace
+
 namespace detail {
 // Given: how a refused mapping is recognised (stack_common.cpp names the limit then).
 bool is_refusal_for_lack_of_memory(const rt::OsError& error) noexcept {
@@ -20,8 +26,7 @@ bool is_refusal_for_lack_of_memory(const rt::OsError& error) noexcept {
 // stacks; a pool asked for slabs stops the process here.
 struct StackSlab {};
 StackSlab* new_slab(std::size_t /*usable_size*/, StackGuard /*guard*/, std::size_t /*count*/) {
-  lab_not_implemented("ch03-fibers/labs/ch03-stack/README.md",
-                      "StackPool's slabs (not part of this lab: src/stack_posix.cpp has them)");
+  lab_not_implemented(kLabReadme, kSlabsAreGiven);
 }
 bool slab_has_room(const StackSlab& /*slab*/) noexcept {
   return false;
@@ -30,12 +35,11 @@ void unref_slab(StackSlab* /*slab*/) noexcept {}
 }  // namespace detail
 
 Stack Stack::carve(detail::StackSlab& /*slab*/) {
-  lab_not_implemented("ch03-fibers/labs/ch03-stack/README.md",
-                      "StackPool's slabs (not part of this lab: src/stack_posix.cpp has them)");
+  lab_not_implemented(kLabReadme, kSlabsAreGiven);
 }
 
 void Stack::allocate(std::size_t /*usable_size*/) {
-  lab_not_implemented("ch03-fibers/labs/ch03-stack/README.md", "rt::fiber::Stack::allocate");
+  lab_not_implemented(kLabReadme, "rt::fiber::Stack::allocate");
 }
 
 // Given: nothing to record on Linux or macOS (only Windows contexts carry a committed bound).
@@ -44,7 +48,7 @@ void Stack::record_committed_low() noexcept {}
 void Stack::release() noexcept {
   // Called by the destructor of every Stack, including one that was never allocated.
   if (allocation_ == nullptr) return;
-  lab_not_implemented("ch03-fibers/labs/ch03-stack/README.md", "rt::fiber::Stack::release");
+  lab_not_implemented(kLabReadme, "rt::fiber::Stack::release");
 }
 
 }  // namespace rt::fiber
