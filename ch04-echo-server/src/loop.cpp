@@ -48,6 +48,9 @@ Loop::Impl::Impl(int budget) : events(kEventsPerWait), budget(budget) {}
 
 Loop::Loop(LoopOptions options)
     : impl_(std::make_unique<Impl>(checked_budget(options.budget))), scheduler_(&impl_->scheduler) {
+  // A Loop owns its thread (its Scheduler, this_thread_loop); a fiber owns none: chapter 6's
+  // move between threads, and of_running_fiber() counts on no such thread owning a Loop.
+  if (rt::fiber::this_fiber::on_fiber()) fail("a Loop cannot be made on a fiber");
   this_thread_loop = this;
 }
 

@@ -210,4 +210,14 @@ TEST(MnFiberChannelDeath, AnMnFiberOnTheThreadSideStopsTheProcess) {
   EXPECT_DEATH(misuse(), "try_send called by a fiber on a T2C channel");
 }
 
+// A Loop owns its thread, and an M:N fiber may change threads: making one there is refused
+// (chapter 5's inline caller check counts on it, rt::net::Loop::of_running_fiber).
+TEST(MnFiberChannelDeath, ALoopMadeOnAnMnFiberStopsTheProcess) {
+  auto misuse = [] {
+    Runtime runtime(rt::sched::Options{.workers = 1});
+    runtime.spawn(rt::fiber::FiberOptions{.name = "wrong"}, [] { rt::net::Loop loop; }).join();
+  };
+  EXPECT_DEATH(misuse(), "a Loop cannot be made on a fiber");
+}
+
 }  // namespace

@@ -160,11 +160,14 @@ class Loop {
   // The Loop of the calling thread, on a fiber or not; nullptr if the thread has none.
   static Loop* current_or_null() noexcept;
   // The Loop whose fiber is running on the calling thread; nullptr on the loop's own stack or
-  // on a thread without a Loop. Inline (a thread-local read and two loads, no call), for
-  // chapter 5's channel, which asks in every operation of a fiber endpoint (chapter 5's
-  // README measures what the calls cost). Only for code that runs on a loop's fibers, which
-  // never leave the loop's thread: a compiler may keep a thread-local's address across a
-  // call, wrong for a fiber that resumes on another thread (chapter 6).
+  // on a thread without a Loop. Inline (a thread-local read and two loads; on ELF targets the
+  // read is one instruction, while MinGW's emulated thread-locals and macOS's descriptors
+  // still make a call), for chapter 5's channel, which asks in every operation of a fiber
+  // endpoint (chapter 5's README measures what the calls cost). A compiler may keep a
+  // thread-local's address across a call, which is wrong for a fiber that resumes on another
+  // thread (chapter 6's). It is right here: it is non-null only on a loop's fiber, which never
+  // leaves the loop's thread, and a thread that runs such fibers never owns a Loop (the
+  // constructor refuses to run on a fiber), so on them it reads nullptr on any thread.
   static Loop* of_running_fiber() noexcept;
   // The fiber running on this loop (precondition: of_running_fiber() == this).
   rt::fiber::Fiber& running_fiber() noexcept { return *scheduler_->running(); }

@@ -29,7 +29,8 @@
 //   receiver's kind (checked: the process stops with a message naming the mode and the
 //   caller). close() from anyone, except on a C2C channel: there every party, the closer
 //   included, is a fiber of the one loop (checked), which is what lets C2C go without locks
-//   and atomic read-modify-writes (Loop::post a task to close one from another thread).
+//   and atomic read-modify-writes (from another thread, Loop::post a task that spawns a
+//   fiber to close it: a posted task runs on the loop's own stack, not on a fiber).
 // - A fiber side must run on an rt::net::Loop; with kind Fiber on both sides (C2C), every
 //   fiber that uses the channel must be on the same loop (checked when a wake crosses loops;
 //   use FiberOnAnyLoop for fibers of several loops).
