@@ -150,7 +150,7 @@ void Machine::execute(Fiber* fiber) {
   held->running = fiber;
   running = fiber;
   fiber->last_worker = held->index;
-  held->runs.fetch_add(1, std::memory_order_relaxed);
+  Worker::count_own(held->runs);
   held->run_by.store(this, std::memory_order_release);
   after = After::nothing;
   rt::fiber::detail::set_other_runtime_fiber_running(true);
@@ -209,7 +209,7 @@ void Machine::execute(Fiber* fiber) {
     case After::preempted:
       // As Go's gopreempt_m: to the global queue, behind every fiber there, so that it waits
       // its turn on whichever worker, and a worker is woken to take it if none spins.
-      held->preempted.fetch_add(1, std::memory_order_relaxed);
+      Worker::count_own(held->preempted);
       if (runtime.tracing) {
         const std::int64_t now = runtime.trace_now();
         held->record({TraceEvent::Kind::preempt, now, now, fiber->id});

@@ -177,7 +177,7 @@ Fiber* RuntimeImpl::global_take_locked(Worker& worker, std::uint32_t most) {
     worker.queue.push(fiber);  // at most half the ring: fits (only the owner pushes)
   }
   if (global_head == nullptr) global_tail = nullptr;
-  worker.from_global.fetch_add(n, std::memory_order_relaxed);
+  Worker::count_own(worker.from_global, n);
   return first;
 }
 

@@ -133,8 +133,8 @@ Fiber* Worker::steal() {
           record({TraceEvent::Kind::steal, now, now, 0, victim.index, got});
         }
         for (std::uint32_t i = 1; i < got; ++i) push_local(batch[i]);
-        steals.fetch_add(1, std::memory_order_relaxed);
-        stolen.fetch_add(got, std::memory_order_relaxed);
+        count_own(steals);
+        count_own(stolen, got);
         return batch[0];
       }
       Fiber* const seen = take_runnext ? victim.queue.peek_runnext() : nullptr;
@@ -149,8 +149,8 @@ Fiber* Worker::steal() {
             const std::int64_t now = runtime.trace_now();
             record({TraceEvent::Kind::steal, now, now, 0, victim.index, 1});
           }
-          steals.fetch_add(1, std::memory_order_relaxed);
-          stolen.fetch_add(1, std::memory_order_relaxed);
+          count_own(steals);
+          count_own(stolen);
           return fiber;
         }
       }
@@ -248,7 +248,7 @@ Fiber* Worker::sleep() {
 // Sleeps until a waker stores 1 in wake_word (or `until` passes), then leaves the idle list if
 // still on it (a timeout, or a timer's wake, which does not take us off).
 void Worker::wait_for_wake(rt::Clock::time_point until) {
-  sleeps.fetch_add(1, std::memory_order_relaxed);
+  count_own(sleeps);
   const std::int64_t started = runtime.tracing ? runtime.trace_now() : 0;
   // acquire: pairs with the waker's release store; what it wrote (spinning) is visible.
   while (wake_word.exchange(0, std::memory_order_acquire) == 0) {
@@ -284,7 +284,7 @@ void Worker::commit_park(Fiber* fiber) {
 }
 
 void Worker::finish(Fiber* fiber) {
-  finished.fetch_add(1, std::memory_order_relaxed);
+  count_own(finished);
   if (runtime.tracing) trace.names.emplace_back(fiber->id, fiber->name());
   std::shared_ptr<Completion> completion = std::move(fiber->completion);
   stacks.release(std::move(fiber->stack));

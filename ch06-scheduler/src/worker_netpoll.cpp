@@ -31,7 +31,7 @@ bool Worker::wait_in_poller(rt::Clock::time_point until) {
     rt::store_load_fence();
     return false;
   }
-  sleeps.fetch_add(1, std::memory_order_relaxed);
+  count_own(sleeps);
   if (runtime.tracing) record({TraceEvent::Kind::sleep, started, runtime.trace_now()});
   // Awake for whichever reason (an event, a wake, the timer): off the list, as wait_for_wake.
   wake_word.exchange(0, std::memory_order_acquire);
