@@ -40,12 +40,12 @@ spin_run_one() {
 spin_runs() {
   local models=$1
   shift
-  local work jobs i=0 failed=0 run name line
-  jobs=${SPIN_JOBS:-$(nproc)}
+  local work max_jobs i=0 failed=0 run name line
+  max_jobs=${SPIN_JOBS:-$(nproc)}
   work=$(mktemp -d)
   for run in "$@"; do
-    # At most $jobs runs at once: wait for one to end before starting the next.
-    while (($(jobs -rp | wc -l) >= jobs)); do wait -n || true; done
+    # At most $max_jobs runs at once: wait for one to end before starting the next.
+    while (($(jobs -rp | wc -l) >= max_jobs)); do wait -n || true; done
     spin_run_one "$models" "$work/$i" "$run" &
     i=$((i + 1))
   done

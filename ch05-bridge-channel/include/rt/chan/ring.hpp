@@ -138,7 +138,7 @@ class Ring {
   // every claim after it sees the bit. That is the atomicity of read-modify-writes, whatever
   // their order. release: a consumer whose acquire load sees the bit (try_take's "closed and
   // drained") also sees what the closer did before close(). The acquire half synchronizes
-  // with nothing (the producers claim with relaxed CASes); it costs nothing on x86-64 either.
+  // with nothing (the producers claim with relaxed CASes); on x86-64 it costs nothing.
   bool close() noexcept {
     const bool closed_it =
         (put_position_.fetch_or(kClosedBit, std::memory_order_acq_rel) & kClosedBit) == 0;
