@@ -150,6 +150,12 @@ void add_commands(CLI::App& app, rt::Output& out) {
                   "When a thief may take runnext: never, last-pass (Go), always")
         ->transform(CLI::CheckedTransformer(steals, CLI::ignore_case))
         ->default_str("last-pass");
+    const std::map<std::string, bool> on_off{{"on", true}, {"off", false}};
+    c->add_option("--direct-switch", options->direct_switch,
+                  "A parking fiber switches straight to the next of its worker's queue: on, "
+                  "off (through the worker's loop, as Go)")
+        ->transform(CLI::CheckedTransformer(on_off, CLI::ignore_case))
+        ->default_str("on");
     add_trace(c, &options->trace_file, &options->timeline);
     rt::cli::add_json_flag(c, &options->json);
     c->callback([&out, options] { pingpong(*options, out); });
@@ -157,7 +163,7 @@ void add_commands(CLI::App& app, rt::Output& out) {
   {
     auto options = std::make_shared<KnobsOptions>();
     auto* c = app.add_subcommand(
-        "knobs", "Each scheduler switch alone from Go's defaults: ping-pong and fan-out");
+        "knobs", "Each scheduler switch alone from the defaults: ping-pong, fan-out, echo");
     c->add_option("--workers", options->workers, "Worker threads")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();

@@ -160,10 +160,11 @@ double ping_pong(rt::sched::Runtime& runtime, int round_trips) {
   return round_trips / elapsed_s;
 }
 
-std::uint64_t total_steals(const rt::sched::Stats& stats) {
-  std::uint64_t steals = 0;
-  for (const auto& w : stats.workers) steals += w.steals;
-  return steals;
+// One counter summed over the workers: total(stats, &rt::sched::WorkerStats::steals).
+std::uint64_t total(const rt::sched::Stats& stats, std::uint64_t rt::sched::WorkerStats::*counter) {
+  std::uint64_t sum = 0;
+  for (const auto& w : stats.workers) sum += w.*counter;
+  return sum;
 }
 
 // Chapter 4's echo server on a runtime of `workers` with `knobs`, loaded by chapter 4's client
@@ -261,17 +262,22 @@ void fibers(const FibersOptions& options, rt::Output& out) {
 void pingpong(const PingPongOptions& options, rt::Output& out) {
   rt::sched::Options runtime_options{.workers = options.workers};
   runtime_options.knobs.runnext_steal = options.runnext_steal;
+  runtime_options.knobs.direct_switch = options.direct_switch;
   runtime_options.trace_file = options.trace_file;
   runtime_options.timeline_out = options.timeline ? &out : nullptr;
   rt::sched::Runtime runtime(runtime_options);
   const double rate = ping_pong(runtime, options.round_trips);
   const auto stats = runtime.stats();
   rt::Table table(fmt::format("ping-pong over an unbuffered channel, {} workers, runnext "
-                              "stealing: {}",
-                              runtime.workers(), rt::sched::to_string(options.runnext_steal)),
+                              "stealing: {}, direct switch: {}",
+                              runtime.workers(), rt::sched::to_string(options.runnext_steal),
+                              options.direct_switch ? "on" : "off"),
                   {"metric", "value", "unit"});
   table.add_row({"round trips", rt::format_number(rate / 1e6, 2), "M per second"});
-  table.add_row({"steals", std::to_string(total_steals(stats)), "batches"});
+  table.add_row(
+      {"direct switches", std::to_string(total(stats, &rt::sched::WorkerStats::direct)), "parks"});
+  table.add_row(
+      {"steals", std::to_string(total(stats, &rt::sched::WorkerStats::steals)), "batches"});
   table.add_row({"worker wakeups", std::to_string(stats.worker_wakes), "OS wakeups"});
   print(table, options.json, out);
 }
@@ -283,7 +289,7 @@ void knobs(const KnobsOptions& options, rt::Output& out) {
     rt::sched::Knobs knobs;
   };
   const rt::sched::Knobs go;
-  std::vector<Variant> variants{{"(Go's defaults)", "-", go}};
+  std::vector<Variant> variants{{"(defaults)", "-", go}};
   auto with = [&](std::string knob, std::string value, auto change) {
     rt::sched::Knobs k = go;
     change(k);
@@ -298,9 +304,10 @@ void knobs(const KnobsOptions& options, rt::Output& out) {
   with("max-spinning", "0", [](auto& k) { k.max_spinning = 0; });
   with("max-spinning", "all", [&](auto& k) { k.max_spinning = 1 << 20; });
   with("steal", "off", [](auto& k) { k.steal = false; });
+  with("direct-switch", "off", [](auto& k) { k.direct_switch = false; });  // Go's way
 
   rt::Table table(
-      fmt::format("the scheduler's switches, one at a time from Go's defaults: {} "
+      fmt::format("the scheduler's switches, one at a time from the defaults: {} "
                   "workers, median of {}",
                   options.workers, options.reps),
       {"knob", "value", "ping-pong M/s", "fan-out ms", "echo k msgs/s", "steals", "wakeups"});
@@ -315,7 +322,7 @@ void knobs(const KnobsOptions& options, rt::Output& out) {
       rates.push_back(ping_pong(runtime, options.round_trips));
       fan_outs.push_back(fan_out(runtime, options.fan_out, options.work));
       const auto stats = runtime.stats();
-      steals += total_steals(stats);
+      steals += total(stats, &rt::sched::WorkerStats::steals);
       wakeups += stats.worker_wakes;
       if (options.echo_seconds > 0) {
         if (auto rate = echo_rate(options.workers, variant.knobs, options.echo_seconds)) {

@@ -44,14 +44,15 @@ struct PingPongOptions {
   int round_trips = 200'000;
   int workers = 0;
   rt::sched::RunnextSteal runnext_steal = rt::sched::RunnextSteal::last_pass;
+  bool direct_switch = true;
   std::string trace_file;
   bool timeline = false;
   bool json = false;
 };
 void pingpong(const PingPongOptions& options, rt::Output& out);
 
-// `knobs`: each of the scheduler's switches (rt::sched::Knobs) changed alone from Go's
-// defaults, against a ping-pong and a fan-out.
+// `knobs`: each of the scheduler's switches (rt::sched::Knobs) changed alone from the defaults
+// (Go's, and the direct switch), against a ping-pong, a fan-out and the echo server.
 struct KnobsOptions {
   int workers = 2;
   int round_trips = 200'000;

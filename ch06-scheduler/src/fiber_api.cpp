@@ -41,9 +41,14 @@ void leave_worker(After what, const char* call) {
   const this_fiber::NoPreemption region;  // (a preemption before it: the fiber is the same)
   worker_of_running_fiber(call);          // stops the process if called off a fiber
   Machine& machine = *current_machine();
+  if (what == After::park && machine.park_by_direct_switch()) {
+    after_switch();
+    return;
+  }
   machine.after = what;
   rt::fiber::switch_context(machine.running->context, machine.context);
   // Resumed, by this worker or another: `worker` may be stale from here on.
+  after_switch();
 }
 }  // namespace detail
 

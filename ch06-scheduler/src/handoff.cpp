@@ -64,12 +64,17 @@ void exit_blocking() {
     worker.running = machine->running;
     machine->running->last_worker = worker.index;
     worker.busy.store(true, std::memory_order_relaxed);
+    // The monitor interrupts the machine that holds the worker: this one again (it named the
+    // other machine, whose fiber now sits in a region, where no interruption can preempt).
+    // release: as execute's (this machine's ThreadTarget comes with it).
+    worker.run_by.store(machine, std::memory_order_release);
     if (worker.runtime.tracing) machine->run_started = worker.runtime.trace_now();
     return;
   }
   machine->after = After::lost_worker;
   rt::fiber::switch_context(machine->running->context, machine->context);
   // Resumed by whichever machine took the fiber from the global queue.
+  detail::after_switch();
 }
 
 namespace detail {

@@ -23,6 +23,7 @@ thread_local Machine* this_machine = nullptr;
 
 // The first function on a new fiber's stack.
 void fiber_start(void* argument) {
+  after_switch();  // a fiber that parked may have switched here directly
   auto* fiber = static_cast<Fiber*>(argument);
   // Its own code from here to the body's end: preemptible (Fiber::no_preempt).
   std::atomic_signal_fence(std::memory_order_seq_cst);
@@ -45,6 +46,71 @@ void fiber_start(void* argument) {
 
 RT_SCHED_NO_PREEMPT Machine* current_machine() noexcept {
   return this_machine;
+}
+
+// The direct switch, for the common case of a park: not on a locked machine (it runs only its
+// own fibers: its loop decides), not for a locked fiber (its park may requeue it there), not
+// while tracing (the loop records the run spans), not while the runtime stops, not when a
+// timer is due (the loop fires timers, on its own stack: their callbacks must not run on a
+// fiber's), and not when the next pick is the fairness tick's (every global_interval picks,
+// the loop looks at the global queue and the netpoller first). Otherwise it takes what the
+// loop would take for this pick (take_local: runnext, then the ring) and does what execute
+// does around a switch: the end of one run and the start of the next.
+// The parked fiber's context is saved only by the switch itself, so its park is committed
+// after it, by the fiber switched to (after_switch), as the loop commits it after switching
+// back: a waker that sees it parked may run it on another worker at once. A wake that came
+// before the switch (unpark_pending) is taken here and the park returns at once, as the
+// loop's commit would make it; one that lands between that look and the switch finds the
+// park committed after it (the fiber then runs next, after the one switched to).
+bool Machine::park_by_direct_switch() {
+  Worker& held = *worker;
+  Fiber* const self = running;
+  const Knobs& knobs = runtime.options.knobs;
+  if (!knobs.direct_switch || locked || self->locked_to != nullptr || runtime.tracing) {
+    return false;
+  }
+  if (runtime.stopping.load(std::memory_order_acquire) || runtime.timer_due()) return false;
+  // The loop's next pick lands on the fairness tick: this one must not take it.
+  if (knobs.global_interval != 0 && (held.tick + 1) % knobs.global_interval == 0) return false;
+  auto pending = Fiber::State::unpark_pending;
+  // acquire: what the unparker wrote before its CAS (as commit_park's on failure).
+  if (self->state.load(std::memory_order_relaxed) == pending &&
+      self->state.compare_exchange_strong(pending, Fiber::State::running, std::memory_order_acquire,
+                                          std::memory_order_relaxed)) {
+    return true;  // unparked already: no switch, as if parked and run again at once
+  }
+  ++held.tick;  // a pick
+  Fiber* const next = held.take_local();
+  if (next == nullptr) return false;
+  if (next->locked_to != nullptr) {  // it runs on its own machine: the loop hands it there
+    next_from_park = next;
+    return false;
+  }
+  next->state.store(Fiber::State::running, std::memory_order_relaxed);  // ours now
+  held.running = next;
+  running = next;
+  last_ran = self->id;
+  next->last_worker = held.index;
+  Worker::count_own(held.runs);  // a new run: a preemption asked for the last one is void
+  Worker::count_own(held.direct);
+  // The monitor's target for interrupting `next` (it was ours already, unless a fiber took
+  // the worker back in exit_blocking since, which stores it too).
+  held.run_by.store(this, std::memory_order_release);
+  after = After::nothing;
+  thread_exceptions->exchange(self->exceptions, next->exceptions);
+  parked_by_switch = self;
+  // Asynchronous preemption cannot switch out the wrong fiber meanwhile: `next` has been
+  // switched out inside a no-preemption region (leave_worker's, exit_blocking's) or not yet
+  // started (no_preempt is 1 until fiber_start), and the code here runs on `self`'s stack.
+  rt::fiber::switch_context(self->context, next->context);
+  return true;  // resumed, on this machine or another: `this` may be stale
+}
+
+RT_SCHED_NO_PREEMPT void after_switch() {
+  Machine* machine = current_machine();
+  if (Fiber* parked = std::exchange(machine->parked_by_switch, nullptr)) {
+    machine->worker->commit_park(parked);
+  }
 }
 
 }  // namespace rt::sched::detail
@@ -103,7 +169,8 @@ void Machine::run() {
     }
     if (worker == nullptr && !wait_for_worker()) break;
     Worker& held = *worker;
-    Fiber* fiber = held.find_runnable();
+    Fiber* fiber = std::exchange(next_from_park, nullptr);
+    if (fiber == nullptr) fiber = held.find_runnable();
     if (fiber == nullptr) break;  // the runtime stops
     if (held.spinning) held.stop_spinning();
     if (fiber->locked_to != nullptr) {
@@ -143,8 +210,9 @@ bool Machine::wait_for_worker() {
   return true;
 }
 
-void Machine::execute(Fiber* fiber) {
+void Machine::execute(Fiber* first) {
   Worker* held = worker;
+  Fiber* fiber = first;
   fiber->state.store(Fiber::State::running, std::memory_order_relaxed);  // ours now
   held->busy.store(true, std::memory_order_relaxed);
   held->running = fiber;
@@ -159,6 +227,9 @@ void Machine::execute(Fiber* fiber) {
   thread_exceptions->exchange(thread_state, fiber->exceptions);
   run_started = runtime.tracing ? runtime.trace_now() : 0;
   rt::fiber::switch_context(context, fiber->context);
+  // Whichever fiber switched back: the one we started, or one it switched to directly as it
+  // parked (park_by_direct_switch), and so on.
+  fiber = running;
   thread_exceptions->exchange(fiber->exceptions, thread_state);
   rt::fiber::detail::set_other_runtime_fiber_running(false);
   running = nullptr;

@@ -193,9 +193,13 @@ bool RuntimeImpl::any_work_queued() const noexcept {
   return false;
 }
 
-void RuntimeImpl::fire_due_timers() {
+bool RuntimeImpl::timer_due() const noexcept {
   const std::int64_t next = next_timer_ns.load(std::memory_order_relaxed);
-  if (next == kNoTimer || next > to_ns(rt::Clock::now())) return;
+  return next != kNoTimer && next <= to_ns(rt::Clock::now());
+}
+
+void RuntimeImpl::fire_due_timers() {
+  if (!timer_due()) return;
   std::lock_guard guard(timer_lock);
   const auto now = rt::Clock::now();
   while (rt::net::Timer* timer = timers.top()) {
@@ -307,6 +311,7 @@ Stats Runtime::stats() const {
   for (const auto& worker : impl.workers) {
     WorkerStats w;
     w.runs = worker->runs.load(std::memory_order_relaxed);
+    w.direct = worker->direct.load(std::memory_order_relaxed);
     w.steals = worker->steals.load(std::memory_order_relaxed);
     w.stolen = worker->stolen.load(std::memory_order_relaxed);
     w.from_global = worker->from_global.load(std::memory_order_relaxed);

@@ -133,10 +133,11 @@ struct Worker {
 
   FiberList fibers;  // the fibers spawned on this worker (for debuggers)
 
-  // Counters for stats() and the monitor. runs, steals, stolen, from_global, sleeps, finished
-  // and preempted have one writer, the holding machine (count_own); the others, several.
-  std::atomic<std::uint64_t> runs{0}, steals{0}, stolen{0}, from_global{0}, sleeps{0}, finished{0},
-      preempted{0}, interrupted{0}, handoffs{0}, pinned{0};
+  // Counters for stats() and the monitor. runs, direct, steals, stolen, from_global, sleeps,
+  // finished and preempted have one writer, the holding machine (count_own); the others,
+  // several.
+  std::atomic<std::uint64_t> runs{0}, direct{0}, steals{0}, stolen{0}, from_global{0}, sleeps{0},
+      finished{0}, preempted{0}, interrupted{0}, handoffs{0}, pinned{0};
   // An increment by the counter's one writer: a load and a store. A fetch_add is a locked
   // instruction on x86-64 (some 20 cycles here), and `runs` counts every fiber switch: it
   // was 5% of an unbuffered ping-pong's time (perf annotate, 2026-12-07).
@@ -162,6 +163,10 @@ struct Machine {
   void run();
   void execute(Fiber* fiber);
   bool wait_for_worker();  // as a spare; false: the runtime stops
+  // The running fiber parks: if its worker's own queue has a fiber for it, switches to that one
+  // directly and returns true once the parked fiber runs again; false: the caller switches to
+  // the loop (not the common case, or nothing queued here).
+  bool park_by_direct_switch();
 
   RuntimeImpl& runtime;
   // The worker it holds: written by this machine, or by the monitor while the machine sleeps
@@ -172,6 +177,11 @@ struct Machine {
   std::unique_ptr<rt::fiber::ThreadExceptionState> thread_exceptions;  // made on the thread
   Fiber* running = nullptr;  // the fiber it runs, even inside a blocking region
   After after = After::nothing;
+  // park_by_direct_switch: the fiber that switched to the running one as it parked, whose park
+  // the running one commits first thing (after_switch); and a fiber it took from the queue but
+  // may not run here (locked to another machine), for the loop to deal with first.
+  Fiber* parked_by_switch = nullptr;
+  Fiber* next_from_park = nullptr;
   // Tracing: when the fiber's run span began (a blocking region ends one and begins another).
   std::int64_t run_started = 0;
   // A spare's sleep: it waits while this is 0; the monitor (with a worker) or the runtime's
@@ -237,6 +247,8 @@ struct RuntimeImpl {
   bool any_work_queued() const noexcept;
   bool remove_idle(Worker& worker);  // under lock: true if it was on the idle list
   void fire_due_timers();
+  // Whether a timer is due now (one load when none is queued; then the clock).
+  bool timer_due() const noexcept;
   void add_timer(rt::net::Timer& timer);
   void remove_timer(rt::net::Timer& timer) noexcept;
   void fiber_finished() noexcept;
@@ -362,6 +374,10 @@ void fiber_start(void* fiber);
 // The running fiber switches to its machine's loop, which does `what` with it; `call` names
 // the caller in the message if it is not on a fiber (fiber_api.cpp).
 void leave_worker(After what, const char* call);
+// What a fiber does first whenever it runs again after a switch (and a new fiber first of
+// all): if another fiber switched to it directly as it parked, commits that one's park
+// (machine.cpp).
+void after_switch();
 // A fiber that finishes locked to its machine unlocks (locked.cpp).
 void unlock_finished(Fiber& fiber);
 

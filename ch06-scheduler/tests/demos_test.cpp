@@ -114,6 +114,16 @@ TEST(Demos, PingPongReportsRoundTrips) {
     ASSERT_EQ(result.status, 0) << result.err;
     EXPECT_TRUE(contains_regex(result.out, "M per second")) << result.out;
   }
+  // On one worker every park but the fairness picks' switches straight to the partner; off,
+  // none does.
+  auto on = run(ch06::program(), {"pingpong", "--round-trips", "2000", "--workers", "1"});
+  ASSERT_EQ(on.status, 0) << on.err;
+  EXPECT_TRUE(contains_regex(on.out, "direct switch: on")) << on.out;
+  EXPECT_TRUE(contains_regex(on.out, "direct switches +[1-9][0-9]{3} +parks")) << on.out;
+  auto off = run(ch06::program(),
+                 {"pingpong", "--round-trips", "2000", "--workers", "1", "--direct-switch", "off"});
+  ASSERT_EQ(off.status, 0) << off.err;
+  EXPECT_TRUE(contains_regex(off.out, "direct switches +0 +parks")) << off.out;
 }
 
 TEST(Demos, BlockingReportsACallsCostForOneCallerAndForMany) {
@@ -132,9 +142,10 @@ TEST(Demos, KnobsMeasuresEverySwitch) {
                                       "10", "--echo-seconds", "0.05", "--reps", "1"});
   ASSERT_EQ(result.status, 0) << result.err;
   EXPECT_TRUE(contains_regex(result.out, "echo k msgs/s")) << result.out;
-  for (const char* row : {"Go's defaults", "runnext-steal +never", "runnext-steal +always",
-                          "runnext-slice +0", "global-interval +7", "global-interval +off",
-                          "max-spinning +0", "max-spinning +all", "steal +off"}) {
+  for (const char* row :
+       {"\\(defaults\\)", "runnext-steal +never", "runnext-steal +always", "runnext-slice +0",
+        "global-interval +7", "global-interval +off", "max-spinning +0", "max-spinning +all",
+        "steal +off", "direct-switch +off"}) {
     EXPECT_TRUE(contains_regex(result.out, row)) << row << "\n" << result.out;
   }
 }
@@ -179,7 +190,7 @@ TEST(Demos, BenchHasARowPerWorkerCountBesideChapter4sModel) {
 }
 
 TEST(Demos, BadFlagsAreRefused) {
-  const std::array<rt::testing::Refusal, 15> refusals{{
+  const std::array<rt::testing::Refusal, 16> refusals{{
       {{"locked", "--clients", "0"}, "--clients"},
       {{"locked", "--workers", "0"}, "--workers"},
       {{"blocking", "--callers", "0"}, "--callers"},
@@ -191,6 +202,7 @@ TEST(Demos, BadFlagsAreRefused) {
       {{"preempt", "--hog", "sleepy"}, "--hog"},
       {{"spawn", "--fibers", "0"}, "--fibers"},
       {{"pingpong", "--runnext-steal", "sometimes"}, "--runnext-steal"},
+      {{"pingpong", "--direct-switch", "maybe"}, "--direct-switch"},
       {{"steal", "--workers", "-1"}, "--workers"},
       {{"serve", "--workers", "-1"}, "--workers"},
       {{"bench", "--workers", "0"}, "--workers"},

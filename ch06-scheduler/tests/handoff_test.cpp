@@ -11,8 +11,10 @@
 #include <thread>
 #include <vector>
 
+#include "async_available.hpp"
 #include "os_pipe.hpp"  // app/
 #include "os_thread.hpp"
+#include "rt/clock.hpp"
 #include "rt/sched/blocking.hpp"
 #include "rt/sched/runtime.hpp"
 #include "worker_counts.hpp"
@@ -207,6 +209,56 @@ TEST(Handoff, AFiberThatTakesItsWorkerBackFromAnotherFibersRegionIsItselfAgain) 
     GTEST_SKIP() << "in " << kRounds << " rounds F never took its worker back from G's region "
                  << "(the monitor was always first): the case was not reached";
   }
+}
+
+// The same take-back, then F spins with no check point: only an interruption (asynchronous
+// preemption) lets X, queued behind F on F's worker (stealing off), run. The monitor interrupts
+// the machine the worker names as its runner; after the take-back that must be F's again, not
+// the machine G blocks on in its region, where no interruption can preempt anything.
+TEST(Handoff, AFiberThatTookItsWorkerBackCanBeInterruptedThere) {
+  SKIP_UNLESS_ASYNC_PREEMPTION();
+  constexpr int kRounds = 20;
+  rt::sched::Options o;
+  o.workers = 2;
+  o.knobs.steal = false;
+  Runtime runtime(o);
+  int took_back = 0;
+  int interrupted = 0;  // rounds in which X ran while F spun on its taken-back worker
+  for (int round = 0; round < kRounds && interrupted == took_back; ++round) {  // to a miss
+    Pipe to_f, to_g;
+    runtime
+        .spawn({.name = "F"},
+               [&] {
+                 auto g = this_fiber::spawn({.name = "G"}, [&] {
+                   in_blocking_region([&] {
+                     EXPECT_TRUE(to_f.write_byte(1));
+                     return to_g.read_byte();  // G stays in its region until F is done
+                   });
+                 });
+                 const std::thread::id thread = os_thread();
+                 EXPECT_EQ(in_blocking_region([&] { return to_f.read_byte(); }), 1);
+                 if (os_thread() == thread) {
+                   ++took_back;
+                   std::atomic<bool> x_ran{false};
+                   auto x = this_fiber::spawn({.name = "X"}, [&] { x_ran.store(true); });
+                   // No check point in here; the bound turns a miss into a failure, not a hang.
+                   const auto give_up = rt::Clock::now() + std::chrono::seconds(10);
+                   while (!x_ran.load(std::memory_order_relaxed) && rt::Clock::now() < give_up) {
+                   }
+                   if (x_ran.load()) ++interrupted;
+                   x.join();
+                 }
+                 EXPECT_TRUE(to_g.write_byte(2));
+                 g.join();
+               })
+        .join();
+  }
+  if (took_back == 0) {
+    GTEST_SKIP() << "in " << kRounds << " rounds F never took its worker back from G's region "
+                 << "(the monitor was always first): the case was not reached";
+  }
+  EXPECT_EQ(interrupted, took_back)
+      << "X waited 10 s behind F in round " << took_back << " in which F took its worker back";
 }
 
 TEST(HandoffMisuse, ExitWithoutEnterStopsTheProcessSayingSo) {

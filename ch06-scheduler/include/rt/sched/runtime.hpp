@@ -65,7 +65,8 @@ enum class RunnextSteal {
 };
 const char* to_string(RunnextSteal steal) noexcept;
 
-// The scheduler's switches; the defaults are Go's. `ch06-scheduler knobs` measures each.
+// The scheduler's switches; the defaults are Go's, and direct_switch, which Go does not have.
+// `ch06-scheduler knobs` measures each.
 struct Knobs {
   RunnextSteal runnext_steal = RunnextSteal::last_pass;
   // How long fibers taken from runnext may run in a row before the local queue gets a turn.
@@ -77,6 +78,11 @@ struct Knobs {
   int max_spinning = -1;
   // false: idle workers never steal (`steal --no-steal`).
   bool steal = true;
+  // A fiber that parks while its worker's own queue holds another switches to that one
+  // directly, not through its worker's loop: one switch instead of two (Machine::
+  // park_by_direct_switch). false: always through the loop, as Go does (its gopark switches to
+  // g0, whose schedule() picks the next goroutine). `pingpong --direct-switch off`.
+  bool direct_switch = true;
 };
 
 struct Options {
@@ -159,6 +165,7 @@ class JoinHandle {
 
 struct WorkerStats {
   std::uint64_t runs = 0;         // fibers switched to
+  std::uint64_t direct = 0;       // ... of which by a fiber that parked (Knobs::direct_switch)
   std::uint64_t steals = 0;       // successful steals (batches taken from another worker)
   std::uint64_t stolen = 0;       // fibers taken by those steals
   std::uint64_t from_global = 0;  // fibers taken from the global queue
