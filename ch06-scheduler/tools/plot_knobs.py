@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Draws chapter 6's knobs chart: each scheduler switch against Go's defaults.
+"""Draws chapter 6's knobs chart: each scheduler switch against the defaults.
 
     build/release/bin/ch06-scheduler knobs --json > knobs.json
     python3 ch06-scheduler/tools/plot_knobs.py knobs.json ch06-scheduler/docs/knobs.svg
@@ -7,7 +7,7 @@
 Reads the table `knobs --json` prints and writes an SVG (no plotting library needed): three
 panels of horizontal bars, one row per switch, ping-pong round trips per second (higher is
 better), fan-out time (lower is better) and echo messages per second (higher is better), with
-Go's defaults drawn as a dashed line in each, so a switch's effect reads as a bar longer or
+the defaults (Go's, and the direct switch) drawn as a dashed line in each, so a switch's effect reads as a bar longer or
 shorter than the line. A row that measured nothing (null) has no bar.
 """
 import json
@@ -56,7 +56,7 @@ def main() -> int:
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'font-family="sans-serif" font-size="11">',
            f'<rect width="{width}" height="{height}" fill="white"/>',
-           '<text x="10" y="18" font-size="13">Each scheduler switch alone, against Go\'s '
+           '<text x="10" y="18" font-size="13">Each scheduler switch alone, against the '
            'defaults (dashed)</text>']
     for i, row in enumerate(rows):
         label = row["knob"] if row["value"] in (None, "-") else f'{row["knob"]} = {row["value"]}'
