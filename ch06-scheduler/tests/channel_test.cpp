@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "ping_pong.hpp"
 #include "rt/chan/channel.hpp"
 #include "rt/net/loop.hpp"
 #include "rt/sched/endpoint.hpp"
@@ -156,24 +157,7 @@ TEST(MnFiberChannel, APingPongPairOnTwoWorkersNeverLosesAWakeup) {
   constexpr int kRoundTrips = 1'000'000;
 #endif
   Runtime runtime({.workers = 2});
-  rt::chan::Channel<int, MnFiber, MnFiber, rt::chan::Rendezvous> ping;
-  rt::chan::Channel<int, MnFiber, MnFiber, rt::chan::Rendezvous> pong;
-  auto server = runtime.spawn({.name = "pong"}, [&] {
-    while (auto got = ping.receive()) pong.send(*got.value + 1);
-  });
-  int sum = 0;
-  runtime
-      .spawn({.name = "ping"},
-             [&] {
-               for (int i = 0; i < kRoundTrips; ++i) {
-                 ping.send(1);
-                 sum += *pong.receive().value;
-               }
-               ping.close();
-             })
-      .join();
-  server.join();
-  EXPECT_EQ(sum, 2 * kRoundTrips);
+  EXPECT_EQ(rt::sched::testing::ping_pong(runtime, kRoundTrips), 2 * kRoundTrips);
 }
 
 // A thread's send wakes the last fiber of a runtime, which then finishes, and the runtime is

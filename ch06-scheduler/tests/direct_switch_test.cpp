@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "ping_pong.hpp"
 #include "rt/chan/channel.hpp"
 #include "rt/sched/endpoint.hpp"
 #include "rt/sched/runtime.hpp"
@@ -22,31 +23,9 @@ namespace {
 
 using rt::sched::MnFiber;
 using rt::sched::Runtime;
+using rt::sched::testing::ping_pong;
 using rt::sched::testing::total;
 using Unbuffered = rt::chan::Channel<int, MnFiber, MnFiber, rt::chan::Rendezvous>;
-
-// Two fibers ping-pong `round_trips` times over two unbuffered channels; returns the sum of the
-// replies (2 per round trip when every value arrived once).
-int ping_pong(Runtime& runtime, int round_trips) {
-  Unbuffered ping;
-  Unbuffered pong;
-  auto server = runtime.spawn({.name = "pong"}, [&] {
-    while (auto got = ping.receive()) pong.send(*got.value + 1);
-  });
-  int sum = 0;
-  runtime
-      .spawn({.name = "ping"},
-             [&] {
-               for (int i = 0; i < round_trips; ++i) {
-                 ping.send(1);
-                 sum += *pong.receive().value;
-               }
-               ping.close();
-             })
-      .join();
-  server.join();
-  return sum;
-}
 
 rt::sched::Options one_worker(bool direct) {
   rt::sched::Options o;
