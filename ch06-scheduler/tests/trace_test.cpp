@@ -219,9 +219,11 @@ TEST(Trace, TheFileIsJsonAndAgreesWithTheCountersWorkerByWorker) {
   }
 }
 
-// A preempt event per preemption the demo counted, each naming the fiber it ended (the hog).
-// The hog runs 200 ms with a slice of 1 ms: it is preempted unless the monitor thread got no
-// CPU for 200 ms.
+// A preempt event per preemption the demo counted, each naming a fiber that ran (a run span
+// of that id), the hog's among them. The hog runs 200 ms with a slice of 1 ms: it is preempted
+// unless the monitor thread got no CPU for 200 ms. A short fiber may be preempted too, if its
+// thread loses the CPU for a slice while it runs (seen once under qemu, with CI's other tests
+// running beside it): so not every event need name the hog.
 TEST(Trace, APreemptEventForEveryPreemption) {
   TracedRun run;
   ASSERT_NO_FATAL_FAILURE(run_traced({"preempt", "--hog", "channel", "--hog-ms", "200", "--others",
@@ -233,16 +235,25 @@ TEST(Trace, APreemptEventForEveryPreemption) {
   ASSERT_EQ(on["preemption"].text, "asks, interrupts") << run.out;
   EXPECT_GE(on["preempted"].number, 1.0) << run.out;
   EXPECT_EQ(table["rows"].items[2]["preempted"].number, 0.0) << run.out;
-  std::set<double> hog_ids;  // the run spans named "hog"
+  std::set<double> ran_ids;  // the fibers of the run spans
+  std::set<double> hog_ids;  // ... named "hog"
   std::vector<double> preempted_ids;
   for (const Json& e : run.trace["traceEvents"].items) {
-    if (e["ph"].text == "X" && e["name"].text == "hog") hog_ids.insert(e["args"]["fiber"].number);
+    if (e["ph"].text == "X") {
+      ran_ids.insert(e["args"]["fiber"].number);
+      if (e["name"].text == "hog") hog_ids.insert(e["args"]["fiber"].number);
+    }
     if (e["ph"].text == "i" && e["cat"].text == "preempt") {
       preempted_ids.push_back(e["args"]["fiber"].number);
     }
   }
   EXPECT_EQ(static_cast<double>(preempted_ids.size()), on["preempted"].number) << run.out;
-  for (double id : preempted_ids) EXPECT_EQ(hog_ids.count(id), 1u) << "fiber " << id;
+  int of_the_hog = 0;
+  for (double id : preempted_ids) {
+    EXPECT_EQ(ran_ids.count(id), 1u) << "fiber " << id << " was preempted but never ran";
+    of_the_hog += static_cast<int>(hog_ids.count(id));
+  }
+  EXPECT_GE(of_the_hog, 1) << "no preempt event names the hog";
 }
 
 // A handoff that must happen (tests/handoff_test.cpp's first test, traced): on one worker the
