@@ -160,13 +160,6 @@ double ping_pong(rt::sched::Runtime& runtime, int round_trips) {
   return round_trips / elapsed_s;
 }
 
-// One counter summed over the workers: total(stats, &rt::sched::WorkerStats::steals).
-std::uint64_t total(const rt::sched::Stats& stats, std::uint64_t rt::sched::WorkerStats::*counter) {
-  std::uint64_t sum = 0;
-  for (const auto& w : stats.workers) sum += w.*counter;
-  return sum;
-}
-
 // Chapter 4's echo server on a runtime of `workers` with `knobs`, loaded by chapter 4's client
 // in this process (unpinned) with 64 connections x 64 B: messages per second, or nullopt if
 // the run counted none or had errors (a rate of nothing is no result).
@@ -274,10 +267,11 @@ void pingpong(const PingPongOptions& options, rt::Output& out) {
                               options.direct_switch ? "on" : "off"),
                   {"metric", "value", "unit"});
   table.add_row({"round trips", rt::format_number(rate / 1e6, 2), "M per second"});
-  table.add_row(
-      {"direct switches", std::to_string(total(stats, &rt::sched::WorkerStats::direct)), "parks"});
-  table.add_row(
-      {"steals", std::to_string(total(stats, &rt::sched::WorkerStats::steals)), "batches"});
+  table.add_row({"direct switches",
+                 std::to_string(rt::sched::total(stats, &rt::sched::WorkerStats::direct)),
+                 "parks"});
+  table.add_row({"steals", std::to_string(rt::sched::total(stats, &rt::sched::WorkerStats::steals)),
+                 "batches"});
   table.add_row({"worker wakeups", std::to_string(stats.worker_wakes), "OS wakeups"});
   print(table, options.json, out);
 }
@@ -322,7 +316,7 @@ void knobs(const KnobsOptions& options, rt::Output& out) {
       rates.push_back(ping_pong(runtime, options.round_trips));
       fan_outs.push_back(fan_out(runtime, options.fan_out, options.work));
       const auto stats = runtime.stats();
-      steals += total(stats, &rt::sched::WorkerStats::steals);
+      steals += rt::sched::total(stats, &rt::sched::WorkerStats::steals);
       wakeups += stats.worker_wakes;
       if (options.echo_seconds > 0) {
         if (auto rate = echo_rate(options.workers, variant.knobs, options.echo_seconds)) {

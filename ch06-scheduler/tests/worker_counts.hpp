@@ -32,12 +32,6 @@ struct WorkerCountName {
   }
 };
 
-// One counter summed over the workers: total(runtime.stats(), &WorkerStats::handoffs).
-inline std::uint64_t total(const rt::sched::Stats& stats,
-                           std::uint64_t rt::sched::WorkerStats::*counter) {
-  std::uint64_t sum = 0;
-  for (const auto& worker : stats.workers) sum += worker.*counter;
-  return sum;
-}
+using rt::sched::total;  // runtime.hpp; the tests name it rt::sched::testing::total
 
 }  // namespace rt::sched::testing

@@ -194,6 +194,13 @@ struct Stats {
   std::uint64_t machine_wakes = 0;  // OS wakeups of a spare thread or of a locked fiber's thread
 };
 
+// One counter summed over the workers: total(runtime.stats(), &WorkerStats::steals).
+inline std::uint64_t total(const Stats& stats, std::uint64_t WorkerStats::*counter) {
+  std::uint64_t sum = 0;
+  for (const auto& worker : stats.workers) sum += worker.*counter;
+  return sum;
+}
+
 class Runtime {
  public:
   // Starts the workers. Throws rt::OsError if the OS refuses a thread (none is left running).
