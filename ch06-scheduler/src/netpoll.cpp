@@ -149,7 +149,8 @@ void NetPoller::await(rt::poll::IoSocket& io, rt::poll::Operation& operation,
     rt::net::fail_misuse(std::string(call) + " called off a fiber of the Runtime it belongs to");
   }
   if (cancelled()) throw rt::net::Cancelled(call);
-  const rt::Clock::time_point started = rt::Clock::now();
+  // For a timeout's message only: no clock read without a deadline (one per parked read).
+  const rt::Clock::time_point started = deadline.at ? rt::Clock::now() : rt::Clock::time_point{};
   NetWaiter waiter;
   waiter.fiber = current_worker()->running;
   waiter.io = &io;
@@ -182,8 +183,10 @@ void NetPoller::await(rt::poll::IoSocket& io, rt::poll::Operation& operation,
       waiter.timer.context = &waiter;
       runtime_.add_timer(waiter.timer);
     }
-    this_fiber::park();                   // until the operation finished
-    runtime_.remove_timer(waiter.timer);  // waits for a deadline callback that is running
+    this_fiber::park();  // until the operation finished
+    // Waits for a deadline callback that is running (under the timer lock); without a
+    // deadline there is none, and the lock is not taken.
+    if (deadline.at) runtime_.remove_timer(waiter.timer);
     unlink(waiter);
     io_waiters_.fetch_sub(1, std::memory_order_seq_cst);
   }
