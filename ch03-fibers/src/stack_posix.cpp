@@ -1,11 +1,19 @@
 // rt::fiber::Stack on Linux and macOS: one mmap for guard page and stack, then mprotect
 // takes every right away from the guard page.
 #include <sys/mman.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#endif
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <limits>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <utility>
 
@@ -29,6 +37,10 @@ bool is_refusal_for_lack_of_memory(const rt::OsError& error) noexcept {
 }  // namespace detail
 
 namespace {
+// Stacks of a slab whose top pages are asked for in one call (prefault_top_pages): at most
+// this many pages resident ahead of the stacks carved so far.
+constexpr std::size_t kPrefaultAhead = 16;
+
 // The first switch to a new context writes its first frame at the top of the stack, so that
 // page is always touched at once. Touching it takes a page fault; asking for it here takes a
 // system call, MADV_POPULATE_WRITE (Linux 5.14), which maps it without the fault's trap. On
@@ -42,6 +54,43 @@ void prefault_top_page(std::byte* top_page, std::size_t page) noexcept {
 #else
   (void)top_page;
   (void)page;
+#endif
+}
+
+// The top pages of several stacks of a slab in one system call: process_madvise takes a list
+// of ranges, and since Linux 6.13 accepts MADV_POPULATE_WRITE for the calling process. Each
+// page still costs the kernel its allocation and zeroing (0.5 us), but not a system call of
+// its own (1.8 us; the same C loop, 2026-12-07: 2.3 us a page one call each, 0.65 us sixteen
+// to a call). An older kernel refuses the advice (EINVAL), qemu-user the call (ENOSYS), macOS
+// has neither: then, and after any refusal, each stack asks for its own page as before.
+// False if nothing was asked for. The pidfd is opened per call (a cached one would name the
+// parent in a forked child).
+bool prefault_top_pages(std::span<std::byte* const> top_pages, std::size_t page) noexcept {
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE) && defined(SYS_process_madvise) && \
+    defined(SYS_pidfd_open)
+  static std::atomic<bool> refused{false};  // once refused, never asked again
+  if (refused.load(std::memory_order_relaxed)) return false;
+  std::array<iovec, kPrefaultAhead> ranges{};
+  const std::size_t count = std::min(top_pages.size(), ranges.size());
+  for (std::size_t i = 0; i < count; ++i) ranges[i] = {top_pages[i], page};
+  const long pidfd = syscall(SYS_pidfd_open, getpid(), 0);
+  if (pidfd < 0) {
+    refused.store(true, std::memory_order_relaxed);
+    return false;
+  }
+  const long done =
+      syscall(SYS_process_madvise, pidfd, ranges.data(), count, MADV_POPULATE_WRITE, 0);
+  close(static_cast<int>(pidfd));
+  if (done < 0) {
+    // ENOMEM (out of memory) is not a refusal of the call: the stacks fault their pages in.
+    if (errno != ENOMEM) refused.store(true, std::memory_order_relaxed);
+    return false;
+  }
+  return true;
+#else
+  (void)top_pages;
+  (void)page;
+  return false;
 #endif
 }
 
@@ -67,6 +116,7 @@ struct StackSlab {
   std::size_t stride;       // guard and usable bytes of each stack
   std::size_t count;
   std::size_t next = 0;              // the next stack to carve (the pool's thread only)
+  std::size_t prefaulted = 0;        // stacks below this one have their top page asked for
   std::atomic<std::size_t> refs{1};  // the pool's, and one per carved stack alive
 };
 
@@ -94,13 +144,28 @@ void unref_slab(StackSlab* slab) noexcept {
 }  // namespace detail
 
 namespace {
-// Takes every right from the guard page(s) below `usable_low`, and asks for the top page.
-void finish_stack(std::byte* usable_low, std::size_t usable_size, StackGuard guard) {
+// Takes every right from the guard page(s) below `usable_low`, and asks for the top page
+// unless that was done already.
+void finish_stack(std::byte* usable_low, std::size_t usable_size, StackGuard guard,
+                  bool top_page_asked = false) {
   const std::size_t guard_bytes = guard_size(guard);
   if (guard_bytes > 0 && mprotect(usable_low - guard_bytes, guard_bytes, PROT_NONE) != 0) {
     throw_errno("mprotect");
   }
-  prefault_top_page(usable_low + usable_size - page_size(), page_size());
+  if (!top_page_asked) prefault_top_page(usable_low + usable_size - page_size(), page_size());
+}
+
+// Asks for the top pages of the slab's next kPrefaultAhead stacks (or fewer, at its end) at
+// once; slab.prefaulted says how far that got.
+void prefault_ahead(detail::StackSlab& slab) noexcept {
+  std::array<std::byte*, kPrefaultAhead> top_pages{};
+  const std::size_t count = std::min(kPrefaultAhead, slab.count - slab.next);
+  for (std::size_t i = 0; i < count; ++i) {
+    top_pages[i] = slab.base + slab.stride * (slab.next + i + 1) - page_size();
+  }
+  if (prefault_top_pages({top_pages.data(), count}, page_size())) {
+    slab.prefaulted = slab.next + count;
+  }
 }
 }  // namespace
 
@@ -123,10 +188,12 @@ void Stack::allocate(std::size_t usable_size) {
 }
 
 Stack Stack::carve(detail::StackSlab& slab) {
+  if (slab.next >= slab.prefaulted) prefault_ahead(slab);
+  const bool top_page_asked = slab.next < slab.prefaulted;
   std::byte* allocation = slab.base + slab.stride * slab.next++;  // a failure wastes this one
   const std::size_t guard_bytes = slab.stride - slab.usable_size;
   const StackGuard guard = guard_bytes > 0 ? StackGuard::page : StackGuard::none;
-  finish_stack(allocation + guard_bytes, slab.usable_size, guard);
+  finish_stack(allocation + guard_bytes, slab.usable_size, guard, top_page_asked);
   Stack stack;
   stack.allocation_ = allocation;
   stack.allocation_size_ = slab.stride;

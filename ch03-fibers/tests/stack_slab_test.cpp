@@ -21,6 +21,11 @@
 
 #if !defined(RT_OS_WINDOWS)
 #include <sys/mman.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#endif
 
 #include <cerrno>
 #include <cstdio>
@@ -124,6 +129,64 @@ TEST(StackSlab, AGuardedStackFromASlabHasItsGuardPageWithNoAccess) {
   EXPECT_EQ(high.reserved_size(), kUsable);
   EXPECT_FALSE(high.is_guard_address(high.usable().data() - 1));
   EXPECT_EQ(high.usable().data(), low.top());
+#endif
+}
+
+#if defined(RT_OS_LINUX)
+// Whether the page at `page` is resident (mincore).
+bool resident(const std::byte* page) {
+  unsigned char state = 0;
+  return mincore(const_cast<std::byte*>(page), rt::page_size(), &state) == 0 && (state & 1) != 0;
+}
+
+// Whether this kernel populates pages of this process through process_madvise (Linux 6.13;
+// qemu-user and older kernels refuse it): asked of a page of our own.
+bool kernel_populates_through_process_madvise() {
+#if defined(MADV_POPULATE_WRITE) && defined(SYS_process_madvise) && defined(SYS_pidfd_open)
+  void* page = mmap(nullptr, rt::page_size(), PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (page == MAP_FAILED) return false;
+  const long pidfd = syscall(SYS_pidfd_open, getpid(), 0);
+  iovec range{page, rt::page_size()};
+  const bool populated = pidfd >= 0 &&
+                         syscall(SYS_process_madvise, pidfd, &range, 1, MADV_POPULATE_WRITE, 0) ==
+                             static_cast<long>(rt::page_size()) &&
+                         resident(static_cast<std::byte*>(page));
+  if (pidfd >= 0) close(static_cast<int>(pidfd));
+  munmap(page, rt::page_size());
+  return populated;
+#else
+  return false;
+#endif
+}
+#endif
+
+// The first stack carved from a slab asks, in one system call, for the top pages of the next
+// sixteen (stack_posix.cpp, prefault_top_pages): they are resident before they are carved, and
+// the seventeenth's is not.
+TEST(StackSlab, CarvingAsksForTheTopPagesOfTheNextSixteenStacksAtOnce) {
+#if !defined(RT_OS_LINUX)
+  GTEST_SKIP() << "process_madvise and mincore's view of a fresh mapping: Linux only";
+#else
+  if (!kernel_populates_through_process_madvise()) {
+    GTEST_SKIP() << "this kernel does not populate pages through process_madvise (Linux 6.13; "
+                    "qemu-user refuses the call): each stack asks for its own top page";
+  }
+  constexpr std::size_t kAhead = 16;
+  StackPool pool(0, 64);
+  Stack first = pool.acquire(kUsable, StackGuard::none);
+  // Without guards the slab's stacks lie side by side, each `kUsable` above the one before.
+  for (std::size_t i = 0; i < kAhead; ++i) {
+    EXPECT_TRUE(resident(first.top() + i * kUsable - rt::page_size())) << "stack " << i;
+  }
+  EXPECT_FALSE(resident(first.top() + kAhead * kUsable - rt::page_size()));
+  // The seventeenth stack's carving asks for the next sixteen.
+  std::vector<Stack> more;
+  for (std::size_t i = 1; i <= kAhead; ++i) more.push_back(pool.acquire(kUsable, StackGuard::none));
+  EXPECT_EQ(more.back().top(), first.top() + kAhead * kUsable);
+  EXPECT_TRUE(resident(more.back().top() - rt::page_size()));
+  EXPECT_TRUE(resident(first.top() + (2 * kAhead - 1) * kUsable - rt::page_size()));
+  EXPECT_FALSE(resident(first.top() + 2 * kAhead * kUsable - rt::page_size()));
 #endif
 }
 
