@@ -72,7 +72,17 @@ Context make_context(std::span<std::byte> stack, ContextStart start, void* argum
 }
 
 Context make_context(const Stack& stack, ContextStart start, void* argument) {
-  return make_context_on(stack.usable(),
+  return make_context(stack, 0, start, argument);
+}
+
+Context make_context(const Stack& stack, std::size_t kept, ContextStart start, void* argument) {
+  const std::span<std::byte> usable = stack.usable();
+  if (kept % 64 != 0 || kept > usable.size()) {
+    detail::context_misuse(
+        "make_context: the bytes kept at a stack's top must be a multiple "
+        "of 64, and fewer than the stack has");
+  }
+  return make_context_on(usable.first(usable.size() - kept),
                          {stack.top() - stack.reserved_size(), stack.committed_low()}, start,
                          argument);
 }

@@ -84,4 +84,8 @@ void sanitizer_on_slab_stack_free(const void* low, std::size_t size) {
   (void)low, (void)size;
 }
 
+void sanitizer_on_stack_kept(const void* low, std::size_t size) {
+  sanitizer_on_slab_stack_free(low, size);  // the same poison, for the same reason
+}
+
 }  // namespace rt::fiber::detail

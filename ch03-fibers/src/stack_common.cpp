@@ -72,6 +72,8 @@ Stack StackPool::acquire(std::size_t usable_size, StackGuard guard) {
     kept.stacks.pop_back();
     --kept_;
     ++reused_;
+    // Poisoned while kept (release): usable again, with no redzone of its last context left.
+    detail::sanitizer_on_stack_free(stack.usable().data(), stack.usable().size());
     return stack;
   }
   if (slab_ <= 1) return Stack(usable_size, guard);
@@ -93,9 +95,10 @@ StackPool::~StackPool() {
 
 void StackPool::release(Stack stack) {
   if (kept_ >= capacity_ || stack.usable().empty()) return;  // ~Stack frees it
-  // Kept for reuse: like a freed stack, it must not carry an exited context's poisoned
-  // redzones to its next user.
-  detail::sanitizer_on_stack_free(stack.usable().data(), stack.usable().size());
+  // Kept for reuse: poisoned while it waits (a use of a finished fiber's stack, or of a record
+  // kept there, is reported), and unpoisoned whole when handed out (acquire), so that it does
+  // not carry an exited context's redzones to its next user.
+  detail::sanitizer_on_stack_kept(stack.usable().data(), stack.usable().size());
   bucket(stack.usable().size(), stack.guard()).stacks.push_back(std::move(stack));
   ++kept_;
 }

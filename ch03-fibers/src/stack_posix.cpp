@@ -61,29 +61,35 @@ void prefault_top_page(std::byte* top_page, std::size_t page) noexcept {
 // of ranges, and since Linux 6.13 accepts MADV_POPULATE_WRITE for the calling process. Each
 // page still costs the kernel its allocation and zeroing (0.5 us), but not a system call of
 // its own (1.8 us; the same C loop, 2026-12-07: 2.3 us a page one call each, 0.65 us sixteen
-// to a call). An older kernel refuses the advice (EINVAL), qemu-user the call (ENOSYS), macOS
-// has neither: then, and after any refusal, each stack asks for its own page as before.
-// False if nothing was asked for. The pidfd is opened per call (a cached one would name the
-// parent in a forked child).
+// to a call). An older kernel refuses the advice (EINVAL), qemu-user the call (ENOSYS), a
+// sandbox may (EPERM), macOS has neither: then each stack asks for its own page as before, and
+// the batch is not tried again. Any other failure (no descriptor left for the pidfd, no
+// memory) fails this batch only. True if the call went through; a partial success counts,
+// since a page it did not reach is faulted in when first touched, as without it. The pidfd is
+// opened per call: a cached one would name the parent in a forked child. It holds a
+// descriptor for the moment of the call.
 bool prefault_top_pages(std::span<std::byte* const> top_pages, std::size_t page) noexcept {
 #if defined(__linux__) && defined(MADV_POPULATE_WRITE) && defined(SYS_process_madvise) && \
     defined(SYS_pidfd_open)
-  static std::atomic<bool> refused{false};  // once refused, never asked again
+  static std::atomic<bool> refused{false};  // the kernel will not: never asked again
   if (refused.load(std::memory_order_relaxed)) return false;
+  const auto refuses = [](int error) {
+    return error == ENOSYS || error == EINVAL || error == EPERM || error == EBADF;
+  };
   std::array<iovec, kPrefaultAhead> ranges{};
   const std::size_t count = std::min(top_pages.size(), ranges.size());
   for (std::size_t i = 0; i < count; ++i) ranges[i] = {top_pages[i], page};
   const long pidfd = syscall(SYS_pidfd_open, getpid(), 0);
   if (pidfd < 0) {
-    refused.store(true, std::memory_order_relaxed);
+    if (refuses(errno)) refused.store(true, std::memory_order_relaxed);
     return false;
   }
   const long done =
       syscall(SYS_process_madvise, pidfd, ranges.data(), count, MADV_POPULATE_WRITE, 0);
+  const int error = errno;  // before close() may change it
   close(static_cast<int>(pidfd));
   if (done < 0) {
-    // ENOMEM (out of memory) is not a refusal of the call: the stacks fault their pages in.
-    if (errno != ENOMEM) refused.store(true, std::memory_order_relaxed);
+    if (refuses(error)) refused.store(true, std::memory_order_relaxed);
     return false;
   }
   return true;

@@ -19,9 +19,11 @@ namespace ch03::testing {
 }
 
 struct Child {
-  explicit Child(void (*body)(Child&), std::size_t stack_size = 64 * 1024)
+  // `kept`: bytes at the stack's top the context must leave alone (make_context's overload).
+  explicit Child(void (*body)(Child&), std::size_t stack_size = 64 * 1024, std::size_t kept = 0)
       : stack(stack_size), body(body) {
-    context = rt::fiber::make_context(stack, &Child::start, this);
+    context = kept == 0 ? rt::fiber::make_context(stack, &Child::start, this)
+                        : rt::fiber::make_context(stack, kept, &Child::start, this);
   }
   ~Child() { rt::fiber::destroy_context(context); }
   static void start(void* self) {

@@ -59,6 +59,30 @@ TEST(Context, TheNewStackIsAlignedAsTheAbiRequires) {
   EXPECT_LT(child.value, high);
 }
 
+// Chapter 6 keeps its fiber's record at the top of the fiber's stack: the context's frames go
+// below the bytes kept, and never touch them.
+TEST(Context, AContextMadeBelowKeptBytesLeavesThemAlone) {
+  constexpr std::size_t kKept = 256;
+  Child child(
+      [](Child& self) {
+        address_of_aligned_local(&self.value);
+        self.suspend();
+        address_of_aligned_local(&self.value);
+      },
+      64 * 1024, kKept);
+  std::byte* kept = child.stack.top() - kKept;
+  for (std::size_t i = 0; i < kKept; ++i) kept[i] = std::byte{0xA5};
+  child.resume();
+  EXPECT_GE(child.value, reinterpret_cast<std::uintptr_t>(child.stack.usable().data()));
+  EXPECT_LT(child.value, reinterpret_cast<std::uintptr_t>(kept));
+  EXPECT_EQ(child.value % 16, 0u);
+  child.resume();
+  ASSERT_TRUE(child.finished);
+  for (std::size_t i = 0; i < kKept; ++i) {
+    ASSERT_EQ(kept[i], std::byte{0xA5}) << "kept byte " << i << " was written";
+  }
+}
+
 TEST(Context, RunsOnAPlainBufferAndCatchesAnExceptionThere) {
   // Not a Stack: heap memory, committed throughout, with no guard page. On Windows the
   // context's TEB then describes just the buffer, which unwinding needs to walk its frames.
@@ -186,6 +210,16 @@ TEST(ContextDeathTest, AStackBelowTheMinimumIsRefused) {
             small, [](void*) {}, nullptr);
       },
       "a stack needs at least 16 KiB");
+}
+
+TEST(ContextDeathTest, KeptBytesThatAreNotAMultipleOf64AreRefused) {
+  EXPECT_DEATH(
+      {
+        rt::fiber::Stack stack(64 * 1024);
+        rt::fiber::make_context(
+            stack, 100, [](void*) {}, nullptr);
+      },
+      "a multiple of 64");
 }
 
 static_assert(!std::is_copy_constructible_v<Context> && !std::is_copy_assignable_v<Context>,

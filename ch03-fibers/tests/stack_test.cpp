@@ -187,6 +187,26 @@ TEST(StackPool, AReusedStackComesBackWithNothingPoisoned) {
 #endif
 }
 
+// While the pool holds a stack, a dangling pointer into it (a finished fiber's frame, or
+// chapter 6's fiber record at its top) is a use ASan reports.
+TEST(StackPool, AKeptStackIsPoisonedWhileThePoolHoldsIt) {
+#if !defined(RT_SANITIZE_ADDRESS)
+  GTEST_SKIP() << "only AddressSanitizer poisons stack memory";
+#else
+  rt::fiber::StackPool pool;
+  Stack first = pool.acquire(32 * 1024);
+  const std::byte* top_byte = first.top() - 1;
+  const std::byte* low_byte = first.usable().data();
+  EXPECT_FALSE(__asan_address_is_poisoned(top_byte));
+  pool.release(std::move(first));
+  EXPECT_TRUE(__asan_address_is_poisoned(top_byte));
+  EXPECT_TRUE(__asan_address_is_poisoned(low_byte));
+  Stack again = pool.acquire(32 * 1024);
+  ASSERT_EQ(again.top() - 1, top_byte);
+  EXPECT_FALSE(__asan_address_is_poisoned(top_byte));
+#endif
+}
+
 TEST(StackPool, KeepsNoMoreThanItsCapacity) {
   rt::fiber::StackPool pool(2);
   for (int i = 0; i < 3; ++i) pool.release(Stack(16 * 1024));

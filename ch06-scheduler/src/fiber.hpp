@@ -49,8 +49,10 @@ class Fiber {
   // running -> finished:        its body ended
   enum class State : std::uint32_t { runnable, running, parked, unpark_pending, finished };
 
+  // Placed at the top of `stack` (detail::kFiberRecordBytes below its top), which it then
+  // owns: whoever ends it moves the stack out before it destroys the record.
   Fiber(detail::RuntimeImpl& runtime, std::string name, rt::fiber::Stack stack,
-        std::function<void()> body, std::shared_ptr<detail::Completion> completion);
+        std::function<void()> body, std::shared_ptr<detail::Completion> completion) noexcept;
   ~Fiber();
   Fiber(const Fiber&) = delete;
   Fiber& operator=(const Fiber&) = delete;
@@ -89,6 +91,13 @@ class Fiber {
 };
 
 namespace detail {
+// A fiber's record lives at the top of its own stack, above its first frame (spawn_function,
+// Worker::finish): a new fiber touches one new page, its stack's top, instead of that page and
+// a share of the heap's (README, "Spawn"). These bytes of the stack are the record's.
+inline constexpr std::size_t kFiberRecordBytes = (sizeof(Fiber) + 63) / 64 * 64;
+static_assert(alignof(Fiber) <= 64, "the record is placed 64-aligned below a page's end");
+static_assert(kFiberRecordBytes <= 1024, "the record, the first frame and more fit in a page");
+
 // A region that must not be preempted, entered and left by the fiber itself. Only it changes
 // the count (a load and a store), and the handler that reads it runs on its thread: the
 // signal fences keep the compiler from moving the region's code across the change.

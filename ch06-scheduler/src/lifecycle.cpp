@@ -3,6 +3,7 @@
 #include "rt/sched/runtime.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cstdlib>
 #include <mutex>
 #include <stdexcept>
@@ -166,16 +167,18 @@ void RuntimeImpl::stop_workers() {
 using detail::Worker;
 
 Fiber::Fiber(detail::RuntimeImpl& runtime_, std::string name, rt::fiber::Stack stack_,
-             std::function<void()> body_, std::shared_ptr<detail::Completion> completion_)
+             std::function<void()> body_, std::shared_ptr<detail::Completion> completion_) noexcept
     : runtime(runtime_),
       name_(std::move(name)),
       stack(std::move(stack_)),
       body(std::move(body_)),
       completion(std::move(completion_)) {
-  context = rt::fiber::make_context(stack, &detail::fiber_start, this);
+  context = rt::fiber::make_context(stack, detail::kFiberRecordBytes, &detail::fiber_start, this);
 }
 
 Fiber::~Fiber() {
+  // Its stack holds this record: whoever ends a fiber moves the stack out first (Worker::finish).
+  assert(stack.usable().empty());
   if (list != nullptr) list->remove(*this);
   rt::fiber::destroy_context(context);
 }

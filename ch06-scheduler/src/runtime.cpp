@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -263,13 +265,19 @@ JoinHandle Runtime::spawn_function(rt::fiber::FiberOptions options, std::functio
   detail::RuntimeImpl& impl = *impl_;
   Worker* worker = current_worker();
   if (worker != nullptr && &worker->runtime != &impl) worker = nullptr;
-  rt::fiber::Stack stack = worker != nullptr
-                               ? worker->stacks.acquire(options.stack_size, options.guard)
-                               : rt::fiber::Stack(options.stack_size, options.guard);
+  // The fiber's record goes at the top of its stack (fiber.hpp, kFiberRecordBytes), above the
+  // stack_size bytes asked for.
+  if (options.stack_size > std::numeric_limits<std::size_t>::max() - detail::kFiberRecordBytes) {
+    throw std::length_error("rt::sched::spawn: a fiber stack of that many bytes");
+  }
+  const std::size_t stack_size = options.stack_size + detail::kFiberRecordBytes;
+  rt::fiber::Stack stack = worker != nullptr ? worker->stacks.acquire(stack_size, options.guard)
+                                             : rt::fiber::Stack(stack_size, options.guard);
   auto completion = std::make_shared<Completion>();
   completion->name = options.name;
-  auto* fiber =
-      new Fiber(impl, std::move(options.name), std::move(stack), std::move(body), completion);
+  void* record = stack.top() - detail::kFiberRecordBytes;
+  auto* fiber = ::new (record)
+      Fiber(impl, std::move(options.name), std::move(stack), std::move(body), completion);
   fiber->id = impl.next_fiber_id.fetch_add(1, std::memory_order_relaxed);
   (worker != nullptr ? worker->fibers : impl.outside_fibers).insert(*fiber);
   impl.alive.fetch_add(1, std::memory_order_relaxed);

@@ -287,8 +287,12 @@ void Worker::finish(Fiber* fiber) {
   count_own(finished);
   if (runtime.tracing) trace.names.emplace_back(fiber->id, fiber->name());
   std::shared_ptr<Completion> completion = std::move(fiber->completion);
-  stacks.release(std::move(fiber->stack));
-  delete fiber;
+  // The next fiber spawned here may get this stack, and so this record's address: it must not
+  // inherit the budget this one spent (netpoll.cpp, spend_budget).
+  if (budget_owner == fiber) budget_owner = nullptr;
+  rt::fiber::Stack stack = std::move(fiber->stack);  // the record lies in it (fiber.hpp)
+  fiber->~Fiber();
+  stacks.release(std::move(stack));
   // Not alive any more before anyone can see it finished: a joiner that then asks the runtime
   // finds it gone. (The runtime outlives this call: its destructor joins this thread.)
   runtime.fiber_finished();

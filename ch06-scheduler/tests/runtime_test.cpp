@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "fiber.hpp"  // the record's place (kFiberRecordBytes)
 #include "rt/os/thread.hpp"
 #include "rt/testing.hpp"
 
@@ -31,6 +32,38 @@ class Workers : public rt::sched::testing::OverWorkerCounts {};
 
 INSTANTIATE_TEST_SUITE_P(Counts, Workers, rt::sched::testing::kWorkerCounts,
                          rt::sched::testing::WorkerCountName{});
+
+// A fiber's record lives at the top of its own stack (fiber.hpp, kFiberRecordBytes), above
+// its frames, whether its stack came from a worker's pool (spawned on a fiber, stacks reused
+// as fibers finish) or was made for it (spawned from a thread); and the stack it was asked for
+// is all below the record.
+TEST_P(Workers, AFibersRecordLiesAtTheTopOfItsOwnStackAboveItsFrames) {
+  constexpr std::size_t kAsked = 16 * 1024;
+  std::atomic<int> wrong{0};
+  std::atomic<int> ran{0};
+  auto check = [&] {
+    const rt::sched::Fiber& fiber = this_fiber::current();
+    const auto* record = reinterpret_cast<const std::byte*>(&fiber);
+    // (Not a local's address: ASan may keep an escaping local on a fake stack elsewhere.)
+    const auto* frame = static_cast<const std::byte*>(__builtin_frame_address(0));
+    const bool right = record == fiber.stack.top() - rt::sched::detail::kFiberRecordBytes &&
+                       frame < record && record - kAsked >= fiber.stack.usable().data();
+    if (!right) wrong.fetch_add(1);
+    ran.fetch_add(1);
+  };
+  Runtime runtime(options());
+  runtime.spawn({.name = "outside", .stack_size = kAsked}, check).join();
+  runtime
+      .spawn({.name = "spawner"},
+             [&] {
+               for (int i = 0; i < 100; ++i) {
+                 this_fiber::spawn({.name = "inside", .stack_size = kAsked}, check).join();
+               }
+             })
+      .join();
+  EXPECT_EQ(ran.load(), 101);
+  EXPECT_EQ(wrong.load(), 0);
+}
 
 TEST_P(Workers, EverySpawnedFiberRunsExactlyOnceAndIsJoined) {
   // TSan counts fibers as threads (keep well under ~8,000 alive) and makes each cost ~10 ms.
@@ -336,6 +369,23 @@ TEST(RuntimeDeath, AnExceptionNobodyCanJoinStopsTheProcessNamingTheFiber) {
     runtime.wait_until_idle();
   };
   EXPECT_DEATH(lose_an_exception(), "\"lost\": nobody hears");
+}
+
+// A fiber's record lives in its stack, which its worker's pool keeps once it finished:
+// poisoned there, so a use of a finished fiber is reported, as a heap record's was.
+TEST(RuntimeDeath, UsingAFinishedFiberIsReportedUnderAddressSanitizer) {
+#if !defined(RT_SANITIZE_ADDRESS)
+  GTEST_SKIP() << "AddressSanitizer reports it; without it the read is undefined behaviour";
+#else
+  auto use_a_finished_fiber = [] {
+    Runtime runtime(rt::sched::Options{.workers = 1});
+    rt::sched::Fiber* finished = nullptr;
+    runtime.spawn({.name = "gone"}, [&finished] { finished = &this_fiber::current(); }).join();
+    volatile std::size_t length = finished->name().size();  // a read the compiler keeps
+    return length;
+  };
+  EXPECT_DEATH(use_a_finished_fiber(), "use-after-poison");
+#endif
 }
 
 TEST(RuntimeDeath, ThisFiberOffAFiberIsACheckedError) {

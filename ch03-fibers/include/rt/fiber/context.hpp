@@ -83,6 +83,12 @@ Context make_context(std::span<std::byte> stack, ContextStart start, void* argum
 // the kernel grows it as the context goes deeper; elsewhere this is the span version.
 Context make_context(const Stack& stack, ContextStart start, void* argument);
 
+// The same below the Stack's top `kept` bytes, which the caller keeps for a record of its own
+// (chapter 6 puts its fiber there, so that a new fiber's stack and record share one page).
+// `kept` is a multiple of 64 (misuse otherwise), and the bytes left below it must be at least
+// kMinimumStackSize.
+Context make_context(const Stack& stack, std::size_t kept, ContextStart start, void* argument);
+
 // Suspends the calling context into `from` and resumes `to`. Returns when some context
 // switches back to `from`. Preconditions, both checked (misuse aborts with a message):
 // `from` is the running context (its saved stack pointer is null); `to` is suspended.

@@ -33,6 +33,10 @@ void sanitizer_on_stack_free(const void* low, std::size_t size);
 // is reported (a separate stack's munmap made that a fault). Unpoisoned with the whole slab
 // by sanitizer_on_stack_free, just before the munmap.
 void sanitizer_on_slab_stack_free(const void* low, std::size_t size);
+// A stack goes into a StackPool: poisoned while it waits there (a dangling pointer into it,
+// such as chapter 6's fiber record at its top, is reported), unpoisoned by
+// sanitizer_on_stack_free when the pool hands it out again.
+void sanitizer_on_stack_kept(const void* low, std::size_t size);
 
 // Just before the stack switch from `from` to `to`; `leaving_for_good`: `from` never runs
 // again (exit_context), so its fake stack can be released. Always inlined into the function
@@ -54,6 +58,7 @@ inline void sanitizer_after_switch(Context*) {}
 inline void sanitizer_on_destroy(Context&) {}
 inline void sanitizer_on_stack_free(const void*, std::size_t) {}
 inline void sanitizer_on_slab_stack_free(const void*, std::size_t) {}
+inline void sanitizer_on_stack_kept(const void*, std::size_t) {}
 #endif
 
 }  // namespace rt::fiber::detail
