@@ -106,9 +106,10 @@ void spawn(const SpawnOptions& options, rt::Output& out) {
   print(table, options.json, out);
   if (!options.json) {
     out.print(
-        "\nEach fiber: a 16 KiB stack ({}; one page touched), its context, its name and its join "
-        "state.\nCompare: goroutines, about 10 us and 2.7 KB each on the machine the README "
-        "measured (ch06-scheduler/compare/run.sh runs both).\n",
+        "\nEach fiber: a 16 KiB stack ({}; one page touched, which also holds the fiber's "
+        "record: its context, state and name) and its join state.\nCompare: goroutines, about "
+        "9-12 us and 2.7 KB each on the machine the README measured "
+        "(ch06-scheduler/compare/run.sh runs both).\n",
         options.guard ? "with a guard page" : "no guard page: --guard adds one");
   }
 }
