@@ -10,8 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "client.hpp"  // chapter 4's load generator
-#include "echo_server.hpp"
+#include "demo_support.hpp"
 #include "rt/chan/channel.hpp"
 #include "rt/clock.hpp"
 #include "rt/memory.hpp"
@@ -22,37 +21,13 @@
 
 namespace ch06 {
 
-namespace {
-
 namespace this_fiber = rt::sched::this_fiber;
-
-void print(const rt::Table& table, bool json, rt::Output& out) {
-  if (json) {
-    table.print_json(out);
-  } else {
-    table.print(out);
-  }
-}
-
-// Per-worker counters as a table, and the totals the notes quote.
-rt::Table worker_table(const std::string& title, const rt::sched::Stats& stats) {
-  rt::Table table(title, {"worker", "ran", "stolen", "from global", "sleeps"});
-  for (std::size_t i = 0; i < stats.workers.size(); ++i) {
-    const auto& w = stats.workers[i];
-    table.add_row({std::to_string(i), std::to_string(w.runs), std::to_string(w.stolen),
-                   std::to_string(w.from_global), std::to_string(w.sleeps)});
-  }
-  return table;
-}
-
-// `work` steps of arithmetic the compiler cannot drop (the caller keeps the result).
-std::uint64_t compute(int work) {
-  std::uint64_t x = 1;
-  for (int k = 0; k < work; ++k) x = x * 6364136223846793005ULL + 1;
-  return x;
-}
-
-}  // namespace
+using support::compute;
+using support::echo_rate;
+using support::fan_out;
+using support::ping_pong;
+using support::print;
+using support::worker_table;
 
 void spawn(const SpawnOptions& options, rt::Output& out) {
   using Gate = rt::chan::Channel<int, rt::chan::Thread, rt::sched::MnFiber, rt::chan::Unbounded>;
@@ -113,70 +88,6 @@ void spawn(const SpawnOptions& options, rt::Output& out) {
         options.guard ? "with a guard page" : "no guard page: --guard adds one");
   }
 }
-
-namespace {
-
-// A fan-out: one fiber spawns `fibers` fibers that each compute `work` iterations, and joins
-// them. Returns the elapsed milliseconds.
-double fan_out(rt::sched::Runtime& runtime, int fibers, int work) {
-  std::atomic<std::uint64_t> sink{0};
-  rt::Stopwatch clock;
-  runtime
-      .spawn({.name = "spawner"},
-             [&] {
-               std::vector<rt::sched::JoinHandle> children;
-               children.reserve(static_cast<std::size_t>(fibers));
-               for (int i = 0; i < fibers; ++i) {
-                 children.push_back(this_fiber::spawn({.name = "work"}, [&] {
-                   sink.fetch_add(compute(work) & 1, std::memory_order_relaxed);
-                 }));
-               }
-               for (auto& child : children) child.join();
-             })
-      .join();
-  return clock.elapsed_ms();
-}
-
-// Two fibers over an unbuffered channel, `round_trips` times. Returns round trips per second.
-double ping_pong(rt::sched::Runtime& runtime, int round_trips) {
-  using Pipe = rt::chan::Channel<int, rt::sched::MnFiber, rt::sched::MnFiber, rt::chan::Rendezvous>;
-  Pipe ping;
-  Pipe pong;
-  rt::Stopwatch clock;
-  auto server = runtime.spawn({.name = "pong"}, [&] {
-    while (auto got = ping.receive()) pong.send(*got.value);
-  });
-  runtime
-      .spawn({.name = "ping"},
-             [&] {
-               for (int i = 0; i < round_trips; ++i) {
-                 ping.send(i);
-                 pong.receive();
-               }
-               ping.close();
-             })
-      .join();
-  const double elapsed_s = clock.elapsed_s();
-  server.join();
-  return round_trips / elapsed_s;
-}
-
-// Chapter 4's echo server on a runtime of `workers` with `knobs`, loaded by chapter 4's client
-// in this process (unpinned) with 64 connections x 64 B: messages per second, or nullopt if
-// the run counted none or had errors (a rate of nothing is no result).
-std::optional<double> echo_rate(int workers, const rt::sched::Knobs& knobs, double seconds) {
-  ch04::EchoServer server(ch04::ServerOptions{}, mn_fibers_model(workers, knobs));
-  const auto r = ch04::run_load({.port = server.port(),
-                                 .connections = 64,
-                                 .size = 64,
-                                 .duration_s = seconds,
-                                 .warmup_s = seconds / 3});
-  server.stop();
-  if (r.errors != 0 || r.messages == 0) return std::nullopt;
-  return r.messages_per_second();
-}
-
-}  // namespace
 
 void steal(const StealOptions& options, rt::Output& out) {
   rt::sched::Options runtime_options{.workers = options.workers};
@@ -275,77 +186,6 @@ void pingpong(const PingPongOptions& options, rt::Output& out) {
                  "batches"});
   table.add_row({"worker wakeups", std::to_string(stats.worker_wakes), "OS wakeups"});
   print(table, options.json, out);
-}
-
-void knobs(const KnobsOptions& options, rt::Output& out) {
-  struct Variant {
-    std::string knob;
-    std::string value;
-    rt::sched::Knobs knobs;
-  };
-  const rt::sched::Knobs go;
-  std::vector<Variant> variants{{"(defaults)", "-", go}};
-  auto with = [&](std::string knob, std::string value, auto change) {
-    rt::sched::Knobs k = go;
-    change(k);
-    variants.push_back({std::move(knob), std::move(value), k});
-  };
-  with("runnext-steal", "never", [](auto& k) { k.runnext_steal = rt::sched::RunnextSteal::never; });
-  with("runnext-steal", "always",
-       [](auto& k) { k.runnext_steal = rt::sched::RunnextSteal::always; });
-  with("runnext-slice", "0", [](auto& k) { k.runnext_slice = std::chrono::microseconds(0); });
-  with("global-interval", "7", [](auto& k) { k.global_interval = 7; });
-  with("global-interval", "off", [](auto& k) { k.global_interval = 0; });
-  with("max-spinning", "0", [](auto& k) { k.max_spinning = 0; });
-  with("max-spinning", "all", [&](auto& k) { k.max_spinning = 1 << 20; });
-  with("steal", "off", [](auto& k) { k.steal = false; });
-  with("direct-switch", "off", [](auto& k) { k.direct_switch = false; });  // Go's way
-
-  rt::Table table(
-      fmt::format("the scheduler's switches, one at a time from the defaults: {} "
-                  "workers, median of {}",
-                  options.workers, options.reps),
-      {"knob", "value", "ping-pong M/s", "fan-out ms", "echo k msgs/s", "steals", "wakeups"});
-  for (const Variant& variant : variants) {
-    std::vector<double> rates;
-    std::vector<double> fan_outs;
-    std::vector<double> echoes;
-    std::uint64_t steals = 0;
-    std::uint64_t wakeups = 0;
-    for (int rep = 0; rep < options.reps; ++rep) {
-      rt::sched::Runtime runtime({.workers = options.workers, .knobs = variant.knobs});
-      rates.push_back(ping_pong(runtime, options.round_trips));
-      fan_outs.push_back(fan_out(runtime, options.fan_out, options.work));
-      const auto stats = runtime.stats();
-      steals += rt::sched::total(stats, &rt::sched::WorkerStats::steals);
-      wakeups += stats.worker_wakes;
-      if (options.echo_seconds > 0) {
-        if (auto rate = echo_rate(options.workers, variant.knobs, options.echo_seconds)) {
-          echoes.push_back(*rate);
-        }
-      }
-    }
-    std::sort(rates.begin(), rates.end());
-    std::sort(fan_outs.begin(), fan_outs.end());
-    std::sort(echoes.begin(), echoes.end());
-    const auto middle = static_cast<std::size_t>(options.reps / 2);
-    // A run that counted no echo (or failed) is left out; none at all is no figure.
-    const std::string echo = echoes.empty() ? std::string(rt::kNotMeasured)
-                                            : rt::format_number(echoes[echoes.size() / 2] / 1e3, 1);
-    table.add_row({variant.knob, variant.value, rt::format_number(rates[middle] / 1e6, 2),
-                   rt::format_number(fan_outs[middle], 1), echo,
-                   std::to_string(steals / static_cast<std::uint64_t>(options.reps)),
-                   std::to_string(wakeups / static_cast<std::uint64_t>(options.reps))});
-  }
-  print(table, options.json, out);
-  if (!options.json) {
-    out.print(
-        "\nping-pong: {} round trips; fan-out: one fiber spawns {} fibers of {} iterations each "
-        "and joins them; echo: chapter 4's server on the runtime, 64 connections x 64 B for {} s "
-        "(client in this process, unpinned). steals and wakeups: per run of ping-pong and "
-        "fan-out, averaged.\n",
-        options.round_trips, options.fan_out, options.work, options.echo_seconds);
-  }
 }
 
 void blocking_calls(const BlockingOptions& options, rt::Output& out) {
