@@ -1,5 +1,6 @@
 // Two M:N fibers ping-pong over two unbuffered channels: the pair the channel and direct-switch
-// tests run (app/demos.cpp's `pingpong` times the same shape).
+// tests run (app/demo_support.cpp's `ping_pong`, for the `pingpong` and `knobs` demos, times the
+// same shape).
 #pragma once
 
 #include "rt/chan/channel.hpp"
